@@ -1,0 +1,71 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "common/inference/inference_options.h"
+
+#include "ATen/Parallel.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace {
+const shop::BatcherOptions kBatcherDefaults;
+const shop::ModelRepositoryOptions kRepositoryDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, model_root, kRepositoryDefaults.root,
+          "Directory holding one folder per model, each with numbered version folders.");
+ABSL_FLAG(std::string, model_name, "", "Model folder under --model_root (default: the service's).");
+ABSL_FLAG(int64_t, model_version, 0, "Serve exactly this version; 0 = the latest loadable.");
+ABSL_FLAG(absl::Duration, model_poll_interval, kRepositoryDefaults.poll_interval,
+          "How often to look for new model versions (hot reload); 0 disables.");
+ABSL_FLAG(int, max_batch_size, kBatcherDefaults.max_batch_size,
+          "Most requests merged into one forward call; 1 disables batching.");
+ABSL_FLAG(absl::Duration, max_queue_delay, kBatcherDefaults.max_queue_delay,
+          "Longest time the oldest queued request waits for its batch to fill.");
+ABSL_FLAG(int, max_queue_size, kBatcherDefaults.max_queue_size,
+          "Requests allowed to wait for inference; beyond it calls get RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, inference_workers, kBatcherDefaults.num_workers,
+          "Threads running batches concurrently.");
+ABSL_FLAG(int, intra_op_threads, 0,
+          "LibTorch threads per forward call (0 = LibTorch default: one per core).");
+ABSL_FLAG(int, inter_op_threads, 1, "LibTorch inter-op threads.");
+
+namespace shop {
+
+InferenceOptions InferenceOptions::FromFlags(const std::string& model_name) {
+  InferenceOptions o;
+  o.repository.root = absl::GetFlag(FLAGS_model_root);
+  const std::string name_flag = absl::GetFlag(FLAGS_model_name);
+  o.repository.name = name_flag.empty() ? model_name : name_flag;
+  o.repository.pinned_version = absl::GetFlag(FLAGS_model_version);
+  o.repository.poll_interval = absl::GetFlag(FLAGS_model_poll_interval);
+  o.batcher.max_batch_size = absl::GetFlag(FLAGS_max_batch_size);
+  o.batcher.max_queue_delay = absl::GetFlag(FLAGS_max_queue_delay);
+  o.batcher.max_queue_size = absl::GetFlag(FLAGS_max_queue_size);
+  o.batcher.num_workers = absl::GetFlag(FLAGS_inference_workers);
+  o.batcher.name = o.repository.name;
+  o.intra_op_threads = absl::GetFlag(FLAGS_intra_op_threads);
+  o.inter_op_threads = absl::GetFlag(FLAGS_inter_op_threads);
+  return o;
+}
+
+absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads) {
+  if (intra_op_threads < 0 || inter_op_threads < 0) {
+    return absl::InvalidArgumentError("thread counts must be >= 0");
+  }
+  try {
+    if (intra_op_threads > 0) at::set_num_threads(intra_op_threads);
+    // LibTorch allows this only once and only before inter-op work has started.
+    static bool inter_op_set = false;
+    if (inter_op_threads > 0 && !inter_op_set) {
+      at::set_num_interop_threads(inter_op_threads);
+      inter_op_set = true;
+    }
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot set LibTorch threads: ", e.what()));
+  }
+  Log(LogLevel::kInfo, "torch_threads",
+      {{"intra_op", at::get_num_threads()}, {"inter_op", at::get_num_interop_threads()}});
+  return absl::OkStatus();
+}
+
+}  // namespace shop

@@ -1,0 +1,33 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// Flags of the inference layer for a binary's main model (each has an environment variable
+// SHOP_<NAME>, see env_flags.h). A service with several models builds the option structs
+// itself and may reuse these values as defaults.
+#ifndef SHOP_COMMON_INFERENCE_INFERENCE_OPTIONS_H_
+#define SHOP_COMMON_INFERENCE_INFERENCE_OPTIONS_H_
+
+#include "absl/status/status.h"
+#include "common/inference/dynamic_batcher.h"
+#include "common/inference/model_repository.h"
+
+namespace shop {
+
+struct InferenceOptions {
+  ModelRepositoryOptions repository;
+  BatcherOptions batcher;
+  // LibTorch intra-op threads per forward call (0 = LibTorch's default, one per core) and
+  // inter-op threads. Match them to the CPU limit: workers x intra-op <= cores.
+  int intra_op_threads = 0;
+  int inter_op_threads = 1;
+
+  // Reads the flags; `model_name` is the folder under --model_root unless --model_name
+  // overrides it.
+  static InferenceOptions FromFlags(const std::string& model_name);
+};
+
+// Applies the thread settings process-wide. Call once, before the first model loads.
+absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads);
+
+}  // namespace shop
+
+#endif  // SHOP_COMMON_INFERENCE_INFERENCE_OPTIONS_H_

@@ -1,0 +1,61 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "common/server/server_options.h"
+
+#include "absl/flags/flag.h"
+
+namespace {
+const shop::ServerOptions kDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, listen_address, kDefaults.listen_address, "gRPC listening address.");
+ABSL_FLAG(int, port, kDefaults.port, "gRPC port; 0 picks a free port.");
+ABSL_FLAG(std::string, metrics_address, kDefaults.metrics_address,
+          "Address of the Prometheus /metrics endpoint.");
+ABSL_FLAG(int, metrics_port, kDefaults.metrics_port,
+          "Port of the Prometheus /metrics endpoint; 0 picks a free port, -1 disables it.");
+ABSL_FLAG(int, max_receive_message_bytes, kDefaults.max_receive_message_bytes,
+          "Largest accepted request message in bytes.");
+ABSL_FLAG(int, max_send_message_bytes, kDefaults.max_send_message_bytes,
+          "Largest response message in bytes.");
+ABSL_FLAG(absl::Duration, keepalive_time, kDefaults.keepalive_time,
+          "Interval of server keepalive pings.");
+ABSL_FLAG(absl::Duration, keepalive_timeout, kDefaults.keepalive_timeout,
+          "Time to wait for a keepalive ping ack before closing the connection.");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, kDefaults.min_client_ping_interval,
+          "Minimum interval between client pings without data; faster clients are dropped.");
+ABSL_FLAG(absl::Duration, max_connection_age, kDefaults.max_connection_age,
+          "Close connections gracefully after this age (0 = never) so clients rebalance.");
+ABSL_FLAG(int, max_server_threads, kDefaults.max_server_threads,
+          "Maximum threads of the gRPC server (0 = unlimited); beyond it calls get "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(absl::Duration, shutdown_delay, kDefaults.shutdown_delay,
+          "On SIGTERM, keep serving this long after health turns NOT_SERVING.");
+ABSL_FLAG(absl::Duration, drain_deadline, kDefaults.drain_deadline,
+          "On SIGTERM, wait this long for in-flight calls before cancelling them.");
+ABSL_FLAG(std::string, log_level, kDefaults.log_level, "debug, info, warning or error.");
+ABSL_FLAG(bool, log_payloads, kDefaults.log_payloads,
+          "Allow services to log request payloads (they may contain personal data).");
+
+namespace shop {
+
+ServerOptions ServerOptions::FromFlags() {
+  ServerOptions o;
+  o.listen_address = absl::GetFlag(FLAGS_listen_address);
+  o.port = absl::GetFlag(FLAGS_port);
+  o.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  o.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  o.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  o.max_send_message_bytes = absl::GetFlag(FLAGS_max_send_message_bytes);
+  o.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  o.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  o.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
+  o.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  o.max_server_threads = absl::GetFlag(FLAGS_max_server_threads);
+  o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
+  o.drain_deadline = absl::GetFlag(FLAGS_drain_deadline);
+  o.log_level = absl::GetFlag(FLAGS_log_level);
+  o.log_payloads = absl::GetFlag(FLAGS_log_payloads);
+  return o;
+}
+
+}  // namespace shop

@@ -1,0 +1,52 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// Options of the serving bootstrap shared by every service binary. Each field has a flag
+// of the same name (defined in server_options.cc) and so an environment variable
+// `SHOP_<NAME>` (see env_flags.h).
+#ifndef SHOP_COMMON_SERVER_SERVER_OPTIONS_H_
+#define SHOP_COMMON_SERVER_SERVER_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace shop {
+
+struct ServerOptions {
+  // gRPC listening address and port; port 0 picks a free port (tests).
+  std::string listen_address = "0.0.0.0";
+  int port = 50051;
+  // Prometheus /metrics endpoint; port 0 picks a free port, -1 disables it.
+  std::string metrics_address = "0.0.0.0";
+  int metrics_port = 9090;
+  // Largest request and response message, in bytes.
+  int max_receive_message_bytes = 4 << 20;
+  int max_send_message_bytes = 4 << 20;
+  // Server-initiated HTTP/2 pings find dead connections behind NATs and load balancers.
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Clients may ping this often without data; faster pings get the connection closed.
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
+  // Connections are closed gracefully after this age so that clients re-resolve and load
+  // spreads over new replicas; 0 = never.
+  absl::Duration max_connection_age = absl::ZeroDuration();
+  // Upper bound on threads the gRPC server may use; beyond it new calls get
+  // RESOURCE_EXHAUSTED instead of the process running out of memory. 0 = unlimited.
+  int max_server_threads = 256;
+  // On SIGTERM/SIGINT: health turns NOT_SERVING, the server keeps accepting calls for
+  // `shutdown_delay` (so load balancers can take the replica out), then stops accepting
+  // and waits up to `drain_deadline` for in-flight calls before cancelling them.
+  absl::Duration shutdown_delay = absl::ZeroDuration();
+  absl::Duration drain_deadline = absl::Seconds(10);
+  // Logging: level (debug, info, warning, error) and whether payloads may be logged.
+  std::string log_level = "info";
+  bool log_payloads = false;
+
+  // Reads the flags (after ParseFlagsWithEnvironment) into options.
+  static ServerOptions FromFlags();
+};
+
+}  // namespace shop
+
+#endif  // SHOP_COMMON_SERVER_SERVER_OPTIONS_H_

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and the scripts need.
+# Idempotent: packages already present are skipped, so re-running costs one dpkg query.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # gRPC, protobuf, abseil
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libabsl-dev
+  # inference: LibTorch and a threaded BLAS (without it matmul runs ~25x slower)
+  libtorch-dev libopenblas0-pthread
+  # metrics and tests
+  prometheus-cpp-dev catch2
+  # models, test fixtures and the Python test client
+  python3 python3-torch python3-grpcio python3-protobuf python3-numpy
+  # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests
+  nghttp2-client curl procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#PACKAGES[@]} packages present"
+fi

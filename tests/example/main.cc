@@ -1,0 +1,51 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// example_server: the common serving bootstrap and inference layer around one model, as a
+// service binary would use them. Serves shop.example.v1.ExampleInference.
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "common/inference/batched_model.h"
+#include "common/inference/inference_options.h"
+#include "common/logging.h"
+#include "common/server/env_flags.h"
+#include "common/server/serving_bootstrap.h"
+#include "tests/example/example_service.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  shop::Log(shop::LogLevel::kError, "startup_failed", {{"error", status}});
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shop::ParseFlagsWithEnvironment(argc, argv);
+  const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
+  const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("example");
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  shop::example::ExampleService service;
+  auto server = shop::ServingBootstrap::Start(
+      server_options, registry,
+      {{&service, shop::example::v1::ExampleInference::service_full_name()}});
+  if (!server.ok()) return Fail(server.status());
+
+  // The server already answers health checks (NOT_SERVING) while the model loads.
+  absl::Status threads =
+      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads);
+  if (!threads.ok()) return Fail(threads);
+  shop::InferenceMetrics metrics(*registry, inference.repository.name);
+  auto repository = shop::ModelRepository::Create(inference.repository, &metrics);
+  if (!repository.ok()) return Fail(repository.status());
+  auto model = shop::BatchedModel::Create(repository->get(), inference.batcher, &metrics);
+  if (!model.ok()) return Fail(model.status());
+  service.SetModel(model->get());
+  (*server)->SetServing(true);
+
+  // Returns after SIGTERM/SIGINT and the drain; the model outlives every call.
+  (*server)->WaitForShutdown();
+  return 0;
+}

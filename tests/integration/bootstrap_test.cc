@@ -1,0 +1,157 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The serving bootstrap with the example service, in process, over real loopback gRPC.
+#include "common/server/serving_bootstrap.h"
+
+#include "tests/catch.h"
+#include "common/inference/batched_model.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "tests/common/test_models.h"
+#include "tests/example/example_service.h"
+#include "tests/integration/test_client.h"
+
+namespace shop {
+namespace {
+
+using shop::example::v1::ExampleInference;
+using shop::example::v1::InferRequest;
+using shop::example::v1::InferResponse;
+using testing::CheckHealth;
+using testing::FindSample;
+using testing::HttpGet;
+
+constexpr char kService[] = "shop.example.v1.ExampleInference";
+
+ServerOptions LoopbackOptions() {
+  ServerOptions o;
+  o.listen_address = "127.0.0.1";
+  o.port = 0;
+  o.metrics_address = "127.0.0.1";
+  o.metrics_port = 0;
+  o.drain_deadline = absl::Seconds(5);
+  return o;
+}
+
+grpc::Status Infer(ExampleInference::Stub& stub, std::vector<float> features,
+                   InferResponse* response) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  InferRequest request;
+  for (float f : features) request.add_features(f);
+  return stub.Infer(&ctx, request, response);
+}
+
+TEST_CASE("health is NOT_SERVING until the model is ready, then SERVING", "[bootstrap]") {
+  auto registry = std::make_shared<prometheus::Registry>();
+  example::ExampleService service;
+  auto server = ServingBootstrap::Start(LoopbackOptions(), registry, {{&service, kService}},
+                                        /*handle_signals=*/false);
+  REQUIRE(server.ok());
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  CHECK(CheckHealth(channel, "") == "NOT_SERVING");
+  CHECK(CheckHealth(channel, kService) == "NOT_SERVING");
+  CHECK(CheckHealth(channel, "no.such.Service") == "NOT_FOUND");
+
+  // Calls before the model is loaded get UNAVAILABLE, not a crash or a hang.
+  auto stub = ExampleInference::NewStub(channel);
+  InferResponse response;
+  CHECK(Infer(*stub, {1, 1, 1, 1}, &response).error_code() == grpc::StatusCode::UNAVAILABLE);
+
+  InferenceMetrics metrics(*registry, "example");
+  ModelRepositoryOptions ro;
+  ro.root = testing::TestModelsDir() + "/repo";
+  ro.name = "example";
+  ro.poll_interval = absl::ZeroDuration();
+  auto repo = ModelRepository::Create(ro, &metrics);
+  REQUIRE(repo.ok());
+  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
+  REQUIRE(model.ok());
+  service.SetModel(model->get());
+  (*server)->SetServing(true);
+  CHECK(CheckHealth(channel, "") == "SERVING");
+  CHECK(CheckHealth(channel, kService) == "SERVING");
+
+  (*server)->SetServiceServing(kService, false);
+  CHECK(CheckHealth(channel, kService) == "NOT_SERVING");
+  CHECK(CheckHealth(channel, "") == "SERVING");
+
+  (*server)->RequestShutdown();
+  (*server)->WaitForShutdown();
+  // After shutdown the server refuses new calls quickly.
+  auto fresh = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                   grpc::InsecureChannelCredentials());
+  CHECK(CheckHealth(fresh, "") == "UNAVAILABLE");
+}
+
+TEST_CASE("/metrics counts requests by method and gRPC status code", "[bootstrap]") {
+  auto registry = std::make_shared<prometheus::Registry>();
+  example::ExampleService service;
+  auto server = ServingBootstrap::Start(LoopbackOptions(), registry, {{&service, kService}},
+                                        /*handle_signals=*/false);
+  REQUIRE(server.ok());
+  REQUIRE((*server)->metrics_port() > 0);
+  InferenceMetrics metrics(*registry, "example");
+  ModelRepositoryOptions ro;
+  ro.root = testing::TestModelsDir() + "/repo";
+  ro.name = "example";
+  ro.poll_interval = absl::ZeroDuration();
+  auto repo = ModelRepository::Create(ro, &metrics);
+  REQUIRE(repo.ok());
+  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
+  REQUIRE(model.ok());
+  service.SetModel(model->get());
+  (*server)->SetServing(true);
+
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = ExampleInference::NewStub(channel);
+  for (int i = 0; i < 3; ++i) {
+    InferResponse response;
+    grpc::Status s = Infer(*stub, {1, 2, 3, 4}, &response);
+    REQUIRE(s.ok());
+    REQUIRE(response.scores_size() == 2);
+    CHECK(response.scores(1) == Approx(41.f));  // version 2: 2 * 2 * 10 + 1
+    CHECK(response.model_version() == 2);
+  }
+  InferResponse response;
+  grpc::Status bad = Infer(*stub, {1, 2}, &response);
+  CHECK(bad.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(bad.error_message().find("features:float32[-1,4]") != std::string::npos);
+
+  auto page = HttpGet((*server)->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  const std::vector<std::string> infer = {"grpc_service=\"shop.example.v1.ExampleInference\"",
+                                          "grpc_method=\"Infer\""};
+  auto with = [](std::vector<std::string> v, std::string extra) {
+    v.push_back(std::move(extra));
+    return v;
+  };
+  CHECK(FindSample(*page, "grpc_server_handled_total", with(infer, "grpc_code=\"OK\"")) == 3);
+  CHECK(FindSample(*page, "grpc_server_handled_total",
+                   with(infer, "grpc_code=\"INVALID_ARGUMENT\"")) == 1);
+  CHECK(FindSample(*page, "grpc_server_started_total", infer) == 4);
+  CHECK(FindSample(*page, "grpc_server_handling_seconds_count", infer) == 4);
+  CHECK(FindSample(*page, "grpc_server_in_flight", infer) == 0);
+  CHECK(FindSample(*page, "shop_inference_requests_total", {"outcome=\"success\""}) == 3);
+  CHECK(FindSample(*page, "shop_model_version_loaded", {"model=\"example\""}) == 2);
+  CHECK(FindSample(*page, "shop_inference_batches_total", {"model=\"example\""}) >= 1);
+  CHECK_FALSE(HttpGet((*server)->metrics_port(), "/other").ok());  // 404
+}
+
+TEST_CASE("a port already in use is an error, not a crash", "[bootstrap]") {
+  auto registry = std::make_shared<prometheus::Registry>();
+  example::ExampleService service;
+  auto first = ServingBootstrap::Start(LoopbackOptions(), registry, {{&service, kService}}, false);
+  REQUIRE(first.ok());
+  ServerOptions clash = LoopbackOptions();
+  clash.port = (*first)->port();
+  example::ExampleService other;
+  auto second = ServingBootstrap::Start(clash, std::make_shared<prometheus::Registry>(),
+                                        {{&other, kService}}, false);
+  CHECK(absl::IsUnavailable(second.status()));
+}
+
+}  // namespace
+}  // namespace shop
