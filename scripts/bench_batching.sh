@@ -61,6 +61,7 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench_batching.XXXXXX")"
 SERVER_PID=""
+H2LOAD_PID=""
 # Both configs run this copy: a rebuild during the benchmark cannot swap the binary.
 SERVER_COPY="$WORK/example_server"
 cp "$SERVER" "$SERVER_COPY"
@@ -87,6 +88,10 @@ stop_server() {
 
 cleanup() {
   local rc=$?
+  if [[ -n "$H2LOAD_PID" ]]; then
+    kill -TERM "$H2LOAD_PID" 2>/dev/null || true
+    wait "$H2LOAD_PID" 2>/dev/null || true
+  fi
   stop_server || true
   if [[ "$KEEP_WORKDIR" == 1 ]]; then
     log "kept $WORK"
@@ -138,8 +143,13 @@ h2load_run() {
   local n=$1 c=$2 logfile=$3 out=$4
   H2LOAD_ARGS=(-n "$n" -c "$c" -m 1 -H 'content-type: application/grpc' -H 'te: trailers'
                -d "$BODY" --log-file="$logfile" "http://127.0.0.1:$PORT$RPC_PATH")
-  timeout "$H2LOAD_TIMEOUT" h2load "${H2LOAD_ARGS[@]}" >"$out" 2>&1 \
-    || { cat "$out" >&2; die "h2load failed (n=$n c=$c)"; }
+  # In the background so that a signal reaches the traps at once, not after the run.
+  timeout "$H2LOAD_TIMEOUT" h2load "${H2LOAD_ARGS[@]}" >"$out" 2>&1 &
+  H2LOAD_PID=$!
+  local rc=0
+  wait "$H2LOAD_PID" || rc=$?
+  H2LOAD_PID=""
+  ((rc == 0)) || { cat "$out" >&2; die "h2load failed with status $rc (n=$n c=$c)"; }
 }
 
 BODY="$WORK/body.bin"

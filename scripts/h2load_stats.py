@@ -152,6 +152,10 @@ def codes_cell(point):
     return " ".join(parts) or "**none counted**"
 
 
+def fmt(value):
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
+
+
 def cmd_report(args):
     with open(args.results) as f:
         points = [json.loads(line) for line in f if line.strip()]
@@ -160,8 +164,8 @@ def cmd_report(args):
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for p in points:
         print(f"| {p['batching']} | {p['concurrency']} | {p['requests']} "
-              f"| {p['req_per_s']:.1f} | {p['p50_ms']:.2f} | {p['p99_ms']:.2f} "
-              f"| {p['mean_batch']:.2f} | {codes_cell(p)} |")
+              f"| {p['req_per_s']:.1f} | {fmt(p['p50_ms'])} | {fmt(p['p99_ms'])} "
+              f"| {fmt(p['mean_batch'])} | {codes_cell(p)} |")
     rates = {p["batching"]: p["req_per_s"] for p in points
              if str(p["concurrency"]) == str(args.speedup_at)}
     print()

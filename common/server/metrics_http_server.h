@@ -2,9 +2,11 @@
 //
 // Serves a prometheus-cpp Registry as Prometheus text at GET /metrics on its own port.
 //
-// Why not prometheus::Exposer: its civetweb server fails to start its threads in a process
-// that has LibTorch loaded ("Cannot create threads: error 0" from mg_start, reproduced with
-// a ten-line program linking libtorch), so every model-serving binary would lose /metrics.
+// Why not prometheus::Exposer: Debian's civetweb starts its threads with a 100 KiB stack,
+// and in a process with LibTorch loaded the static thread-local storage alone is larger
+// (OpenBLAS-pthread about 60 KiB, glog 30 KiB, libtorch_cpu 10 KiB), so pthread_create
+// fails with EINVAL and mg_start reports "Cannot create threads". Every model-serving
+// binary would lose /metrics.
 // Scrapes are a few per minute, so one thread answering connections one at a time, each
 // with short socket timeouts, is enough and has no third-party server underneath.
 #ifndef SHOP_COMMON_SERVER_METRICS_HTTP_SERVER_H_
