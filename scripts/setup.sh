@@ -10,8 +10,10 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libabsl-dev
   # inference: LibTorch and a threaded BLAS (without it matmul runs ~25x slower)
   libtorch-dev libopenblas0-pthread
-  # metrics and tests
-  prometheus-cpp-dev catch2
+  # metrics, JSON (model metadata, catalogs) and tests
+  prometheus-cpp-dev nlohmann-json3-dev catch2 libgoogle-glog-dev
+  # recommender: shared histories (hiredis + a real redis-server for tests), ANN index
+  libhiredis-dev redis-server libfaiss-dev
   # models, test fixtures and the Python test client
   python3 python3-torch python3-grpcio python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests

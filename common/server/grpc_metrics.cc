@@ -42,9 +42,10 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    // Counted when the status is about to be sent, not when the call object is destroyed
+    // later: a client that reads /metrics right after its call returns must see the call.
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      code_ = methods->GetSendStatus().error_code();
-      status_seen_ = true;
+      Finish(methods->GetSendStatus().error_code());
     }
     methods->Proceed();
   }
@@ -52,19 +53,23 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   ~MetricsInterceptor() override {
     // A call that ends without a status being sent was cancelled by the client or by the
     // server's shutdown.
-    const grpc::StatusCode code = status_seen_ ? code_ : grpc::StatusCode::CANCELLED;
+    Finish(grpc::StatusCode::CANCELLED);
+  }
+
+ private:
+  void Finish(grpc::StatusCode code) {
+    if (finished_) return;
+    finished_ = true;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     metrics_->OnFinish(method_, type_, code, seconds);
   }
 
- private:
   GrpcServerMetrics* metrics_;
   std::string method_;
   ServerRpcInfo::Type type_;
   std::chrono::steady_clock::time_point start_;
-  grpc::StatusCode code_ = grpc::StatusCode::UNKNOWN;
-  bool status_seen_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace

@@ -1,0 +1,58 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The embedded history store: per user the last `max_events_per_user` events, and over
+// users an LRU bounded both in count and in approximate bytes, so a flood of new user ids
+// evicts the least recently used histories instead of growing without bound.
+#ifndef SHOP_SERVICES_RECOMMENDER_MEMORY_HISTORY_STORE_H_
+#define SHOP_SERVICES_RECOMMENDER_MEMORY_HISTORY_STORE_H_
+
+#include <deque>
+#include <list>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "services/recommender/history_store.h"
+
+namespace shop::recommender {
+
+struct MemoryHistoryStoreOptions {
+  int max_events_per_user = 200;
+  int64_t max_users = 1'000'000;
+  int64_t max_bytes = 512LL << 20;
+};
+
+class MemoryHistoryStore : public HistoryStore {
+ public:
+  explicit MemoryHistoryStore(MemoryHistoryStoreOptions options) : options_(options) {}
+
+  absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override;
+  absl::StatusOr<int64_t> Append(const std::string& user_id, const HistoryEvent& event) override;
+  absl::StatusOr<int64_t> Delete(const std::string& user_id) override;
+  absl::StatusOr<int64_t> UserCount() override;
+
+  int64_t bytes() const;
+  int64_t evictions() const;
+
+ private:
+  struct Entry {
+    std::string user_id;
+    std::deque<HistoryEvent> events;
+    int64_t bytes = 0;
+  };
+  using LruList = std::list<Entry>;
+
+  static int64_t EventBytes(const HistoryEvent& e);
+  void EvictIfNeeded();  // requires mu_
+
+  const MemoryHistoryStoreOptions options_;
+  mutable std::mutex mu_;
+  LruList lru_;  // front = most recently used
+  std::unordered_map<std::string, LruList::iterator> index_;
+  int64_t bytes_ = 0;
+  int64_t evictions_ = 0;
+};
+
+}  // namespace shop::recommender
+
+#endif  // SHOP_SERVICES_RECOMMENDER_MEMORY_HISTORY_STORE_H_

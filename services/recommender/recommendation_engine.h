@@ -1,0 +1,112 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The recommender's logic, free of gRPC: turns a history into a ranked, filtered list.
+//   1. history item ids -> model indices (unknown ids skipped and counted), last max_len;
+//   2. the sequence model (through the common dynamic batcher) gives a user vector;
+//   3. the item index ranks every eligible item by inner product with it; the business
+//      filters are one mask (catalog stock + ship-to country, category, exclusions);
+//   4. each item's reason is the history item whose embedding is closest to it.
+// Without usable history (cold start), or if the model fails, popularity ranks the same
+// eligible set instead: catalog popularity plus purchases recorded per country.
+#ifndef SHOP_SERVICES_RECOMMENDER_RECOMMENDATION_ENGINE_H_
+#define SHOP_SERVICES_RECOMMENDER_RECOMMENDATION_ENGINE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/inference/batched_model.h"
+#include "services/recommender/catalog.h"
+#include "services/recommender/item_index.h"
+#include "shop/recommender/v1/recommender.pb.h"
+
+namespace shop::recommender {
+
+struct EngineOptions {
+  // "exact" or "hnsw" (see item_index.h).
+  std::string index = "exact";
+  HnswOptions hnsw;
+};
+
+struct RecommendInput {
+  std::vector<std::string> history;     // item ids, oldest first
+  std::vector<std::string> excluded;    // item ids never to return
+  std::string country;                  // normalized ISO code or empty
+  std::string category;                 // empty = any
+  int k = 10;
+  RequestContext context;
+};
+
+struct EngineItem {
+  int64_t index = 0;
+  float score = 0;
+  v1::ReasonType reason = v1::REASON_TYPE_UNSPECIFIED;
+  int64_t related_index = 0;  // 0 = none
+};
+
+struct EngineResult {
+  std::vector<EngineItem> items;
+  int64_t model_version = 0;
+  v1::Fallback fallback = v1::FALLBACK_NONE;
+  int history_used = 0;
+  int unknown_items = 0;
+  int filtered_out = 0;
+};
+
+class RecommendationEngine {
+ public:
+  // All pointers must outlive the engine. The model takes `items` int64 [B, max_len]
+  // (left-padded with 0, most recent last) and returns `user` [B, d]; its module carries
+  // `item_embeddings` [num_items + 1, d].
+  static absl::StatusOr<std::unique_ptr<RecommendationEngine>> Create(BatchedModel* model,
+                                                                      const Catalog* catalog,
+                                                                      EngineOptions options);
+
+  absl::StatusOr<EngineResult> Recommend(const RecommendInput& input);
+  // Items closest to `item_id` by cosine similarity of embeddings. NOT_FOUND if unknown.
+  absl::StatusOr<EngineResult> SimilarItems(const std::string& item_id,
+                                            const std::vector<std::string>& excluded,
+                                            const std::string& country,
+                                            const std::string& category, int k);
+  // Counts a purchase or cart event toward popularity in `country` (cold-start ranking).
+  void RecordPopularity(const std::string& item_id, const std::string& country, float weight);
+
+  int64_t max_len() const { return max_len_; }
+  const Catalog& catalog() const { return *catalog_; }
+
+ private:
+  // Per model version: embeddings and the indexes built over them.
+  struct Snapshot {
+    int64_t version = 0;
+    torch::Tensor embeddings;  // [N + 1, d]
+    torch::Tensor normalized;  // rows scaled to unit length, for similar items
+    std::unique_ptr<ItemIndex> index;
+    std::unique_ptr<ItemIndex> similar_index;
+  };
+
+  RecommendationEngine(BatchedModel* model, const Catalog* catalog, EngineOptions options)
+      : model_(model), catalog_(catalog), options_(std::move(options)) {}
+  absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
+      std::shared_ptr<const TorchModel> model);
+  torch::Tensor FilterMask(const std::vector<std::string>& excluded, const std::string& country,
+                           const std::string& category) const;
+  EngineResult Popular(const torch::Tensor& eligible, const std::string& country, int k) const;
+  // How many of the unfiltered top k the filters removed (for metrics and the response).
+  static int FilteredOut(const torch::Tensor& scores, const torch::Tensor& eligible, int k);
+
+  BatchedModel* const model_;
+  const Catalog* const catalog_;
+  const EngineOptions options_;
+  int64_t max_len_ = 50;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::unordered_map<std::string, torch::Tensor> country_popularity_;  // guarded by mu_
+};
+
+}  // namespace shop::recommender
+
+#endif  // SHOP_SERVICES_RECOMMENDER_RECOMMENDATION_ENGINE_H_
