@@ -39,117 +39,39 @@ BATCH_OFF_SIZE="${BATCH_OFF_SIZE:-1}"
 BATCH_OFF_DELAY="${BATCH_OFF_DELAY:-0s}"
 BATCH_ON_SIZE="${BATCH_ON_SIZE:-64}"
 BATCH_ON_DELAY="${BATCH_ON_DELAY:-2ms}"
-H2LOAD_TIMEOUT="${H2LOAD_TIMEOUT:-600}"
-KEEP_WORKDIR="${KEEP_WORKDIR:-0}"
+H2LOAD_TIMEOUT="${H2LOAD_TIMEOUT:-600}"  # read by lib/bench_lib.sh, as is KEEP_WORKDIR
 
 SERVER="${BUILD_DIR}/tests/example_server"
 MODEL_ROOT="${BUILD_DIR}/test_models/bench"
 PYTHON_OUT="${BUILD_DIR}/python"
-STATS="${SCRIPT_DIR}/h2load_stats.py"
 RPC_PATH="/shop.example.v1.ExampleInference/Infer"
 FEATURES=2048  # input width of the bench model (test_models/bench/example/1/metadata.json)
 
-log() { echo "bench_batching: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+BENCH_NAME=bench_batching
+# shellcheck source=lib/bench_lib.sh
+source "$SCRIPT_DIR/lib/bench_lib.sh"
 
-for tool in h2load curl /usr/bin/python3; do
-  command -v "$tool" >/dev/null || die "$tool not found (Debian: scripts/setup.sh installs it)"
-done
-[[ -x "$SERVER" ]] || die "$SERVER missing: build first (ninja -C $BUILD_DIR example_server)"
-[[ -f "$MODEL_ROOT/example/1/model.pt" ]] || die "$MODEL_ROOT/example/1 missing: build first"
-[[ -d "$PYTHON_OUT" ]] || die "$PYTHON_OUT (generated Python protos) missing: build first"
+bench_require_tools h2load curl timeout /usr/bin/python3
+[[ -x "$SERVER" ]] || bench_die "$SERVER missing: build first (ninja -C $BUILD_DIR example_server)"
+[[ -f "$MODEL_ROOT/example/1/model.pt" ]] || bench_die "$MODEL_ROOT/example/1 missing: build first"
+[[ -d "$PYTHON_OUT" ]] || bench_die "$PYTHON_OUT (generated Python protos) missing: build first"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench_batching.XXXXXX")"
-SERVER_PID=""
-H2LOAD_PID=""
+bench_init
 # Both configs run this copy: a rebuild during the benchmark cannot swap the binary.
-SERVER_COPY="$WORK/example_server"
-cp "$SERVER" "$SERVER_COPY"
-
-stop_server() {
-  [[ -n "$SERVER_PID" ]] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    # Drain deadline is 10s; give it a little more, then make sure it is gone.
-    for _ in $(seq 1 150); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "server $SERVER_PID ignored SIGTERM; killing it"
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-  fi
-  local rc=0
-  wait "$SERVER_PID" 2>/dev/null || rc=$?
-  SERVER_PID=""
-  return "$rc"
-}
-
-cleanup() {
-  local rc=$?
-  if [[ -n "$H2LOAD_PID" ]]; then
-    kill -TERM "$H2LOAD_PID" 2>/dev/null || true
-    wait "$H2LOAD_PID" 2>/dev/null || true
-  fi
-  stop_server || true
-  if [[ "$KEEP_WORKDIR" == 1 ]]; then
-    log "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+SERVER_COPY="$(bench_copy_binary "$SERVER")"
 
 # start_server NAME MAX_BATCH_SIZE MAX_QUEUE_DELAY: sets SERVER_PID, PORT, METRICS_PORT.
 start_server() {
   local name=$1 batch=$2 delay=$3
-  PORT="$("$STATS" free_port)"
-  METRICS_PORT="$("$STATS" free_port)"
-  while [[ "$METRICS_PORT" == "$PORT" ]]; do METRICS_PORT="$("$STATS" free_port)"; done
+  bench_pick_ports
   SERVER_ARGS=(--listen_address=127.0.0.1 --port="$PORT"
                --metrics_address=127.0.0.1 --metrics_port="$METRICS_PORT"
                --model_root="$MODEL_ROOT" --model_poll_interval=0s
                --intra_op_threads="$INTRA_OP_THREADS"
                --max_batch_size="$batch" --max_queue_delay="$delay"
                --max_queue_size=4096 --inference_workers=1)
-  SERVER_LOG="$WORK/server_$name.log"
-  log "starting $SERVER ${SERVER_ARGS[*]}"
-  "$SERVER_COPY" "${SERVER_ARGS[@]}" 2>"$SERVER_LOG" >/dev/null &
-  SERVER_PID=$!
-  local deadline=$((SECONDS + 120))
-  until grep -q '"event":"health_changed".*"serving":true' "$SERVER_LOG"; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      cat "$SERVER_LOG" >&2
-      SERVER_PID=""
-      die "server ($name) exited before serving; log above"
-    fi
-    ((SECONDS < deadline)) || { cat "$SERVER_LOG" >&2; die "server ($name) not serving after 120s"; }
-    sleep 0.2
-  done
-  log "server ($name) serving on 127.0.0.1:$PORT, metrics on 127.0.0.1:$METRICS_PORT"
-}
-
-scrape() {  # scrape FILE
-  curl -sf --max-time 10 "http://127.0.0.1:$METRICS_PORT/metrics" -o "$1" \
-    || die "cannot read http://127.0.0.1:$METRICS_PORT/metrics"
-}
-
-# h2load_run N C LOGFILE STDOUTFILE
-h2load_run() {
-  local n=$1 c=$2 logfile=$3 out=$4
-  H2LOAD_ARGS=(-n "$n" -c "$c" -m 1 -H 'content-type: application/grpc' -H 'te: trailers'
-               -d "$BODY" --log-file="$logfile" "http://127.0.0.1:$PORT$RPC_PATH")
-  # In the background so that a signal reaches the traps at once, not after the run.
-  timeout "$H2LOAD_TIMEOUT" h2load "${H2LOAD_ARGS[@]}" >"$out" 2>&1 &
-  H2LOAD_PID=$!
-  local rc=0
-  wait "$H2LOAD_PID" || rc=$?
-  H2LOAD_PID=""
-  ((rc == 0)) || { cat "$out" >&2; die "h2load failed with status $rc (n=$n c=$c)"; }
+  bench_log "starting $SERVER ${SERVER_ARGS[*]}"
+  bench_start_server "$name" "$WORK/server_$name.log" "$SERVER_COPY" "${SERVER_ARGS[@]}"
 }
 
 BODY="$WORK/body.bin"
@@ -169,29 +91,25 @@ for config in off on; do
   for c in $CONCURRENCY; do
     n=$((REQUESTS > 20 * c ? REQUESTS : 20 * c))
     warmup=$((WARMUP_REQUESTS > 2 * c ? WARMUP_REQUESTS : 2 * c))
-    point="$WORK/${config}_c$c"
-    h2load_run "$warmup" "$c" "$point.warmup.log" "$point.warmup.txt"
-    scrape "$point.before.prom"
-    log "batching $config, concurrency $c: $n requests"
-    h2load_run "$n" "$c" "$point.log" "$point.txt"
-    scrape "$point.after.prom"
-    "$STATS" point --label batching="$config" --label concurrency="$c" \
-      --h2load_log "$point.log" --h2load_stdout "$point.txt" \
-      --metrics_before "$point.before.prom" --metrics_after "$point.after.prom" \
+    bench_log "batching $config, concurrency $c: $n requests"
+    bench_measure_point "$WORK/${config}_c$c" "$n" "$warmup" "$c" \
+      "http://127.0.0.1:$PORT$RPC_PATH" "$BODY" -- \
+      --label batching="$config" --label concurrency="$c" \
       --grpc_method Infer --model example >>"$RESULTS"
-    log "  $(tail -n 1 "$RESULTS")"
+    bench_log "  $(tail -n 1 "$RESULTS")"
   done
-  stop_server || die "server ($config) exited with status $? on SIGTERM; log: $SERVER_LOG"
+  bench_stop_server || bench_die "server ($config) exited with status $? on SIGTERM; log: $SERVER_LOG"
 done
 
 read -r -a concurrencies <<<"$CONCURRENCY"
-cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "## Batching benchmark: tests/example_server, bench transformer model"
 echo
-"$STATS" report --results "$RESULTS" --speedup_at "${concurrencies[-1]}"
+"$BENCH_STATS" report --results "$RESULTS" --speedup batching=on/off \
+  --speedup_at concurrency="${concurrencies[-1]}"
 echo
-echo "- Command: \`$(env | grep -E '^(LD_PRELOAD|BUILD_DIR|REQUESTS|WARMUP_REQUESTS|CONCURRENCY|INTRA_OP_THREADS|BATCH_(ON|OFF)_(SIZE|DELAY))=' \
-  | sort | sed 's/=\(.*\)/="\1"/' | tr '\n' ' ')$INVOCATION\`"
+echo "- Command: \`$(bench_command_line \
+  'LD_PRELOAD|BUILD_DIR|REQUESTS|WARMUP_REQUESTS|CONCURRENCY|INTRA_OP_THREADS|BATCH_(ON|OFF)_(SIZE|DELAY)' \
+  "$INVOCATION")\`"
 echo "- Server (batching off): \`${SERVER_CMD[off]}\`"
 echo "- Server (batching on): \`${SERVER_CMD[on]}\`"
 echo "- Load, per point: \`h2load -n N -c C -m 1 -H 'content-type: application/grpc'" \
@@ -199,5 +117,5 @@ echo "- Load, per point: \`h2load -n N -c C -m 1 -H 'content-type: application/g
   "with N = max($REQUESTS, 20*C), after a discarded warm-up of max($WARMUP_REQUESTS, 2*C)" \
   "requests; body: $FEATURES pseudo-random floats (seed 0); h2load and the server share" \
   "the machine"
-echo "- nproc: $(nproc); CPU: ${cpu_model:-unknown}"
+echo "- nproc: $(nproc); CPU: $(bench_cpu_model)"
 echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/country_codes.h"
+#include "common/logging.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
 
@@ -137,6 +138,10 @@ RecommenderMetrics::RecommenderMetrics(prometheus::Registry& registry)
                   .Name("shop_recommender_events_total")
                   .Help("Events recorded, by type.")
                   .Register(registry)),
+      store_errors_(prometheus::BuildCounter()
+                        .Name("shop_recommender_history_store_errors_total")
+                        .Help("Failed history store calls, by operation.")
+                        .Register(registry)),
       history_users_(&prometheus::BuildGauge()
                           .Name("shop_recommender_history_users")
                           .Help("Users held by the history store.")
@@ -147,6 +152,10 @@ void RecommenderMetrics::RecordResult(const std::string& rpc, const EngineResult
   results_.Add({{"rpc", rpc}, {"fallback", FallbackLabel(result.fallback)}}).Increment();
   filtered_out_.Add({{"rpc", rpc}}).Increment(result.filtered_out);
   unknown_items_->Increment(result.unknown_items);
+}
+
+void RecommenderMetrics::RecordStoreError(const std::string& operation) {
+  store_errors_.Add({{"operation", operation}}).Increment();
 }
 
 void RecommenderMetrics::RecordEvent(v1::EventType type) {
@@ -189,8 +198,16 @@ absl::Status RecommenderService::DoRecommend(grpc::ServerContext* context,
   input.excluded.assign(request.filters().excluded_item_ids().begin(),
                         request.filters().excluded_item_ids().end());
   if (!request.user_id().empty()) {
-    ASSIGN_OR_RETURN(std::vector<HistoryEvent> events, store_->Get(request.user_id()));
-    for (const HistoryEvent& e : events) {
+    absl::StatusOr<std::vector<HistoryEvent>> events = store_->Get(request.user_id());
+    if (!events.ok()) {
+      // Reads degrade: without the stored history the answer falls back to the explicit
+      // items or to popularity, which serves a shop page better than an error. Writes
+      // (RecordEvent, DeleteUser) fail instead, so that nothing is silently lost.
+      metrics_->RecordStoreError("get");
+      Log(LogLevel::kWarning, "history_store_unavailable", {{"error", events.status()}});
+      events = std::vector<HistoryEvent>{};
+    }
+    for (const HistoryEvent& e : *events) {
       input.history.push_back(e.item_id);
       if (e.kind == EventKind::kPurchase && !request.include_purchased()) {
         input.excluded.push_back(e.item_id);
@@ -265,12 +282,16 @@ absl::Status RecommenderService::DoRecordEvent(const v1::RecordEventRequest& req
     }
   }
   HistoryEvent event{request.item_id(), ToKind(request.event_type()), absl::ToUnixMillis(when)};
-  ASSIGN_OR_RETURN(int64_t length, store_->Append(request.user_id(), event));
+  absl::StatusOr<int64_t> length = store_->Append(request.user_id(), event);
+  if (!length.ok()) {
+    metrics_->RecordStoreError("append");
+    return length.status();
+  }
   // Purchases count fully toward popularity, carts half; views are too noisy to count.
   if (event.kind == EventKind::kPurchase) engine->RecordPopularity(event.item_id, country, 1.0f);
   if (event.kind == EventKind::kCart) engine->RecordPopularity(event.item_id, country, 0.5f);
   metrics_->RecordEvent(request.event_type());
-  response->set_history_length(static_cast<int32_t>(length));
+  response->set_history_length(static_cast<int32_t>(*length));
   response->set_item_known(engine->catalog().IndexOf(request.item_id()).has_value());
   return absl::OkStatus();
 }
@@ -284,9 +305,13 @@ grpc::Status RecommenderService::DeleteUser(grpc::ServerContext* context,
 absl::Status RecommenderService::DoDeleteUser(const v1::DeleteUserRequest& request,
                                               v1::DeleteUserResponse* response) {
   RETURN_IF_ERROR(ValidateUserId(request.user_id()));
-  ASSIGN_OR_RETURN(int64_t deleted, store_->Delete(request.user_id()));
-  response->set_deleted(deleted > 0);
-  response->set_deleted_event_count(deleted);
+  absl::StatusOr<int64_t> deleted = store_->Delete(request.user_id());
+  if (!deleted.ok()) {
+    metrics_->RecordStoreError("delete");
+    return deleted.status();
+  }
+  response->set_deleted(*deleted > 0);
+  response->set_deleted_event_count(*deleted);
   return absl::OkStatus();
 }
 

@@ -122,7 +122,7 @@ def main(argv=None):
 
     last_path = os.path.join(args.out_dir, "last.pt")
     best_path = os.path.join(args.out_dir, "best.pt")
-    start_epoch, best, best_epoch, bad, done, train_time = 1, -1.0, 0, 0, False, 0.0
+    start_epoch, best, best_epoch, bad, early_stopped, train_time = 1, -1.0, 0, 0, False, 0.0
     if os.path.exists(last_path):
         ck = torch.load(last_path)
         for k in MODEL_KEYS + ("data_num_items",):
@@ -136,13 +136,14 @@ def main(argv=None):
         set_rng_state(ck["rng"], gen)
         start_epoch = ck["epoch"] + 1
         best, best_epoch, bad = ck["best_ndcg10"], ck["best_epoch"], ck["bad_evals"]
-        done, train_time = ck.get("done", False), ck.get("train_time_s", 0.0)
+        early_stopped = ck.get("early_stopped", bad >= args.patience)
+        train_time = ck.get("train_time_s", 0.0)
         log(f"resumed from {last_path} at epoch {ck['epoch']} (best NDCG@10 {best:.4f} @ {best_epoch})")
     else:
         log("start " + " ".join(f"{k}={v}" for k, v in sorted(vars(args).items())))
         log(f"users={len(seqs)} items={num_items} train_positions={(train_tgt != 0).sum().item()} "
             f"params={sum(p.numel() for p in model.parameters())}")
-    if done or start_epoch > args.epochs:
+    if early_stopped or start_epoch > args.epochs:
         log(f"training already finished (epoch {start_epoch - 1}, best NDCG@10 {best:.4f} @ epoch {best_epoch})")
         return
 
@@ -179,9 +180,9 @@ def main(argv=None):
             if improved:
                 msg += " *"
         stop = bad >= args.patience
-        done = stop or epoch == args.epochs
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
-                 "best_ndcg10": best, "best_epoch": best_epoch, "bad_evals": bad, "done": done,
+                 "best_ndcg10": best, "best_epoch": best_epoch, "bad_evals": bad,
+                 "early_stopped": stop,
                  "train_time_s": train_time, "config": vars(args), "num_items": num_items,
                  "rng": rng_state(gen)}
         if improved:

@@ -1,0 +1,266 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The engine over a tiny model with known behaviour (tests/recommender/make_test_model.py:
+// user vector = mean of the history's embeddings), so every expected ranking is computed
+// here from the same embedding table.
+#include "services/recommender/recommendation_engine.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "tests/catch.h"
+#include "tests/common/test_models.h"
+
+namespace shop::recommender {
+namespace {
+
+constexpr int kItems = 20;
+
+// Items 1..20; category "even"/"odd"; item 5 out of stock; items 1..10 ship to DE and US,
+// the rest to US only; popularity = 10 * id.
+std::vector<CatalogItem> TestItems() {
+  std::vector<CatalogItem> items;
+  for (int i = 1; i <= kItems; ++i) {
+    CatalogItem item;
+    item.item_id = std::to_string(i);
+    item.categories = {i % 2 == 0 ? "even" : "odd", "all"};
+    item.in_stock = i != 5;
+    item.ship_to = i <= 10 ? std::vector<std::string>{"DE", "US"} : std::vector<std::string>{"US"};
+    item.popularity = 10 * i;
+    items.push_back(item);
+  }
+  return items;
+}
+
+struct Fixture {
+  prometheus::Registry registry;
+  InferenceMetrics metrics{registry, "recommender"};
+  std::unique_ptr<ModelRepository> repository;
+  std::unique_ptr<BatchedModel> model;
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<RecommendationEngine> engine;
+  torch::Tensor embeddings;
+
+  explicit Fixture(const std::string& index = "exact") {
+    ModelRepositoryOptions ro;
+    ro.root = testing::TestModelsDir() + "/recsys";
+    ro.name = "recommender";
+    ro.poll_interval = absl::ZeroDuration();
+    auto repo = ModelRepository::Create(ro, &metrics);
+    REQUIRE(repo.ok());
+    repository = *std::move(repo);
+    auto batched = BatchedModel::Create(repository.get(), BatcherOptions{}, &metrics);
+    REQUIRE(batched.ok());
+    model = *std::move(batched);
+    auto cat = Catalog::FromItems(TestItems(), kItems);
+    REQUIRE(cat.ok());
+    catalog = *std::move(cat);
+    EngineOptions eo;
+    eo.index = index;
+    auto eng = RecommendationEngine::Create(model.get(), catalog.get(), eo);
+    REQUIRE(eng.ok());
+    engine = *std::move(eng);
+    embeddings = *repository->Current()->Attribute("item_embeddings");
+  }
+
+  // The ranking the engine must produce: score = E . mean(E[history]) over eligible items.
+  std::vector<int64_t> Expected(const std::vector<int64_t>& history, std::vector<bool> eligible,
+                                int k) const {
+    torch::Tensor user = embeddings.index_select(0, torch::tensor(history)).mean(0);
+    torch::Tensor scores = torch::mv(embeddings, user);
+    std::vector<int64_t> order;
+    for (int i = 1; i <= kItems; ++i) {
+      if (eligible[static_cast<size_t>(i)]) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return scores[a].item<float>() > scores[b].item<float>();
+    });
+    if (static_cast<int>(order.size()) > k) order.resize(static_cast<size_t>(k));
+    return order;
+  }
+};
+
+std::vector<std::string> Ids(const std::vector<int64_t>& v) {
+  std::vector<std::string> out;
+  for (int64_t i : v) out.push_back(std::to_string(i));
+  return out;
+}
+
+std::vector<int64_t> Indices(const EngineResult& r) {
+  std::vector<int64_t> out;
+  for (const auto& item : r.items) out.push_back(item.index);
+  return out;
+}
+
+std::vector<bool> Eligible(std::function<bool(int)> keep) {
+  std::vector<bool> e(kItems + 1, false);
+  for (int i = 1; i <= kItems; ++i) e[static_cast<size_t>(i)] = keep(i);
+  return e;
+}
+
+TEST_CASE("a history is ranked by the model's user vector under the filters", "[engine]") {
+  Fixture f;
+  RecommendInput in;
+  in.history = Ids({3, 7, 12});
+  in.country = "DE";
+  in.k = 5;
+  auto r = f.engine->Recommend(in);
+  REQUIRE(r.ok());
+  CHECK(r->fallback == v1::FALLBACK_NONE);
+  CHECK(r->model_version == 1);
+  CHECK(r->history_used == 3);
+  CHECK(Indices(*r) ==
+        f.Expected({3, 7, 12}, Eligible([](int i) { return i <= 10 && i != 5; }), 5));
+  for (size_t j = 1; j < r->items.size(); ++j) CHECK(r->items[j - 1].score >= r->items[j].score);
+  for (const auto& item : r->items) {
+    CHECK(item.reason == v1::REASON_TYPE_RELATED_TO_HISTORY);
+    CHECK((item.related_index == 3 || item.related_index == 7 || item.related_index == 12));
+  }
+}
+
+TEST_CASE("k items come back whenever k eligible items exist, fewer only when fewer exist",
+          "[engine]") {
+  Fixture f;
+  RecommendInput in;
+  in.history = Ids({1, 2});
+  in.country = "DE";
+  in.category = "even";  // eligible: 2, 4, 6, 8, 10
+  in.k = 3;
+  auto three = f.engine->Recommend(in);
+  REQUIRE(three.ok());
+  CHECK(three->items.size() == 3);
+  in.k = 10;
+  auto all = f.engine->Recommend(in);
+  REQUIRE(all.ok());
+  std::vector<int64_t> got = Indices(*all);
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<int64_t>{2, 4, 6, 8, 10});
+  in.category = "no-such-category";
+  auto none = f.engine->Recommend(in);
+  REQUIRE(none.ok());
+  CHECK(none->items.empty());
+}
+
+TEST_CASE("excluded and out-of-stock items are never returned and are counted", "[engine]") {
+  Fixture f;
+  RecommendInput in;
+  in.history = Ids({4});
+  in.k = 3;
+  auto unfiltered = f.engine->Recommend(in);
+  REQUIRE(unfiltered.ok());
+  const int64_t best = unfiltered->items[0].index;
+  in.excluded = Ids({best});
+  auto filtered = f.engine->Recommend(in);
+  REQUIRE(filtered.ok());
+  for (const auto& item : filtered->items) {
+    CHECK(item.index != best);
+    CHECK(item.index != 5);
+  }
+  CHECK(filtered->items.size() == 3);
+  CHECK(filtered->filtered_out >= 1);
+}
+
+TEST_CASE("cold start returns popular items under the same filters", "[engine]") {
+  Fixture f;
+  RecommendInput in;
+  in.country = "DE";
+  in.k = 5;
+  auto r = f.engine->Recommend(in);
+  REQUIRE(r.ok());
+  CHECK(r->fallback == v1::FALLBACK_COLD_START);
+  CHECK(r->model_version == 0);
+  CHECK(Indices(*r) == std::vector<int64_t>{10, 9, 8, 7, 6});  // 5 is out of stock
+  for (const auto& item : r->items) CHECK(item.reason == v1::REASON_TYPE_POPULAR_IN_COUNTRY);
+  in.country.clear();
+  auto anywhere = f.engine->Recommend(in);
+  REQUIRE(anywhere.ok());
+  CHECK(Indices(*anywhere) == std::vector<int64_t>{20, 19, 18, 17, 16});
+  CHECK(anywhere->items[0].reason == v1::REASON_TYPE_POPULAR);
+}
+
+TEST_CASE("a history of only unknown items is a cold start, and the unknown are counted",
+          "[engine]") {
+  Fixture f;
+  RecommendInput in;
+  in.history = {"999", "not-an-item"};
+  in.k = 2;
+  auto r = f.engine->Recommend(in);
+  REQUIRE(r.ok());
+  CHECK(r->fallback == v1::FALLBACK_COLD_START);
+  CHECK(r->unknown_items == 2);
+  CHECK(r->history_used == 0);
+  in.history = {"999", "3"};
+  auto mixed = f.engine->Recommend(in);
+  REQUIRE(mixed.ok());
+  CHECK(mixed->fallback == v1::FALLBACK_NONE);
+  CHECK(mixed->unknown_items == 1);
+  CHECK(Indices(*mixed) == f.Expected({3}, Eligible([](int i) { return i != 5; }), 2));
+}
+
+TEST_CASE("a history longer than the model window uses its most recent items", "[engine]") {
+  Fixture f;
+  REQUIRE(f.engine->max_len() == 8);
+  RecommendInput long_history;
+  long_history.history = Ids({11, 12, 13, 14, 1, 2, 3, 4, 6, 7, 8, 9});
+  long_history.k = 5;
+  RecommendInput recent = long_history;
+  recent.history = Ids({1, 2, 3, 4, 6, 7, 8, 9});
+  auto a = f.engine->Recommend(long_history);
+  auto b = f.engine->Recommend(recent);
+  REQUIRE((a.ok() && b.ok()));
+  CHECK(a->history_used == 8);
+  CHECK(Indices(*a) == Indices(*b));
+}
+
+TEST_CASE("recorded purchases lift an item in its country's cold-start ranking", "[engine]") {
+  Fixture f;
+  f.engine->RecordPopularity("1", "DE", 1000.f);
+  RecommendInput in;
+  in.country = "DE";
+  in.k = 1;
+  auto de = f.engine->Recommend(in);
+  REQUIRE(de.ok());
+  CHECK(Indices(*de) == std::vector<int64_t>{1});
+  in.country = "US";
+  auto us = f.engine->Recommend(in);
+  REQUIRE(us.ok());
+  CHECK(Indices(*us) == std::vector<int64_t>{20});
+}
+
+TEST_CASE("similar items are nearest by cosine, never the item itself", "[engine]") {
+  Fixture f;
+  auto r = f.engine->SimilarItems("3", {}, "", "", 4);
+  REQUIRE(r.ok());
+  REQUIRE(r->items.size() == 4);
+  torch::Tensor normalized = f.embeddings / f.embeddings.norm(2, {1}, true).clamp_min(1e-12);
+  torch::Tensor cos = torch::mv(normalized, normalized[3]);
+  std::vector<int64_t> order;
+  for (int i = 1; i <= kItems; ++i) {
+    if (i != 3 && i != 5) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(),
+            [&](int64_t a, int64_t b) { return cos[a].item<float>() > cos[b].item<float>(); });
+  order.resize(4);
+  CHECK(Indices(*r) == order);
+  for (const auto& item : r->items) {
+    CHECK(item.reason == v1::REASON_TYPE_SIMILAR_ITEM);
+    CHECK(item.related_index == 3);
+  }
+  CHECK(absl::IsNotFound(f.engine->SimilarItems("999", {}, "", "", 4).status()));
+}
+
+TEST_CASE("the HNSW index gives the same answers on a small catalog", "[engine]") {
+  Fixture exact;
+  Fixture hnsw("hnsw");
+  RecommendInput in;
+  in.history = Ids({2, 9});
+  in.country = "DE";
+  in.k = 4;
+  auto a = exact.engine->Recommend(in);
+  auto b = hnsw.engine->Recommend(in);
+  REQUIRE((a.ok() && b.ok()));
+  CHECK(Indices(*a) == Indices(*b));
+}
+
+}  // namespace
+}  // namespace shop::recommender
