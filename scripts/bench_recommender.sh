@@ -38,6 +38,8 @@
 #   MAX_QUEUE_DELAY [1ms]      --max_queue_delay
 #   INTRA_OP_THREADS [1]       --intra_op_threads
 #   INFERENCE_WORKERS [2]      --inference_workers
+#   SERVER_ENV []              extra VAR=VALUE words in the recommender's environment (e.g.
+#                              OPENBLAS_NUM_THREADS=1); shown in its command line
 #   H2LOAD_TIMEOUT [600]       seconds one h2load run may take before the script fails
 #   KEEP_WORKDIR [0]           1 keeps the temporary directory (logs, bodies, metrics)
 #
@@ -63,6 +65,7 @@ MAX_BATCH_SIZE="${MAX_BATCH_SIZE:-16}"
 MAX_QUEUE_DELAY="${MAX_QUEUE_DELAY:-1ms}"
 INTRA_OP_THREADS="${INTRA_OP_THREADS:-1}"
 INFERENCE_WORKERS="${INFERENCE_WORKERS:-2}"
+SERVER_ENV="${SERVER_ENV:-}"
 H2LOAD_TIMEOUT="${H2LOAD_TIMEOUT:-600}"  # read by lib/bench_lib.sh, as is KEEP_WORKDIR
 
 SERVER="${BUILD_DIR}/services/recommender/recommender"
@@ -135,6 +138,7 @@ bench_log "request: $REQUEST_JSON (user $HISTORY_USER of $HISTORY_FILE)"
 # start NAME: starts that server on fresh ports; sets SERVER_ARGS and the lib's variables.
 start() {
   local name=$1 binary copy
+  local -a server_env=()
   bench_pick_ports
   SERVER_ARGS=(--listen_address=127.0.0.1 --port="$PORT"
                --metrics_address=127.0.0.1 --metrics_port="$METRICS_PORT")
@@ -146,10 +150,16 @@ start() {
                   --max_batch_size="$MAX_BATCH_SIZE" --max_queue_delay="$MAX_QUEUE_DELAY"
                   --intra_op_threads="$INTRA_OP_THREADS"
                   --inference_workers="$INFERENCE_WORKERS")
+    read -r -a server_env <<<"$SERVER_ENV"
+    local word
+    for word in "${server_env[@]}"; do
+      [[ "$word" == [A-Za-z_]*=* ]] || bench_die "SERVER_ENV: $word is not VAR=VALUE"
+    done
   fi
-  SERVER_CMD[$name]="$binary ${SERVER_ARGS[*]}"
+  SERVER_CMD[$name]="${server_env[*]:+${server_env[*]} }$binary ${SERVER_ARGS[*]}"
   bench_log "starting ${SERVER_CMD[$name]}"
-  bench_start_server "$name" "$WORK/server_${name}_c$c.log" "$copy" "${SERVER_ARGS[@]}"
+  bench_start_server "$name" "$WORK/server_${name}_c$c.log" \
+    env "${server_env[@]}" "$copy" "${SERVER_ARGS[@]}"
 }
 
 RESULTS="$WORK/results.jsonl"
@@ -189,7 +199,7 @@ echo
   --p99_goal_ms "$P99_GOAL_MS" --p99_goal_at "$P99_GOAL_AT"
 echo
 echo "- Command: \`$(bench_command_line \
-  'LD_PRELOAD|BUILD_DIR|MODEL_ROOT|CATALOG|DATA_DIR|HISTORY_USER|HISTORY_LEN|REQUESTS|WARMUP_REQUESTS|CONCURRENCY|MAX_BATCH_SIZE|MAX_QUEUE_DELAY|INTRA_OP_THREADS|INFERENCE_WORKERS' \
+  'LD_PRELOAD|BUILD_DIR|MODEL_ROOT|CATALOG|DATA_DIR|HISTORY_USER|HISTORY_LEN|REQUESTS|WARMUP_REQUESTS|CONCURRENCY|MAX_BATCH_SIZE|MAX_QUEUE_DELAY|INTRA_OP_THREADS|INFERENCE_WORKERS|SERVER_ENV' \
   "$INVOCATION")\`"
 echo "- Batching of the recommender: max_batch_size=$MAX_BATCH_SIZE," \
   "max_queue_delay=$MAX_QUEUE_DELAY, intra_op_threads=$INTRA_OP_THREADS," \

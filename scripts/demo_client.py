@@ -13,6 +13,7 @@ def main():
     parser.add_argument("--python_out", default="build/python")
     parser.add_argument("--example", default="127.0.0.1:50050")
     parser.add_argument("--metrics", default="127.0.0.1:9090")
+    parser.add_argument("--recommender", default="127.0.0.1:50051")
     args = parser.parse_args()
     sys.path.insert(0, args.python_out)
     import grpc
@@ -44,12 +45,49 @@ def main():
     except grpc.RpcError as error:
         print(f"bad request -> {error.code().name}: {error.details()}")
 
+    recommender_session(grpc, args.recommender)
+
     page = urllib.request.urlopen(f"http://{args.metrics}/metrics", timeout=5).read().decode()
     print("metrics:")
     for line in page.splitlines():
         if line.startswith(("grpc_server_handled_total", "shop_inference_requests_total",
                             "shop_model_version_loaded")) and not line.endswith(" 0"):
             print("  " + line)
+
+
+def recommender_session(grpc, address):
+    """A shopper in Germany: cold start, a few events, personalised picks, similar items."""
+    from shop.recommender.v1 import recommender_pb2 as rec, recommender_pb2_grpc as rec_grpc
+    stub = rec_grpc.RecommenderStub(grpc.insecure_channel(address))
+    user = "demo-shopper"
+    stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5)
+    filters = rec.Filters(ship_to_country="DE")
+
+    def show(title, response):
+        fallback = rec.Fallback.Name(response.fallback)
+        print(f"{title} [{fallback}, model v{response.model_version}]:")
+        for item in response.items:
+            reason = rec.ReasonType.Name(item.reason.type).replace("REASON_TYPE_", "").lower()
+            related = f" <- {item.reason.related_item_id}" if item.reason.related_item_id else ""
+            print(f"  item {item.item_id:>6}  score {item.score:8.3f}  {reason}{related}")
+
+    show("recommend (no history yet)",
+         stub.Recommend(rec.RecommendRequest(user_id=user, k=3, filters=filters), timeout=5))
+    for item, kind in (("1200", rec.EVENT_TYPE_VIEW), ("3456", rec.EVENT_TYPE_VIEW),
+                       ("3457", rec.EVENT_TYPE_ADD_TO_CART)):
+        stub.RecordEvent(rec.RecordEventRequest(user_id=user, item_id=item, event_type=kind,
+                                                ship_to_country="DE"), timeout=5)
+    print("recorded: view 1200, view 3456, cart 3457")
+    show("recommend", stub.Recommend(rec.RecommendRequest(user_id=user, k=5, filters=filters),
+                                     timeout=5))
+    show("similar to 1200", stub.SimilarItems(
+        rec.SimilarItemsRequest(item_id="1200", k=3, filters=filters), timeout=5))
+    try:
+        stub.Recommend(rec.RecommendRequest(user_id=user, k=500), timeout=5)
+    except grpc.RpcError as error:
+        print(f"k=500 -> {error.code().name}: {error.details()}")
+    deleted = stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5)
+    print(f"deleted {deleted.deleted_event_count} events of {user}")
 
 
 if __name__ == "__main__":

@@ -4,18 +4,20 @@
 # Installs what is missing, builds, starts the system and runs a short demo client session
 # against it. Servers keep running until Ctrl-C (SIGINT), then drain and stop.
 #
-# Until the services land (issues 3-5) and the gateway (issue 6), "the system" is the
-# example server: the common bootstrap and inference layer serving a TorchScript model.
+# Started: the recommender (shipped model, demo catalog) and the example server of the
+# common layer. The translator and support bot (issues 4-5) and the local gateway
+# (issue 6) join here as they land.
 #   scripts/run.sh
 #   RUN_EXIT_AFTER_DEMO=1 scripts/run.sh   # stop after the demo (smoke test)
-#   EXAMPLE_PORT=50050 METRICS_PORT=9090 scripts/run.sh
+#   RECOMMENDER_PORT=50051 EXAMPLE_PORT=50050 METRICS_PORT=9090 scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
 BUILD_DIR=${BUILD_DIR:-build}
 EXAMPLE_PORT=${EXAMPLE_PORT:-50050}
-METRICS_PORT=${METRICS_PORT:-9090}
+RECOMMENDER_PORT=${RECOMMENDER_PORT:-50051}
+METRICS_PORT=${METRICS_PORT:-9090}          # example server; the recommender uses +1
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/run-logs}
 mkdir -p "$LOG_DIR"
 
@@ -46,8 +48,19 @@ wait_ready example_server "$LOG_DIR/example_server.log"
 echo "example_server: grpc 127.0.0.1:$EXAMPLE_PORT, metrics http://127.0.0.1:$METRICS_PORT/metrics," \
      "log $LOG_DIR/example_server.log"
 
+"$BUILD_DIR/services/recommender/recommender" \
+  --listen_address=127.0.0.1 --port="$RECOMMENDER_PORT" \
+  --metrics_address=127.0.0.1 --metrics_port="$((METRICS_PORT + 1))" \
+  --model_root=models --catalog=services/recommender/demo/catalog.jsonl \
+  2>"$LOG_DIR/recommender.log" &
+pids+=($!)
+wait_ready recommender "$LOG_DIR/recommender.log"
+echo "recommender: grpc 127.0.0.1:$RECOMMENDER_PORT, metrics" \
+     "http://127.0.0.1:$((METRICS_PORT + 1))/metrics, log $LOG_DIR/recommender.log"
+
 /usr/bin/python3 scripts/demo_client.py --python_out "$BUILD_DIR/python" \
-  --example "127.0.0.1:$EXAMPLE_PORT" --metrics "127.0.0.1:$METRICS_PORT"
+  --example "127.0.0.1:$EXAMPLE_PORT" --metrics "127.0.0.1:$METRICS_PORT" \
+  --recommender "127.0.0.1:$RECOMMENDER_PORT"
 
 if [[ -n "${RUN_EXIT_AFTER_DEMO:-}" ]]; then exit 0; fi
 echo "Serving. Press Ctrl-C to stop."

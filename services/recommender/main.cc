@@ -7,8 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
-#include "common/inference/batched_model.h"
 #include "common/inference/inference_options.h"
+#include "common/inference/served_model.h"
 #include "common/logging.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
@@ -86,21 +86,19 @@ int main(int argc, char** argv) {
   absl::Status threads =
       shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads);
   if (!threads.ok()) return Fail(threads);
-  shop::InferenceMetrics model_metrics(*registry, inference.repository.name);
-  auto repository = shop::ModelRepository::Create(inference.repository, &model_metrics);
-  if (!repository.ok()) return Fail(repository.status());
-  auto embeddings = (*repository)->Current()->Attribute("item_embeddings");
+  auto served = shop::ServedModel::Load(inference, *registry);
+  if (!served.ok()) return Fail(served.status());
+  auto embeddings = (*served)->repository()->Current()->Attribute("item_embeddings");
   if (!embeddings.ok()) return Fail(embeddings.status());
   auto catalog = shop::recommender::Catalog::Load(absl::GetFlag(FLAGS_catalog),
                                                   embeddings->size(0) - 1);
   if (!catalog.ok()) return Fail(catalog.status());
-  auto model = shop::BatchedModel::Create(repository->get(), inference.batcher, &model_metrics);
-  if (!model.ok()) return Fail(model.status());
   shop::recommender::EngineOptions engine_options;
   engine_options.index = absl::GetFlag(FLAGS_item_index);
   engine_options.hnsw.ef_search = absl::GetFlag(FLAGS_hnsw_ef_search);
   auto engine =
-      shop::recommender::RecommendationEngine::Create(model->get(), catalog->get(), engine_options);
+      shop::recommender::RecommendationEngine::Create((*served)->model(), catalog->get(),
+                                                      engine_options);
   if (!engine.ok()) return Fail(engine.status());
   service.SetEngine(engine->get());
   (*server)->SetServing(true);

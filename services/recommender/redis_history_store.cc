@@ -5,10 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/status_macros.h"
 
 namespace shop::recommender {
 
 // One blocking hiredis connection. `broken` marks it for disposal after an I/O error.
+void RedisHistoryStore::ReplyDeleter::operator()(redisReply* r) const {
+  if (r != nullptr) freeReplyObject(r);
+}
+
 class RedisHistoryStore::Connection {
  public:
   explicit Connection(redisContext* context) : context_(context) {}
@@ -24,12 +29,6 @@ class RedisHistoryStore::Connection {
 
 namespace {
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const {
-    if (r != nullptr) freeReplyObject(r);
-  }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 absl::Status ReplyError(redisContext* c, const redisReply* r, absl::string_view what) {
   if (r == nullptr) {
@@ -90,7 +89,7 @@ absl::StatusOr<std::vector<HistoryEvent>> RedisHistoryStore::Get(const std::stri
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();
   const std::string key = Key(user_id);
-  Reply r(static_cast<redisReply*>(
+  ReplyPtr r(static_cast<redisReply*>(
       redisCommand((*conn)->get(), "LRANGE %b 0 -1", key.data(), key.size())));
   absl::Status s = ReplyError((*conn)->get(), r.get(), "LRANGE");
   (*conn)->broken = r == nullptr;
@@ -107,74 +106,70 @@ absl::StatusOr<std::vector<HistoryEvent>> RedisHistoryStore::Get(const std::stri
   return events;
 }
 
-absl::StatusOr<int64_t> RedisHistoryStore::Append(const std::string& user_id,
-                                                  const HistoryEvent& event) {
+absl::StatusOr<RedisHistoryStore::ReplyPtr> RedisHistoryStore::Transaction(
+    const std::vector<std::vector<std::string>>& commands, absl::string_view what) {
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();
   redisContext* c = (*conn)->get();
-  const std::string key = Key(user_id);
-  const std::string value = event.Encode();
-  const std::string keep_from = absl::StrCat(-options_.max_events_per_user);
-  const std::string ttl_ms = absl::StrCat(absl::ToInt64Milliseconds(options_.ttl));
-  redisAppendCommand(c, "MULTI");
-  redisAppendCommand(c, "RPUSH %b %b", key.data(), key.size(), value.data(), value.size());
-  redisAppendCommand(c, "LTRIM %b %s -1", key.data(), key.size(), keep_from.c_str());
-  redisAppendCommand(c, "PEXPIRE %b %s", key.data(), key.size(), ttl_ms.c_str());
-  redisAppendCommand(c, "EXEC");
+  // MULTI, the commands, EXEC: pipelined in one round trip, applied atomically.
+  auto append = [c](const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& a : args) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    redisAppendCommandArgv(c, static_cast<int>(args.size()), argv.data(), lengths.data());
+  };
+  append({"MULTI"});
+  for (const auto& command : commands) append(command);
+  append({"EXEC"});
   absl::Status status;
-  Reply exec;
-  for (int i = 0; i < 5 && status.ok(); ++i) {
+  ReplyPtr exec;
+  const size_t replies = commands.size() + 2;
+  for (size_t i = 0; i < replies && status.ok(); ++i) {
     redisReply* raw = nullptr;
     if (redisGetReply(c, reinterpret_cast<void**>(&raw)) != REDIS_OK) raw = nullptr;
-    Reply r(raw);
-    status = ReplyError(c, r.get(), "append");
-    if (r == nullptr) (*conn)->broken = true;
-    if (i == 4) exec = std::move(r);
+    ReplyPtr r(raw);
+    status = ReplyError(c, r.get(), what);
+    if (i + 1 == replies) exec = std::move(r);
   }
   // Replies left unread after an error would be mistaken for the next call's.
   if (!status.ok()) (*conn)->broken = true;
   Release(*std::move(conn));
   if (!status.ok()) return status;
-  if (exec->type != REDIS_REPLY_ARRAY || exec->elements < 1 ||
-      exec->element[0]->type != REDIS_REPLY_INTEGER) {
-    return absl::InternalError("redis append: transaction aborted");
+  if (exec->type != REDIS_REPLY_ARRAY || exec->elements != commands.size()) {
+    return absl::InternalError(absl::StrCat("redis ", what, ": transaction aborted"));
+  }
+  return exec;
+}
+
+absl::StatusOr<int64_t> RedisHistoryStore::Append(const std::string& user_id,
+                                                  const HistoryEvent& event) {
+  const std::string key = Key(user_id);
+  ASSIGN_OR_RETURN(
+      ReplyPtr exec,
+      Transaction({{"RPUSH", key, event.Encode()},
+                   {"LTRIM", key, absl::StrCat(-options_.max_events_per_user), "-1"},
+                   {"PEXPIRE", key, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))}},
+                  "append"));
+  if (exec->element[0]->type != REDIS_REPLY_INTEGER) {
+    return absl::InternalError("redis append: RPUSH did not return a length");
   }
   return std::min<int64_t>(exec->element[0]->integer, options_.max_events_per_user);
 }
 
 absl::StatusOr<int64_t> RedisHistoryStore::Delete(const std::string& user_id) {
-  auto conn = Acquire();
-  if (!conn.ok()) return conn.status();
-  redisContext* c = (*conn)->get();
   const std::string key = Key(user_id);
   // LLEN and DEL in one transaction: the count reported is what was erased.
-  redisAppendCommand(c, "MULTI");
-  redisAppendCommand(c, "LLEN %b", key.data(), key.size());
-  redisAppendCommand(c, "DEL %b", key.data(), key.size());
-  redisAppendCommand(c, "EXEC");
-  absl::Status status;
-  Reply exec;
-  for (int i = 0; i < 4 && status.ok(); ++i) {
-    redisReply* raw = nullptr;
-    if (redisGetReply(c, reinterpret_cast<void**>(&raw)) != REDIS_OK) raw = nullptr;
-    Reply r(raw);
-    status = ReplyError(c, r.get(), "delete");
-    if (r == nullptr) (*conn)->broken = true;
-    if (i == 3) exec = std::move(r);
-  }
-  if (!status.ok()) (*conn)->broken = true;
-  Release(*std::move(conn));
-  if (!status.ok()) return status;
-  if (exec->type != REDIS_REPLY_ARRAY || exec->elements < 1) {
-    return absl::InternalError("redis delete: transaction aborted");
-  }
+  ASSIGN_OR_RETURN(ReplyPtr exec, Transaction({{"LLEN", key}, {"DEL", key}}, "delete"));
   return exec->element[0]->integer;
 }
 
 absl::StatusOr<int64_t> RedisHistoryStore::UserCount() {
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();
-  Reply r(static_cast<redisReply*>(redisCommand((*conn)->get(), "DBSIZE")));
+  ReplyPtr r(static_cast<redisReply*>(redisCommand((*conn)->get(), "DBSIZE")));
   absl::Status s = ReplyError((*conn)->get(), r.get(), "DBSIZE");
   (*conn)->broken = r == nullptr;
   Release(*std::move(conn));

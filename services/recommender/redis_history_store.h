@@ -21,6 +21,7 @@
 #include "services/recommender/history_store.h"
 
 struct redisContext;
+struct redisReply;
 
 namespace shop::recommender {
 
@@ -48,10 +49,17 @@ class RedisHistoryStore : public HistoryStore {
 
  private:
   class Connection;
+  struct ReplyDeleter {
+    void operator()(redisReply* r) const;
+  };
+  using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
   explicit RedisHistoryStore(RedisHistoryStoreOptions options);
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> connection);
   std::string Key(const std::string& user_id) const { return options_.key_prefix + user_id; }
+  // Runs `commands` in one MULTI/EXEC; returns EXEC's reply (one element per command).
+  absl::StatusOr<ReplyPtr> Transaction(const std::vector<std::vector<std::string>>& commands,
+                                       absl::string_view what);
 
   const RedisHistoryStoreOptions options_;
   std::mutex mu_;

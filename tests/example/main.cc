@@ -5,8 +5,8 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
-#include "common/inference/batched_model.h"
 #include "common/inference/inference_options.h"
+#include "common/inference/served_model.h"
 #include "common/logging.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
@@ -37,12 +37,9 @@ int main(int argc, char** argv) {
   absl::Status threads =
       shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads);
   if (!threads.ok()) return Fail(threads);
-  shop::InferenceMetrics metrics(*registry, inference.repository.name);
-  auto repository = shop::ModelRepository::Create(inference.repository, &metrics);
-  if (!repository.ok()) return Fail(repository.status());
-  auto model = shop::BatchedModel::Create(repository->get(), inference.batcher, &metrics);
-  if (!model.ok()) return Fail(model.status());
-  service.SetModel(model->get());
+  auto served = shop::ServedModel::Load(inference, *registry);
+  if (!served.ok()) return Fail(served.status());
+  service.SetModel((*served)->model());
   (*server)->SetServing(true);
 
   // Returns after SIGTERM/SIGINT and the drain; the model outlives every call.

@@ -142,7 +142,7 @@ TEMPLATE_TEST_CASE("an unknown user has an empty history", "[history]", InMemory
   CHECK(Ok(store.UserCount()) == 0);
 }
 
-TEMPLATE_TEST_CASE("Append returns the growing length; Get returns the events oldest first "
+TEMPLATE_TEST_CASE("Append returns the growing length and Get returns the events oldest first "
                    "with item, kind and time kept",
                    "[history]", InMemory, InRedis) {
   TestType fixture(10);
@@ -498,7 +498,8 @@ TEST_CASE("redis store: a key of the wrong type is an error, not a crash", "[his
 // ---------------------------------------------------------------------------------------
 // HistoryEvent's stored form.
 
-TEST_CASE("HistoryEvent Encode/Decode round trips, item ids may contain '|'", "[history]") {
+TEST_CASE("HistoryEvent Encode and Decode round trip, also for item ids containing the separator",
+          "[history]") {
   const std::vector<HistoryEvent> events = {
       Event("sku-1", EventKind::kView, kT0),
       Event("a|b|c", EventKind::kCart, 0),
