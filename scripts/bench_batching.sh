@@ -47,8 +47,8 @@ PYTHON_OUT="${BUILD_DIR}/python"
 RPC_PATH="/shop.example.v1.ExampleInference/Infer"
 FEATURES=2048  # input width of the bench model (test_models/bench/example/1/metadata.json)
 
-BENCH_NAME=bench_batching
-# shellcheck source=lib/bench_lib.sh
+BENCH_NAME=bench_batching  # read by lib/bench_lib.sh
+# shellcheck source=scripts/lib/bench_lib.sh
 source "$SCRIPT_DIR/lib/bench_lib.sh"
 
 bench_require_tools h2load curl timeout /usr/bin/python3

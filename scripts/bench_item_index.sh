@@ -9,7 +9,7 @@
 # services/recommender/bench/item_index_bench.cc for every flag.
 #
 # Usage (from the repository root, after `cmake --preset release`):
-#   scripts/bench_item_index.sh                          # N=1M: ~5-10 min on 2 cores
+#   scripts/bench_item_index.sh                          # N=1M: ~4 min on 2 idle cores
 #   scripts/bench_item_index.sh --items=200000 --queries=200 --ef_search=16,32,64
 #   BENCH_OUT=docs/bench_item_index.md scripts/bench_item_index.sh   # also save the report
 #

@@ -17,7 +17,7 @@
 # produced (model-scored or popularity fallback, from shop_recommender_results_total).
 #
 # Usage (from the repository root, after building):
-#   scripts/bench_recommender.sh                       # defaults, ~1-2 minutes on 2 cores
+#   scripts/bench_recommender.sh                       # defaults, a few minutes on 2 cores
 #   MODEL_ROOT=/tmp/rec_standin MAX_BATCH_SIZE=8 scripts/bench_recommender.sh
 #
 # Environment (defaults in brackets):
@@ -35,7 +35,7 @@
 #   CONCURRENCY ["1 16 64"]    h2load connections (-c), one stream each (-m 1)
 #   Batching of the recommender (tuned on 2 shared cores, see docs/bench_recommender.md):
 #   MAX_BATCH_SIZE [16]        --max_batch_size
-#   MAX_QUEUE_DELAY [1ms]      --max_queue_delay
+#   MAX_QUEUE_DELAY [500us]    --max_queue_delay
 #   INTRA_OP_THREADS [1]       --intra_op_threads
 #   INFERENCE_WORKERS [2]      --inference_workers
 #   SERVER_ENV []              extra VAR=VALUE words in the recommender's environment (e.g.
@@ -62,7 +62,7 @@ REQUESTS="${REQUESTS:-3000}"
 WARMUP_REQUESTS="${WARMUP_REQUESTS:-200}"
 CONCURRENCY="${CONCURRENCY:-1 16 64}"
 MAX_BATCH_SIZE="${MAX_BATCH_SIZE:-16}"
-MAX_QUEUE_DELAY="${MAX_QUEUE_DELAY:-1ms}"
+MAX_QUEUE_DELAY="${MAX_QUEUE_DELAY:-500us}"
 INTRA_OP_THREADS="${INTRA_OP_THREADS:-1}"
 INFERENCE_WORKERS="${INFERENCE_WORKERS:-2}"
 SERVER_ENV="${SERVER_ENV:-}"
@@ -81,8 +81,8 @@ THROUGHPUT_GOAL_AT="16 64"
 P99_GOAL_MS=10
 P99_GOAL_AT=16
 
-BENCH_NAME=bench_recommender
-# shellcheck source=lib/bench_lib.sh
+BENCH_NAME=bench_recommender  # read by lib/bench_lib.sh
+# shellcheck source=scripts/lib/bench_lib.sh
 source "$SCRIPT_DIR/lib/bench_lib.sh"
 
 bench_require_tools h2load curl timeout sha256sum /usr/bin/python3
@@ -96,7 +96,7 @@ done
 # The version the server will load: the highest numbered folder with a model.pt.
 MODEL_DIR="$(find "$MODEL_ROOT/recommender" -mindepth 2 -maxdepth 2 -name model.pt 2>/dev/null \
   | sed 's|/model.pt$||' | awk -F/ '$NF ~ /^[0-9]+$/ {print $NF "\t" $0}' | sort -n | tail -n 1 \
-  | cut -f 2)"
+  | cut -f 2 || true)"
 [[ -n "$MODEL_DIR" ]] || bench_die "no $MODEL_ROOT/recommender/<version>/model.pt (set MODEL_ROOT)"
 MODEL_SHA="$(sha256sum "$MODEL_DIR/model.pt" | cut -c 1-16)"
 MODEL_DATE="$(date -u -r "$MODEL_DIR/model.pt" '+%Y-%m-%d %H:%M:%S UTC')"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #
 # Shared shell helpers of the h2load gRPC benchmarks (scripts/bench_batching.sh,

@@ -13,8 +13,11 @@ std::vector<ScoredItem> ExactItemIndex::Search(const torch::Tensor& query,
                                                const torch::Tensor& eligible, int k) const {
   c10::InferenceMode guard;
   torch::Tensor scores = torch::mv(embeddings_, query);
-  scores.masked_fill_(eligible.logical_not(), -std::numeric_limits<float>::infinity());
-  const int64_t n = std::min<int64_t>(k, eligible.sum().item<int64_t>());
+  // Row 0 is padding: never a candidate, whatever the mask says.
+  torch::Tensor candidates = eligible.clone();
+  candidates[0] = false;
+  scores.masked_fill_(candidates.logical_not(), -std::numeric_limits<float>::infinity());
+  const int64_t n = std::min<int64_t>(k, candidates.sum().item<int64_t>());
   std::vector<ScoredItem> out;
   if (n <= 0) return out;
   auto [values, indices] = scores.topk(n);
@@ -51,8 +54,14 @@ absl::StatusOr<std::unique_ptr<HnswItemIndex>> HnswItemIndex::Build(torch::Tenso
   return index;
 }
 
+void HnswItemIndex::set_ef_search(int ef_search) {
+  options_.ef_search = ef_search;
+  index_->hnsw.efSearch = ef_search;
+}
+
 std::vector<ScoredItem> HnswItemIndex::Search(const torch::Tensor& query,
                                               const torch::Tensor& eligible, int k) const {
+  if (k <= 0) return {};
   const int64_t fetch = std::min<int64_t>(static_cast<int64_t>(k) * options_.oversample,
                                           index_->ntotal);
   std::vector<float> distances(static_cast<size_t>(fetch));

@@ -66,6 +66,11 @@ class HnswItemIndex : public ItemIndex {
                                  int k) const override;
   std::string name() const override { return "hnsw"; }
 
+  // Query-time beam width; not thread-safe against concurrent Search (set it before
+  // serving, or between benchmark series).
+  void set_ef_search(int ef_search);
+  const faiss::IndexHNSWFlat& faiss_index() const { return *index_; }
+
  private:
   HnswItemIndex(torch::Tensor embeddings, HnswOptions options);
   torch::Tensor embeddings_;

@@ -32,8 +32,10 @@ absl::StatusOr<int64_t> MemoryHistoryStore::Append(const std::string& user_id,
   }
   Entry& entry = *it->second;
   entry.events.push_back(event);
-  entry.bytes += EventBytes(event);
-  bytes_ += EventBytes(event);
+  // The stored copy's size, not the caller's string capacity, is what is held.
+  const int64_t added = EventBytes(entry.events.back());
+  entry.bytes += added;
+  bytes_ += added;
   while (static_cast<int>(entry.events.size()) > options_.max_events_per_user) {
     const int64_t b = EventBytes(entry.events.front());
     entry.bytes -= b;

@@ -24,7 +24,8 @@ struct MemoryHistoryStoreOptions {
 
 class MemoryHistoryStore : public HistoryStore {
  public:
-  explicit MemoryHistoryStore(MemoryHistoryStoreOptions options) : options_(options) {}
+  // max_events_per_user below 1 is treated as 1.
+  explicit MemoryHistoryStore(MemoryHistoryStoreOptions options) : options_(Sanitize(options)) {}
 
   absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override;
   absl::StatusOr<int64_t> Append(const std::string& user_id, const HistoryEvent& event) override;
@@ -43,6 +44,10 @@ class MemoryHistoryStore : public HistoryStore {
   using LruList = std::list<Entry>;
 
   static int64_t EventBytes(const HistoryEvent& e);
+  static MemoryHistoryStoreOptions Sanitize(MemoryHistoryStoreOptions o) {
+    if (o.max_events_per_user < 1) o.max_events_per_user = 1;
+    return o;
+  }
   void EvictIfNeeded();  // requires mu_
 
   const MemoryHistoryStoreOptions options_;

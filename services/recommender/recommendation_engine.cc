@@ -47,6 +47,8 @@ RecommendationEngine::SnapshotFor(std::shared_ptr<const TorchModel> model) {
   }
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->version = model->version();
+  snapshot->all_items = torch::ones({catalog_->num_items() + 1}, torch::kBool);
+  snapshot->all_items[0] = false;
   snapshot->embeddings = embeddings.to(torch::kFloat32).contiguous();
   snapshot->normalized =
       (snapshot->embeddings /
@@ -74,6 +76,19 @@ torch::Tensor RecommendationEngine::FilterMask(const std::vector<std::string>& e
     if (auto index = catalog_->IndexOf(id)) m[*index] = false;
   }
   return mask;
+}
+
+int RecommendationEngine::CountIneligible(const std::vector<ScoredItem>& top,
+                                          const torch::Tensor& eligible, int64_t skip, int k) {
+  auto ok = eligible.accessor<bool, 1>();
+  int counted = 0;
+  int removed = 0;
+  for (const ScoredItem& s : top) {
+    if (s.index == skip) continue;
+    if (counted++ == k) break;
+    if (!ok[s.index]) ++removed;
+  }
+  return removed;
 }
 
 int RecommendationEngine::FilteredOut(const torch::Tensor& scores, const torch::Tensor& eligible,
@@ -167,10 +182,9 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   result.history_used = static_cast<int>(sequence.size());
   result.unknown_items = unknown;
   result.fallback = v1::FALLBACK_NONE;
-  {
-    c10::InferenceMode guard;
-    result.filtered_out = FilteredOut(torch::mv(snapshot->embeddings, user), eligible, input.k);
-  }
+  // The unfiltered top k comes from the same index, so HNSW serving never pays a full scan.
+  result.filtered_out = CountIneligible(
+      snapshot->index->Search(user, snapshot->all_items, input.k), eligible, 0, input.k);
   std::vector<ScoredItem> top = snapshot->index->Search(user, eligible, input.k);
 
   // Reason: the history item most similar (cosine) to each recommended item.
@@ -209,12 +223,9 @@ absl::StatusOr<EngineResult> RecommendationEngine::SimilarItems(
   const torch::Tensor query = snapshot->normalized[*index];
   EngineResult result;
   result.model_version = snapshot->version;
-  {
-    c10::InferenceMode guard;
-    torch::Tensor all = torch::mv(snapshot->normalized, query);
-    all[*index] = kNegInf;
-    result.filtered_out = FilteredOut(all, eligible, k);
-  }
+  // k + 1: the query item itself is the nearest and is not a candidate.
+  result.filtered_out = CountIneligible(
+      snapshot->similar_index->Search(query, snapshot->all_items, k + 1), eligible, *index, k);
   for (const ScoredItem& s : snapshot->similar_index->Search(query, eligible, k)) {
     result.items.push_back({s.index, s.score, v1::REASON_TYPE_SIMILAR_ITEM, *index});
   }

@@ -54,12 +54,14 @@ class RedisHistoryStore : public HistoryStore {
   };
   using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
   explicit RedisHistoryStore(RedisHistoryStoreOptions options);
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire();
+  // A pooled connection, or a new one when `fresh` or the pool is empty.
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(bool fresh = false);
   void Release(std::unique_ptr<Connection> connection);
   std::string Key(const std::string& user_id) const { return options_.key_prefix + user_id; }
-  // Runs `commands` in one MULTI/EXEC; returns EXEC's reply (one element per command).
-  absl::StatusOr<ReplyPtr> Transaction(const std::vector<std::vector<std::string>>& commands,
-                                       absl::string_view what);
+  // Sends `commands` pipelined (wrapped in MULTI/EXEC when `transaction`) and returns
+  // the last reply (EXEC's array, one element per command, for a transaction).
+  absl::StatusOr<ReplyPtr> Execute(const std::vector<std::vector<std::string>>& commands,
+                                   bool transaction, absl::string_view what);
 
   const RedisHistoryStoreOptions options_;
   std::mutex mu_;

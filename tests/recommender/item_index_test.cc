@@ -78,15 +78,18 @@ TEST_CASE("exact index: returns fewer than k only when fewer items are eligible"
   CHECK(index.Search(toy.query, AllItems(6), 100).size() == 5);
 }
 
-// The header promises "row 0 (padding) is never returned", but ExactItemIndex relies on the
-// mask having row 0 false (the catalog's masks do). Remove [!shouldfail] once it is fixed.
-TEST_CASE("exact index: never returns row 0 even when the mask lets it through (KNOWN BUG)",
-          "[index][!shouldfail]") {
+// The header promises "row 0 (padding) is never returned", whatever the mask says (the
+// catalog's masks have row 0 false, but callers may pass any mask).
+TEST_CASE("exact index: never returns row 0 even when the mask lets it through", "[index]") {
   Toy toy;
   ExactItemIndex index(toy.embeddings);
-  const std::vector<int64_t> top = Indices(index.Search(toy.query, torch::ones({6}, torch::kBool), 3));
-  CHECK(std::find(top.begin(), top.end(), 0) == top.end());
-  CHECK(top.size() == 3);
+  const torch::Tensor everything = torch::ones({6}, torch::kBool);
+  CHECK(Indices(index.Search(toy.query, everything, 3)) == std::vector<int64_t>{4, 5, 2});
+  // Row 0 does not count as eligible either: only five items can come back.
+  CHECK(index.Search(toy.query, everything, 10).size() == 5);
+  CHECK(index.Search(toy.query, MaskOf(6, {0}), 3).empty());
+  // The mask passed in is left as it was.
+  CHECK(everything.all().item<bool>());
 }
 
 // ---------------------------------------------------------------------------------------

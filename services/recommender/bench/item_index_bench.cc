@@ -67,23 +67,6 @@ ABSL_FLAG(int, warmup, 20, "Untimed warm-up queries before each timed series.");
 namespace shop::recommender {
 namespace {
 
-// HnswItemIndex fixes efSearch at Build() and has no setter. Rebuilding a 1M-item graph per
-// efSearch value would take most of the run, so the benchmark reaches the faiss index
-// through the standard-conforming explicit-instantiation access idiom ([temp.spec]/6:
-// access is not checked in the template arguments of an explicit instantiation). A public
-// HnswItemIndex::set_ef_search() would make this unnecessary.
-template <typename Tag, typename Tag::type Member>
-struct MemberAccess {
-  friend typename Tag::type Get(Tag) { return Member; }
-};
-struct HnswFaissIndex {
-  using type = std::unique_ptr<faiss::IndexHNSWFlat> HnswItemIndex::*;
-  friend type Get(HnswFaissIndex);
-};
-template struct MemberAccess<HnswFaissIndex, &HnswItemIndex::index_>;
-
-faiss::IndexHNSWFlat& FaissOf(HnswItemIndex& index) { return *(index.*Get(HnswFaissIndex())); }
-
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -299,7 +282,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   HnswItemIndex& hnsw = **built;
-  faiss::IndexHNSWFlat& faiss_index = FaissOf(hnsw);
+  const faiss::IndexHNSWFlat& faiss_index = hnsw.faiss_index();
   const std::string rss_after = MemoryLine("/proc/self/status", "VmRSS:");
   std::fprintf(stderr, "built in %.1f s\n", build_s);
 
@@ -320,7 +303,7 @@ int Main(int argc, char** argv) {
   std::vector<Row> rows;
   for (int ef : ef_values) {
     std::fprintf(stderr, "hnsw efSearch=%d...\n", ef);
-    faiss_index.hnsw.efSearch = ef;
+    hnsw.set_ef_search(ef);
     const Series a = RunQueries(hnsw, queries, all, k, warmup);
     const Series f = RunQueries(hnsw, queries, filtered, k, warmup);
     rows.push_back({ef, Recall(exact_all.results, a.results), a.latency,
