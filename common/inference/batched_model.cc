@@ -76,11 +76,10 @@ std::vector<absl::StatusOr<InferenceOutput>> BatchedModel::RunBatch(
       target[0] = t.size(0);
       if (t.sizes().vec() != target) {
         torch::Tensor padded = torch::full(target, spec.pad_value, t.options());
-        std::vector<at::indexing::TensorIndex> index;
-        for (int64_t d = 0; d < t.dim(); ++d) {
-          index.emplace_back(at::indexing::Slice(0, t.size(d)));
-        }
-        padded.index_put_(index, t);
+        // The request's values go in the leading corner; the rest stays pad_value.
+        torch::Tensor corner = padded;
+        for (int64_t d = 0; d < t.dim(); ++d) corner = corner.narrow(d, 0, t.size(d));
+        corner.copy_(t);
         t = padded;
       }
       parts.push_back(t);
