@@ -64,8 +64,9 @@ def recommender_session(grpc, address):
     filters = rec.Filters(ship_to_country="DE")
 
     def show(title, response):
-        fallback = rec.Fallback.Name(response.fallback)
-        print(f"{title} [{fallback}, model v{response.model_version}]:")
+        fallback = (rec.Fallback.Name(response.fallback) + ", "
+                    if hasattr(response, "fallback") else "")
+        print(f"{title} [{fallback}model v{response.model_version}]:")
         for item in response.items:
             reason = rec.ReasonType.Name(item.reason.type).replace("REASON_TYPE_", "").lower()
             related = f" <- {item.reason.related_item_id}" if item.reason.related_item_id else ""

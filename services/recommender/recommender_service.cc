@@ -209,13 +209,17 @@ absl::Status RecommenderService::DoRecommend(grpc::ServerContext* context,
     }
     for (const HistoryEvent& e : *events) {
       input.history.push_back(e.item_id);
-      if (e.kind == EventKind::kPurchase && !request.include_purchased()) {
+      // Seen items are not news to the shopper; purchases may come back on request
+      // (consumables are bought again).
+      if (e.kind != EventKind::kPurchase || !request.include_purchased()) {
         input.excluded.push_back(e.item_id);
       }
     }
   }
   input.history.insert(input.history.end(), request.recent_item_ids().begin(),
                        request.recent_item_ids().end());
+  input.excluded.insert(input.excluded.end(), request.recent_item_ids().begin(),
+                        request.recent_item_ids().end());
   input.context.deadline = absl::FromChrono(context->deadline());
   input.context.is_cancelled = [context] { return context->IsCancelled(); };
 

@@ -100,7 +100,9 @@ std::vector<std::string> ExpectedTopK(const std::vector<int64_t>& history,
   torch::Tensor scores = torch::mv(embeddings, user);
   auto catalog = Catalog::Load(kCatalog, embeddings.size(0) - 1);
   REQUIRE(catalog.ok());
-  scores.masked_fill_((*catalog)->EligibleMask(country).logical_not(), -1e30);
+  torch::Tensor eligible = (*catalog)->EligibleMask(country).clone();
+  for (int64_t item : history) eligible[item] = false;  // seen items are not recommended
+  scores.masked_fill_(eligible.logical_not(), -1e30);
   torch::Tensor top = std::get<1>(scores.topk(k));
   std::vector<std::string> out;
   for (int64_t j = 0; j < k; ++j) out.push_back(std::to_string(top[j].item<int64_t>()));
@@ -122,6 +124,9 @@ TEST_CASE("a known history gets the ranking the shipped model computes", "[recom
   CHECK(first.model_version() >= 1);
   CHECK(ItemIds(first) == ItemIds(second));
   CHECK(ItemIds(first) == ExpectedTopK({1200, 3456, 3457, 87}, "DE", 10));
+  for (const auto& id : ItemIds(first)) {
+    CHECK((id != "1200" && id != "3456" && id != "3457" && id != "87"));
+  }
   for (const auto& item : first.items()) {
     CHECK(item.reason().type() == v1::REASON_TYPE_RELATED_TO_HISTORY);
     const std::string& related = item.reason().related_item_id();
@@ -153,13 +158,24 @@ TEST_CASE("RecordEvent changes the next answer, purchases are excluded, DeleteUs
   CHECK(ItemIds(warm) != ItemIds(cold));
   CHECK(warm.items(0).reason().related_item_id() == "1200");
 
-  // Buying the top recommendation removes it from the next answer.
+  for (const auto& id : ItemIds(warm)) CHECK(id != "1200");  // seen: not recommended
+
+  // Buying the top recommendation removes it from the next answer, unless the caller
+  // asks for purchased items back (consumables).
   const std::string bought = warm.items(0).item_id();
   REQUIRE(client.Record("shopper-1", bought, v1::EVENT_TYPE_PURCHASE).ok());
   v1::RecommendResponse after;
   REQUIRE(client.Recommend(req, &after).ok());
   for (const auto& id : ItemIds(after)) CHECK(id != bought);
   CHECK(after.items_size() == 5);
+  v1::RecommendRequest again = req;
+  again.set_include_purchased(true);
+  again.set_k(100);
+  v1::RecommendResponse with_purchases;
+  REQUIRE(client.Recommend(again, &with_purchases).ok());
+  const auto ids = ItemIds(with_purchases);
+  CHECK(std::find(ids.begin(), ids.end(), bought) != ids.end());
+  CHECK(std::find(ids.begin(), ids.end(), "1200") == ids.end());
 
   v1::DeleteUserResponse deleted;
   REQUIRE(client.Delete("shopper-1", &deleted).ok());
