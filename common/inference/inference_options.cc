@@ -1,6 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "common/inference/inference_options.h"
 
+#include <dlfcn.h>
+
 #include "ATen/Parallel.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -28,6 +30,9 @@ ABSL_FLAG(int, inference_workers, kBatcherDefaults.num_workers,
 ABSL_FLAG(int, intra_op_threads, 0,
           "LibTorch threads per forward call (0 = LibTorch default: one per core).");
 ABSL_FLAG(int, inter_op_threads, 1, "LibTorch inter-op threads.");
+ABSL_FLAG(int, blas_threads, 1,
+          "OpenBLAS pool threads (0 = leave OpenBLAS's default); 1 suits servers that run "
+          "many calls at once.");
 
 namespace shop {
 
@@ -45,10 +50,12 @@ InferenceOptions InferenceOptions::FromFlags(const std::string& model_name) {
   o.batcher.name = o.repository.name;
   o.intra_op_threads = absl::GetFlag(FLAGS_intra_op_threads);
   o.inter_op_threads = absl::GetFlag(FLAGS_inter_op_threads);
+  o.blas_threads = absl::GetFlag(FLAGS_blas_threads);
   return o;
 }
 
-absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads) {
+absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads,
+                                   int blas_threads) {
   if (intra_op_threads < 0 || inter_op_threads < 0) {
     return absl::InvalidArgumentError("thread counts must be >= 0");
   }
@@ -63,8 +70,20 @@ absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads) {
   } catch (const std::exception& e) {
     return absl::FailedPreconditionError(absl::StrCat("cannot set LibTorch threads: ", e.what()));
   }
+  // OpenBLAS is reached through LibTorch, not linked by us: set its pool only if it is the
+  // BLAS loaded in this process.
+  bool blas_set = false;
+  if (blas_threads > 0) {
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+      set(blas_threads);
+      blas_set = true;
+    }
+  }
   Log(LogLevel::kInfo, "torch_threads",
-      {{"intra_op", at::get_num_threads()}, {"inter_op", at::get_num_interop_threads()}});
+      {{"intra_op", at::get_num_threads()},
+       {"inter_op", at::get_num_interop_threads()},
+       {"blas", blas_set ? blas_threads : 0}});
   return absl::OkStatus();
 }
 

@@ -10,14 +10,29 @@
 namespace shop::recommender {
 
 std::vector<ScoredItem> ExactItemIndex::Search(const torch::Tensor& query,
-                                               const torch::Tensor& eligible, int k) const {
+                                               const torch::Tensor& eligible, int k,
+                                               SearchStats* stats, int64_t skip) const {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   c10::InferenceMode guard;
+  if (k <= 0) return {};
   torch::Tensor scores = torch::mv(embeddings_, query);
-  // Row 0 is padding: never a candidate, whatever the mask says.
-  torch::Tensor candidates = eligible.clone();
-  candidates[0] = false;
-  scores.masked_fill_(candidates.logical_not(), -std::numeric_limits<float>::infinity());
-  const int64_t n = std::min<int64_t>(k, candidates.sum().item<int64_t>());
+  // Row 0 is padding and `skip` is excluded by the caller: never candidates.
+  auto score = scores.accessor<float, 1>();
+  score[0] = kNegInf;
+  if (skip > 0) score[skip] = kNegInf;
+  const int64_t rows = scores.size(0) - 1 - (skip > 0 ? 1 : 0);
+  if (stats != nullptr) {
+    auto ok = eligible.accessor<bool, 1>();
+    torch::Tensor top = std::get<1>(scores.topk(std::min<int64_t>(k, rows)));
+    auto t = top.accessor<int64_t, 1>();
+    stats->filtered_out = 0;
+    for (int64_t j = 0; j < top.size(0); ++j) stats->filtered_out += ok[t[j]] ? 0 : 1;
+  }
+  scores.masked_fill_(eligible.logical_not(), kNegInf);
+  int64_t eligible_count = eligible.sum().item<int64_t>();
+  if (eligible.accessor<bool, 1>()[0]) --eligible_count;
+  if (skip > 0 && eligible.accessor<bool, 1>()[skip]) --eligible_count;
+  const int64_t n = std::min<int64_t>(k, eligible_count);
   std::vector<ScoredItem> out;
   if (n <= 0) return out;
   auto [values, indices] = scores.topk(n);
@@ -60,7 +75,8 @@ void HnswItemIndex::set_ef_search(int ef_search) {
 }
 
 std::vector<ScoredItem> HnswItemIndex::Search(const torch::Tensor& query,
-                                              const torch::Tensor& eligible, int k) const {
+                                              const torch::Tensor& eligible, int k,
+                                              SearchStats* stats, int64_t skip) const {
   if (k <= 0) return {};
   const int64_t fetch = std::min<int64_t>(static_cast<int64_t>(k) * options_.oversample,
                                           index_->ntotal);
@@ -70,14 +86,20 @@ std::vector<ScoredItem> HnswItemIndex::Search(const torch::Tensor& query,
   index_->search(1, q.data_ptr<float>(), fetch, distances.data(), labels.data());
   auto ok = eligible.accessor<bool, 1>();
   std::vector<ScoredItem> out;
+  int seen = 0;
+  int removed = 0;
   for (int64_t j = 0; j < fetch && static_cast<int>(out.size()) < k; ++j) {
     const faiss::Index::idx_t id = labels[static_cast<size_t>(j)];
-    if (id > 0 && ok[id]) out.push_back({id, distances[static_cast<size_t>(j)]});
+    if (id <= 0 || id == skip) continue;
+    const bool keep = ok[id];
+    if (seen++ < k && !keep) ++removed;
+    if (keep) out.push_back({id, distances[static_cast<size_t>(j)]});
   }
   if (static_cast<int>(out.size()) < k) {
     // Filters removed too many of the approximate candidates: scan exactly instead.
-    return exact_.Search(query, eligible, k);
+    return exact_.Search(query, eligible, k, stats, skip);
   }
+  if (stats != nullptr) stats->filtered_out = removed;
   return out;
 }
 

@@ -28,13 +28,23 @@ struct ScoredItem {
   float score;
 };
 
+// What a search saw beside its result, for metrics and responses.
+struct SearchStats {
+  // How many of the k best items before filtering the mask removed.
+  int filtered_out = 0;
+};
+
 class ItemIndex {
  public:
   virtual ~ItemIndex() = default;
   // The `k` best items by inner product with `query` [d] among those where `eligible`
   // (bool [num_items + 1]) is true, best first. Fewer only when fewer are eligible.
+  // With `stats`, also counts the filtered-out items among the unfiltered top k, from the
+  // same scores (no second search); row `skip` (e.g. the query item; 0 = none) is not a
+  // candidate at all and is not counted.
   virtual std::vector<ScoredItem> Search(const torch::Tensor& query, const torch::Tensor& eligible,
-                                         int k) const = 0;
+                                         int k, SearchStats* stats = nullptr,
+                                         int64_t skip = 0) const = 0;
   virtual std::string name() const = 0;
 };
 
@@ -42,8 +52,8 @@ class ItemIndex {
 class ExactItemIndex : public ItemIndex {
  public:
   explicit ExactItemIndex(torch::Tensor embeddings) : embeddings_(std::move(embeddings)) {}
-  std::vector<ScoredItem> Search(const torch::Tensor& query, const torch::Tensor& eligible,
-                                 int k) const override;
+  std::vector<ScoredItem> Search(const torch::Tensor& query, const torch::Tensor& eligible, int k,
+                                 SearchStats* stats = nullptr, int64_t skip = 0) const override;
   std::string name() const override { return "exact"; }
 
  private:
@@ -62,8 +72,8 @@ class HnswItemIndex : public ItemIndex {
   static absl::StatusOr<std::unique_ptr<HnswItemIndex>> Build(torch::Tensor embeddings,
                                                               HnswOptions options);
   ~HnswItemIndex() override;
-  std::vector<ScoredItem> Search(const torch::Tensor& query, const torch::Tensor& eligible,
-                                 int k) const override;
+  std::vector<ScoredItem> Search(const torch::Tensor& query, const torch::Tensor& eligible, int k,
+                                 SearchStats* stats = nullptr, int64_t skip = 0) const override;
   std::string name() const override { return "hnsw"; }
 
   // Query-time beam width; not thread-safe against concurrent Search (set it before

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status());
 
   absl::Status threads =
-      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads);
+      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads,
+                                  inference.blas_threads);
   if (!threads.ok()) return Fail(threads);
   auto served = shop::ServedModel::Load(inference, *registry);
   if (!served.ok()) return Fail(served.status());

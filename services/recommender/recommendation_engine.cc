@@ -47,8 +47,6 @@ RecommendationEngine::SnapshotFor(std::shared_ptr<const TorchModel> model) {
   }
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->version = model->version();
-  snapshot->all_items = torch::ones({catalog_->num_items() + 1}, torch::kBool);
-  snapshot->all_items[0] = false;
   snapshot->embeddings = embeddings.to(torch::kFloat32).contiguous();
   snapshot->normalized =
       (snapshot->embeddings /
@@ -76,19 +74,6 @@ torch::Tensor RecommendationEngine::FilterMask(const std::vector<std::string>& e
     if (auto index = catalog_->IndexOf(id)) m[*index] = false;
   }
   return mask;
-}
-
-int RecommendationEngine::CountIneligible(const std::vector<ScoredItem>& top,
-                                          const torch::Tensor& eligible, int64_t skip, int k) {
-  auto ok = eligible.accessor<bool, 1>();
-  int counted = 0;
-  int removed = 0;
-  for (const ScoredItem& s : top) {
-    if (s.index == skip) continue;
-    if (counted++ == k) break;
-    if (!ok[s.index]) ++removed;
-  }
-  return removed;
 }
 
 int RecommendationEngine::FilteredOut(const torch::Tensor& scores, const torch::Tensor& eligible,
@@ -182,10 +167,9 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   result.history_used = static_cast<int>(sequence.size());
   result.unknown_items = unknown;
   result.fallback = v1::FALLBACK_NONE;
-  // The unfiltered top k comes from the same index, so HNSW serving never pays a full scan.
-  result.filtered_out = CountIneligible(
-      snapshot->index->Search(user, snapshot->all_items, input.k), eligible, 0, input.k);
-  std::vector<ScoredItem> top = snapshot->index->Search(user, eligible, input.k);
+  SearchStats stats;
+  std::vector<ScoredItem> top = snapshot->index->Search(user, eligible, input.k, &stats);
+  result.filtered_out = stats.filtered_out;
 
   // Reason: the history item most similar (cosine) to each recommended item.
   torch::Tensor history_index = torch::tensor(sequence, torch::kInt64);
@@ -223,10 +207,11 @@ absl::StatusOr<EngineResult> RecommendationEngine::SimilarItems(
   const torch::Tensor query = snapshot->normalized[*index];
   EngineResult result;
   result.model_version = snapshot->version;
-  // k + 1: the query item itself is the nearest and is not a candidate.
-  result.filtered_out = CountIneligible(
-      snapshot->similar_index->Search(query, snapshot->all_items, k + 1), eligible, *index, k);
-  for (const ScoredItem& s : snapshot->similar_index->Search(query, eligible, k)) {
+  SearchStats stats;
+  const std::vector<ScoredItem> top =
+      snapshot->similar_index->Search(query, eligible, k, &stats, /*skip=*/*index);
+  result.filtered_out = stats.filtered_out;
+  for (const ScoredItem& s : top) {
     result.items.push_back({s.index, s.score, v1::REASON_TYPE_SIMILAR_ITEM, *index});
   }
   return result;

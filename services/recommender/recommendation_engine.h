@@ -83,7 +83,6 @@ class RecommendationEngine {
     int64_t version = 0;
     torch::Tensor embeddings;  // [N + 1, d]
     torch::Tensor normalized;  // rows scaled to unit length, for similar items
-    torch::Tensor all_items;   // bool mask: every item but the padding row
     std::unique_ptr<ItemIndex> index;
     std::unique_ptr<ItemIndex> similar_index;
   };
@@ -95,12 +94,9 @@ class RecommendationEngine {
   torch::Tensor FilterMask(const std::vector<std::string>& excluded, const std::string& country,
                            const std::string& category) const;
   EngineResult Popular(const torch::Tensor& eligible, const std::string& country, int k) const;
-  // How many of the unfiltered top k the filters removed (for metrics and the response):
-  // from a full score vector (popularity), or from an unfiltered index search, skipping
-  // `skip` (the query item of SimilarItems; 0 = none).
+  // How many of the top k popularity scores the filters removed (model rankings get the
+  // same count from the item index's SearchStats).
   static int FilteredOut(const torch::Tensor& scores, const torch::Tensor& eligible, int k);
-  static int CountIneligible(const std::vector<ScoredItem>& top, const torch::Tensor& eligible,
-                             int64_t skip, int k);
 
   BatchedModel* const model_;
   const Catalog* const catalog_;

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
 
   // The server already answers health checks (NOT_SERVING) while the model loads.
   absl::Status threads =
-      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads);
+      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads,
+                                  inference.blas_threads);
   if (!threads.ok()) return Fail(threads);
   auto served = shop::ServedModel::Load(inference, *registry);
   if (!served.ok()) return Fail(served.status());
