@@ -33,13 +33,17 @@
 #   REQUESTS [3000]            requests per point; a point runs max(REQUESTS, 20*C)
 #   WARMUP_REQUESTS [200]      discarded warm-up requests per point (at least 2*C)
 #   CONCURRENCY ["1 16 64"]    h2load connections (-c), one stream each (-m 1)
-#   Batching of the recommender (tuned on 2 shared cores, see docs/bench_recommender.md):
-#   MAX_BATCH_SIZE [16]        --max_batch_size
-#   MAX_QUEUE_DELAY [500us]    --max_queue_delay
-#   INTRA_OP_THREADS [1]       --intra_op_threads
-#   INFERENCE_WORKERS [2]      --inference_workers
+#   Batching of the recommender, tuned on 2 cores shared with h2load (no setting reached the
+#   goals; these were best or tied within the machine's noise):
+#   MAX_BATCH_SIZE [16]        --max_batch_size (mean batch about 4 at c=16, 10 at c=64; 32/64
+#                              gained nothing)
+#   MAX_QUEUE_DELAY [500us]    --max_queue_delay (a lone request waits it in full: c=1 p50 about
+#                              1 ms lower than 1ms/2ms; c=16/64 throughput the same)
+#   INTRA_OP_THREADS [1]       --intra_op_threads (2 was 2-5x slower: it oversubscribes 2 cores)
+#   INFERENCE_WORKERS [2]      --inference_workers (workers x intra-op = cores; 1 tied when the
+#                              machine was otherwise quiet, lost up to 3x when others loaded it)
 #   SERVER_ENV []              extra VAR=VALUE words in the recommender's environment (e.g.
-#                              OPENBLAS_NUM_THREADS=1); shown in its command line
+#                              OPENBLAS_CORETYPE=SkylakeX); shown in its command line
 #   H2LOAD_TIMEOUT [600]       seconds one h2load run may take before the script fails
 #   KEEP_WORKDIR [0]           1 keeps the temporary directory (logs, bodies, metrics)
 #

@@ -222,6 +222,18 @@ def find_point(points, **want):
     return None
 
 
+def combine(ok, met):
+    """Goal met at every point so far: False once missed, else None once a point is missing."""
+    if ok is False or met is False:
+        return False
+    return None if ok is None or met is None else True
+
+
+def verdict(ok):
+    """True/False/None (a point was not measured) -> the verdict's Markdown."""
+    return "n/a (not all points measured)" if ok is None else ("**PASS**" if ok else "**FAIL**")
+
+
 def short_key(key):
     return "c" if key == "concurrency" else key
 
@@ -291,15 +303,15 @@ def cmd_report(args):
             base = baseline_of(p) if p else None
             if not (p and base and base["req_per_s"]):
                 parts.append(f"n/a at {short_key(args.at_label)}={v} (not measured)")
-                ok = False
+                ok = combine(ok, None)
                 continue
             ratio = p["req_per_s"] / base["req_per_s"]
-            ok = ok and ratio >= args.throughput_goal
+            ok = combine(ok, ratio >= args.throughput_goal)
             parts.append(f"{ratio:.2f} at {short_key(args.at_label)}={v} "
                          f"({p['req_per_s']:.1f} / {base['req_per_s']:.1f} req/s)")
         verdicts.append(f"Throughput of {goal_for[1]} at {at} as a fraction of the "
                         f"{ratio_value} server (goal >= {args.throughput_goal:g}): "
-                        f"{'; '.join(parts)} -> **{'PASS' if ok else 'FAIL'}**")
+                        f"{'; '.join(parts)} -> {verdict(ok)}")
     if args.p99_goal_ms is not None:
         if not goal_for:
             raise SystemExit("h2load_stats: --p99_goal_ms needs --goal_for")
@@ -308,14 +320,14 @@ def cmd_report(args):
             p = find_point(points, **{goal_for[0]: goal_for[1], args.at_label: v})
             if not p or math.isnan(p["p99_ms"]):
                 parts.append(f"n/a at {short_key(args.at_label)}={v} (not measured)")
-                ok = False
+                ok = combine(ok, None)
                 continue
-            ok = ok and p["p99_ms"] < args.p99_goal_ms
+            ok = combine(ok, p["p99_ms"] < args.p99_goal_ms)
             parts.append(f"{p['p99_ms']:.2f} ms at {short_key(args.at_label)}={v} "
                          f"(p50 {p['p50_ms']:.2f} ms, max {p['max_ms']:.2f} ms)")
         at = " and ".join(f"{short_key(args.at_label)}={v}" for v in args.p99_goal_at)
         verdicts.append(f"p99 of {goal_for[1]} at {at} (goal < {args.p99_goal_ms:g} ms): "
-                        f"{'; '.join(parts)} -> **{'PASS' if ok else 'FAIL'}**")
+                        f"{'; '.join(parts)} -> {verdict(ok)}")
     if verdicts:
         print()
         for line in verdicts:
