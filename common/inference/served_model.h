@@ -1,7 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// One model as a service binary serves it, wired in one call: per-model metrics, the
-// repository (initial load, warm-up, hot reload) and the dynamic batcher in front of it.
+// One model as a service binary serves it, wired in one call: LibTorch/OpenBLAS threads,
+// per-model metrics, the repository (initial load, warm-up, hot reload) and the dynamic
+// batcher in front of it.
 #ifndef SHOP_COMMON_INFERENCE_SERVED_MODEL_H_
 #define SHOP_COMMON_INFERENCE_SERVED_MODEL_H_
 

@@ -83,10 +83,6 @@ int main(int argc, char** argv) {
       {{&service, shop::recommender::v1::Recommender::service_full_name()}});
   if (!server.ok()) return Fail(server.status());
 
-  absl::Status threads =
-      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads,
-                                  inference.blas_threads);
-  if (!threads.ok()) return Fail(threads);
   auto served = shop::ServedModel::Load(inference, *registry);
   if (!served.ok()) return Fail(served.status());
   auto embeddings = (*served)->repository()->Current()->Attribute("item_embeddings");

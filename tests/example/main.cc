@@ -34,10 +34,6 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status());
 
   // The server already answers health checks (NOT_SERVING) while the model loads.
-  absl::Status threads =
-      shop::ConfigureTorchThreads(inference.intra_op_threads, inference.inter_op_threads,
-                                  inference.blas_threads);
-  if (!threads.ok()) return Fail(threads);
   auto served = shop::ServedModel::Load(inference, *registry);
   if (!served.ok()) return Fail(served.status());
   service.SetModel((*served)->model());
