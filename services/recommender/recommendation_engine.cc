@@ -152,9 +152,9 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   }
   std::shared_ptr<const TorchModel> current = model_->repository()->Current();
   if (current->version() != output->model_version) {
-    // A reload happened between the forward call and now; the old snapshot may be gone,
-    // so score with the embeddings of the version that computed the user vector only if
-    // still cached, else run again on the new one.
+    // A reload swapped versions between the forward call and now. A user vector must be
+    // scored against the embeddings of the version that computed it, so run once more on
+    // the new version (reloads are minutes apart; two in a row here are not expected).
     output = model_->Run({items}, input.context);
     if (!output.ok()) return output.status();
     current = model_->repository()->Current();
