@@ -107,7 +107,7 @@ std::vector<absl::StatusOr<InferenceOutput>> BatchedModel::RunBatch(
 absl::StatusOr<std::unique_ptr<BatchedModel>> BatchedModel::Create(ModelRepository* repository,
                                                                    BatcherOptions options,
                                                                    InferenceMetrics* metrics) {
-  std::unique_ptr<BatchedModel> model(new BatchedModel(repository));
+  std::unique_ptr<BatchedModel> model(new BatchedModel(repository, metrics));
   if (options.name == "model") options.name = repository->options().name;
   auto batcher = Batcher::Create(
       std::move(options),

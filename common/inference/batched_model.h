@@ -43,6 +43,9 @@ class BatchedModel {
 
   ModelRepository* repository() { return repository_; }
   const Batcher& batcher() const { return *batcher_; }
+  // For callers that batch their own unit of work over the same model (and count it in
+  // the same per-model metrics); may be null.
+  InferenceMetrics* metrics() const { return metrics_; }
 
   // Exposed for tests: merges requests into one batch and splits the outputs back.
   static std::vector<absl::StatusOr<InferenceOutput>> RunBatch(
@@ -51,9 +54,11 @@ class BatchedModel {
                                       const std::vector<torch::Tensor>& inputs);
 
  private:
-  explicit BatchedModel(ModelRepository* repository) : repository_(repository) {}
+  BatchedModel(ModelRepository* repository, InferenceMetrics* metrics)
+      : repository_(repository), metrics_(metrics) {}
 
   ModelRepository* const repository_;
+  InferenceMetrics* const metrics_;
   std::unique_ptr<Batcher> batcher_;
 };
 

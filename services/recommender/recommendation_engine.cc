@@ -31,6 +31,15 @@ absl::StatusOr<std::unique_ptr<RecommendationEngine>> RecommendationEngine::Crea
   engine->max_len_ = meta.inputs[0].shape[1];
   // Builds the first snapshot now, so a model without embeddings fails start-up.
   RETURN_IF_ERROR(engine->SnapshotFor(current).status());
+  BatcherOptions batcher_options = model->batcher().options();
+  batcher_options.name = "recommender scoring";
+  ASSIGN_OR_RETURN(engine->batcher_,
+                   ScoreBatcher::Create(
+                       batcher_options,
+                       [raw = engine.get()](std::vector<ScoreRequest>& requests) {
+                         return raw->ScoreBatch(requests);
+                       },
+                       model->metrics()));
   return engine;
 }
 
@@ -137,39 +146,32 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   const int64_t offset = max_len_ - static_cast<int64_t>(sequence.size());
   for (size_t i = 0; i < sequence.size(); ++i) acc[0][offset + static_cast<int64_t>(i)] = sequence[i];
 
-  absl::StatusOr<InferenceOutput> output = model_->Run({items}, input.context);
-  if (!output.ok()) {
+  absl::Status valid = BatchedModel::ValidateRequest(
+      model_->repository()->Current()->metadata(), {items});
+  absl::StatusOr<ScoreResult> scored =
+      valid.ok() ? batcher_->Run(ScoreRequest{items, eligible, input.k}, input.context)
+                 : absl::StatusOr<ScoreResult>(valid);
+  if (!scored.ok()) {
     // Overload and deadlines are the caller's to see; a failing model degrades to
     // popularity instead of failing the shop's page.
-    if (absl::IsResourceExhausted(output.status()) || absl::IsDeadlineExceeded(output.status()) ||
-        absl::IsCancelled(output.status()) || absl::IsUnavailable(output.status())) {
-      return output.status();
+    if (absl::IsResourceExhausted(scored.status()) || absl::IsDeadlineExceeded(scored.status()) ||
+        absl::IsCancelled(scored.status()) || absl::IsUnavailable(scored.status())) {
+      return scored.status();
     }
     EngineResult result = Popular(eligible, input.country, input.k);
     result.fallback = v1::FALLBACK_MODEL_UNAVAILABLE;
     result.unknown_items = unknown;
     return result;
   }
-  std::shared_ptr<const TorchModel> current = model_->repository()->Current();
-  if (current->version() != output->model_version) {
-    // A reload swapped versions between the forward call and now. A user vector must be
-    // scored against the embeddings of the version that computed it, so run once more on
-    // the new version (reloads are minutes apart; two in a row here are not expected).
-    output = model_->Run({items}, input.context);
-    if (!output.ok()) return output.status();
-    current = model_->repository()->Current();
-  }
-  ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, SnapshotFor(current));
-  const torch::Tensor user = output->outputs[0].reshape({-1});
+  const std::shared_ptr<const Snapshot>& snapshot = scored->snapshot;
+  const std::vector<ScoredItem>& top = scored->top;
 
   EngineResult result;
   result.model_version = snapshot->version;
   result.history_used = static_cast<int>(sequence.size());
   result.unknown_items = unknown;
   result.fallback = v1::FALLBACK_NONE;
-  SearchStats stats;
-  std::vector<ScoredItem> top = snapshot->index->Search(user, eligible, input.k, &stats);
-  result.filtered_out = stats.filtered_out;
+  result.filtered_out = scored->filtered_out;
 
   // Reason: the history item most similar (cosine) to each recommended item.
   torch::Tensor history_index = torch::tensor(sequence, torch::kInt64);
@@ -187,10 +189,90 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
     item.index = top[j].index;
     item.score = top[j].score;
     item.reason = v1::REASON_TYPE_RELATED_TO_HISTORY;
-    item.related_index = related[static_cast<int64_t>(j)].item<int64_t>();
+    item.related_index = related.accessor<int64_t, 1>()[static_cast<int64_t>(j)];
     result.items.push_back(item);
   }
   return result;
+}
+
+std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEngine::ScoreBatch(
+    std::vector<ScoreRequest>& requests) {
+  const size_t n = requests.size();
+  std::vector<absl::StatusOr<ScoreResult>> results(n);
+  // One version for the whole batch: user vectors and embeddings always match.
+  std::shared_ptr<const TorchModel> current = model_->repository()->Current();
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = SnapshotFor(current);
+  if (!snapshot.ok()) {
+    for (auto& r : results) r = snapshot.status();
+    return results;
+  }
+  std::vector<std::vector<torch::Tensor>> inputs;
+  inputs.reserve(n);
+  for (const ScoreRequest& r : requests) inputs.push_back({r.items});
+  std::vector<absl::StatusOr<InferenceOutput>> users = BatchedModel::RunBatch(*current, inputs);
+
+  std::vector<size_t> ok;
+  std::vector<torch::Tensor> user_rows;
+  for (size_t i = 0; i < n; ++i) {
+    if (users[i].ok()) {
+      ok.push_back(i);
+      user_rows.push_back(users[i]->outputs[0]);
+    } else {
+      results[i] = users[i].status();
+    }
+  }
+  if (ok.empty()) return results;
+
+  c10::InferenceMode guard;
+  if ((*snapshot)->index->name() != "exact") {
+    for (size_t j = 0; j < ok.size(); ++j) {
+      ScoreRequest& r = requests[ok[j]];
+      ScoreResult out;
+      SearchStats stats;
+      out.top = (*snapshot)->index->Search(user_rows[j].reshape({-1}), r.eligible, r.k, &stats);
+      out.filtered_out = stats.filtered_out;
+      out.snapshot = *snapshot;
+      results[ok[j]] = std::move(out);
+    }
+    return results;
+  }
+
+  // Exact: every item scored for the whole batch in one matrix product, then one top-k
+  // before and one after the filters.
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const torch::Tensor& embeddings = (*snapshot)->embeddings;
+  torch::Tensor scores = torch::mm(torch::cat(user_rows, 0), embeddings.t());  // [b, N + 1]
+  scores.select(1, 0).fill_(kNegInf);  // padding row
+  int k_max = 0;
+  std::vector<torch::Tensor> masks;
+  for (size_t i : ok) {
+    k_max = std::max(k_max, requests[i].k);
+    masks.push_back(requests[i].eligible);
+  }
+  const int64_t columns = std::min<int64_t>(k_max, scores.size(1) - 1);
+  torch::Tensor eligible = torch::stack(masks);  // [b, N + 1]
+  eligible.select(1, 0).fill_(false);
+  torch::Tensor unfiltered = std::get<1>(scores.topk(columns, 1));
+  scores.masked_fill_(eligible.logical_not(), kNegInf);
+  auto [values, indices] = scores.topk(columns, 1);
+  torch::Tensor counts = eligible.sum(1);
+  auto e = eligible.accessor<bool, 2>();
+  auto u = unfiltered.accessor<int64_t, 2>();
+  auto v = values.accessor<float, 2>();
+  auto x = indices.accessor<int64_t, 2>();
+  auto c = counts.accessor<int64_t, 1>();
+  for (size_t j = 0; j < ok.size(); ++j) {
+    const int64_t row = static_cast<int64_t>(j);
+    const int64_t k = std::min<int64_t>(requests[ok[j]].k, columns);
+    ScoreResult out;
+    out.snapshot = *snapshot;
+    for (int64_t t = 0; t < k; ++t) out.filtered_out += e[row][u[row][t]] ? 0 : 1;
+    const int64_t take = std::min<int64_t>(k, c[row]);
+    out.top.reserve(static_cast<size_t>(take));
+    for (int64_t t = 0; t < take; ++t) out.top.push_back({x[row][t], v[row][t]});
+    results[ok[j]] = std::move(out);
+  }
+  return results;
 }
 
 absl::StatusOr<EngineResult> RecommendationEngine::SimilarItems(

@@ -87,8 +87,24 @@ class RecommendationEngine {
     std::unique_ptr<ItemIndex> similar_index;
   };
 
+  // One Recommend's model work: its sequence, its filter mask and k. Requests are batched
+  // so that the forward pass, the scoring of every item (one matrix product for the whole
+  // batch) and the top-k run once per batch instead of once per request.
+  struct ScoreRequest {
+    torch::Tensor items;     // int64 [1, max_len]
+    torch::Tensor eligible;  // bool [num_items + 1]
+    int k = 10;
+  };
+  struct ScoreResult {
+    std::vector<ScoredItem> top;
+    int filtered_out = 0;
+    std::shared_ptr<const Snapshot> snapshot;
+  };
+  using ScoreBatcher = DynamicBatcher<ScoreRequest, ScoreResult>;
+
   RecommendationEngine(BatchedModel* model, const Catalog* catalog, EngineOptions options)
       : model_(model), catalog_(catalog), options_(std::move(options)) {}
+  std::vector<absl::StatusOr<ScoreResult>> ScoreBatch(std::vector<ScoreRequest>& requests);
   absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
       std::shared_ptr<const TorchModel> model);
   torch::Tensor FilterMask(const std::vector<std::string>& excluded, const std::string& country,
@@ -102,6 +118,7 @@ class RecommendationEngine {
   const Catalog* const catalog_;
   const EngineOptions options_;
   int64_t max_len_ = 50;
+  std::unique_ptr<ScoreBatcher> batcher_;  // declared last: stopped first
 
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_;
