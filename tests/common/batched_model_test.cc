@@ -75,10 +75,7 @@ TEST_CASE("BatchedModel validates before queueing and serves through the batcher
   testing::DeployVersion("repo/example/1", dir.path() + "/example/1");
   prometheus::Registry registry;
   InferenceMetrics metrics(registry, "example");
-  ModelRepositoryOptions ro;
-  ro.root = dir.path();
-  ro.name = "example";
-  ro.poll_interval = absl::ZeroDuration();
+  const ModelRepositoryOptions ro = testing::RepositoryOptions(dir.path(), "example");
   auto repo = ModelRepository::Create(ro, &metrics);
   REQUIRE(repo.ok());
   BatcherOptions bo;

@@ -6,12 +6,23 @@
 #define SHOP_TESTS_COMMON_TEST_MODELS_H_
 
 #include <filesystem>
+
+#include "common/inference/model_repository.h"
 #include <random>
 #include <string>
 
 namespace shop::testing {
 
 inline std::string TestModelsDir() { return SHOP_TEST_MODELS_DIR; }
+
+// Repository options for a test: `root`/`name`, no background polling (tests call Poll).
+inline ModelRepositoryOptions RepositoryOptions(const std::string& root, const std::string& name) {
+  ModelRepositoryOptions o;
+  o.root = root;
+  o.name = name;
+  o.poll_interval = absl::ZeroDuration();
+  return o;
+}
 
 // A fresh directory under the system temp dir, removed on destruction.
 class ScratchDir {

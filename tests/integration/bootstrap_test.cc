@@ -60,10 +60,8 @@ TEST_CASE("health is NOT_SERVING until the model is ready, then SERVING", "[boot
   CHECK(Infer(*stub, {1, 1, 1, 1}, &response).error_code() == grpc::StatusCode::UNAVAILABLE);
 
   InferenceMetrics metrics(*registry, "example");
-  ModelRepositoryOptions ro;
-  ro.root = testing::TestModelsDir() + "/repo";
-  ro.name = "example";
-  ro.poll_interval = absl::ZeroDuration();
+  const ModelRepositoryOptions ro =
+      testing::RepositoryOptions(testing::TestModelsDir() + "/repo", "example");
   auto repo = ModelRepository::Create(ro, &metrics);
   REQUIRE(repo.ok());
   auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
@@ -93,10 +91,8 @@ TEST_CASE("/metrics counts requests by method and gRPC status code", "[bootstrap
   REQUIRE(server.ok());
   REQUIRE((*server)->metrics_port() > 0);
   InferenceMetrics metrics(*registry, "example");
-  ModelRepositoryOptions ro;
-  ro.root = testing::TestModelsDir() + "/repo";
-  ro.name = "example";
-  ro.poll_interval = absl::ZeroDuration();
+  const ModelRepositoryOptions ro =
+      testing::RepositoryOptions(testing::TestModelsDir() + "/repo", "example");
   auto repo = ModelRepository::Create(ro, &metrics);
   REQUIRE(repo.ok());
   auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);

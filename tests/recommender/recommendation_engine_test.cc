@@ -42,10 +42,8 @@ struct Fixture {
   torch::Tensor embeddings;
 
   explicit Fixture(const std::string& index = "exact") {
-    ModelRepositoryOptions ro;
-    ro.root = testing::TestModelsDir() + "/recsys";
-    ro.name = "recommender";
-    ro.poll_interval = absl::ZeroDuration();
+    const ModelRepositoryOptions ro =
+        testing::RepositoryOptions(testing::TestModelsDir() + "/recsys", "recommender");
     auto repo = ModelRepository::Create(ro, &metrics);
     REQUIRE(repo.ok());
     repository = *std::move(repo);
