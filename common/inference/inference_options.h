@@ -21,8 +21,9 @@ struct InferenceOptions {
   int inter_op_threads = 1;
   // Threads of OpenBLAS's own pool (matrix products outside LibTorch's parallel_for).
   // 1 by default: a server already runs many calls at once, and a threaded OpenBLAS
-  // called from many threads serialises them on its pool (measured: 225 -> 1092 req/s
-  // for the recommender at 16 concurrent calls on 2 cores).
+  // called from many threads serialises them on its pool (the recommender at 16
+  // concurrent calls, when it still scored per request: 133 -> 1572 req/s on 2 cores,
+  // docs/bench_recommender.md).
   int blas_threads = 1;
 
   // Reads the flags; `model_name` is the folder under --model_root unless --model_name

@@ -146,11 +146,9 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   const int64_t offset = max_len_ - static_cast<int64_t>(sequence.size());
   for (size_t i = 0; i < sequence.size(); ++i) acc[0][offset + static_cast<int64_t>(i)] = sequence[i];
 
-  absl::Status valid = BatchedModel::ValidateRequest(
-      model_->repository()->Current()->metadata(), {items});
+  // The batch validates the tensor against the serving version (BatchedModel::RunBatch).
   absl::StatusOr<ScoreResult> scored =
-      valid.ok() ? batcher_->Run(ScoreRequest{items, eligible, input.k}, input.context)
-                 : absl::StatusOr<ScoreResult>(valid);
+      batcher_->Run(ScoreRequest{items, eligible, input.k}, input.context);
   if (!scored.ok()) {
     // Overload and deadlines are the caller's to see; a failing model degrades to
     // popularity instead of failing the shop's page.
@@ -284,11 +282,11 @@ absl::StatusOr<EngineResult> RecommendationEngine::SimilarItems(
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot,
                    SnapshotFor(model_->repository()->Current()));
-  torch::Tensor eligible = FilterMask(excluded, country, category);
-  eligible[*index] = false;  // never the query item itself
+  const torch::Tensor eligible = FilterMask(excluded, country, category);
   const torch::Tensor query = snapshot->normalized[*index];
   EngineResult result;
   result.model_version = snapshot->version;
+  // skip: the query item itself is never a candidate.
   SearchStats stats;
   const std::vector<ScoredItem> top =
       snapshot->similar_index->Search(query, eligible, k, &stats, /*skip=*/*index);
