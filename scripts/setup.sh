@@ -14,6 +14,8 @@ PACKAGES=(
   prometheus-cpp-dev nlohmann-json3-dev catch2 libgoogle-glog-dev
   # recommender: shared histories (hiredis + a real redis-server for tests), ANN index
   libhiredis-dev redis-server libfaiss-dev
+  # translator: regular expressions for protected spans/markup, the SentencePiece tokenizer
+  libre2-dev libsentencepiece-dev python3-sentencepiece
   # models, test fixtures and the Python test client
   python3 python3-torch python3-grpcio python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests

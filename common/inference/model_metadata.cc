@@ -77,6 +77,7 @@ absl::StatusOr<ModelMetadata> ModelMetadata::Parse(absl::string_view json) {
     m.name = j.value("name", "");
     m.version = j.value("version", int64_t{0});
     m.file = j.value("file", "model.pt");
+    if (j.contains("variants")) m.variants = j.at("variants").get<std::map<std::string, std::string>>();
     if (!j.contains("inputs") || !j.at("inputs").is_array() || j.at("inputs").empty()) {
       return absl::InvalidArgumentError("metadata needs a non-empty \"inputs\" array");
     }

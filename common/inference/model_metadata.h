@@ -15,6 +15,7 @@
 #define SHOP_COMMON_INFERENCE_MODEL_METADATA_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct ModelMetadata {
   std::string name;
   int64_t version = 0;
   std::string file = "model.pt";
+  // Alternative files of the same model, e.g. {"int8": "model_int8.pt"}; chosen with
+  // ModelRepositoryOptions::variant. They must have the same signature as `file`.
+  std::map<std::string, std::string> variants;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   std::vector<int64_t> warmup_batch_sizes = {1};

@@ -51,7 +51,7 @@ std::string ModelRepository::Fingerprint(int64_t version) const {
 
 absl::StatusOr<std::shared_ptr<const TorchModel>> ModelRepository::LoadVersion(int64_t version) {
   const absl::Time start = absl::Now();
-  auto model = TorchModel::Load(VersionDir(version));
+  auto model = TorchModel::Load(VersionDir(version), options_.variant);
   if (model.ok() && (*model)->version() != version) {
     model = absl::FailedPreconditionError(
         absl::StrCat(VersionDir(version), "/metadata.json says version ", (*model)->version(),

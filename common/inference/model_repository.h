@@ -42,6 +42,8 @@ struct ModelRepositoryOptions {
   int64_t pinned_version = 0;
   // How often to look for new versions; 0 disables polling (Poll() can still be called).
   absl::Duration poll_interval = absl::Seconds(30);
+  // Empty = metadata "file"; otherwise a key of metadata "variants" (e.g. "int8").
+  std::string variant;
 };
 
 class ModelRepository {

@@ -49,9 +49,18 @@ torch::Tensor ExampleTensor(const TensorSpec& spec, int64_t batch) {
   return torch::zeros(shape, torch::TensorOptions().dtype(spec.dtype));
 }
 
-absl::StatusOr<std::shared_ptr<const TorchModel>> TorchModel::Load(const std::string& version_dir) {
+absl::StatusOr<std::shared_ptr<const TorchModel>> TorchModel::Load(const std::string& version_dir,
+                                                                   const std::string& variant) {
   ASSIGN_OR_RETURN(ModelMetadata metadata,
                    ModelMetadata::ReadFile(version_dir + "/metadata.json"));
+  if (!variant.empty()) {
+    auto it = metadata.variants.find(variant);
+    if (it == metadata.variants.end()) {
+      return absl::NotFoundError(absl::StrCat(version_dir, "/metadata.json has no variant \"",
+                                              variant, "\""));
+    }
+    metadata.file = it->second;
+  }
   const std::string file = version_dir + "/" + metadata.file;
   if (!std::filesystem::exists(file)) {
     return absl::NotFoundError(absl::StrCat("model file ", file, " does not exist"));
@@ -98,29 +107,7 @@ absl::StatusOr<std::vector<torch::Tensor>> TorchModel::Forward(
   for (size_t i = 0; i < inputs.size(); ++i) {
     RETURN_IF_ERROR(CheckTensor(metadata_.inputs[i], inputs[i], batch, "input"));
   }
-  std::vector<torch::Tensor> outputs;
-  try {
-    c10::InferenceMode guard;
-    std::vector<torch::jit::IValue> args(inputs.begin(), inputs.end());
-    torch::jit::IValue result = module_.forward(args);
-    if (result.isTensor()) {
-      outputs.push_back(result.toTensor());
-    } else if (result.isTuple()) {
-      for (const auto& v : result.toTuple()->elements()) {
-        if (!v.isTensor()) return absl::InternalError("model returned a tuple with a non-tensor");
-        outputs.push_back(v.toTensor());
-      }
-    } else if (result.isTensorList()) {
-      for (const auto& t : result.toTensorVector()) outputs.push_back(t);
-    } else {
-      return absl::InternalError(absl::StrCat("model returned ", result.tagKind(),
-                                              ", expected a tensor or a tuple of tensors"));
-    }
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    what = what.substr(0, what.find('\n'));
-    return absl::InternalError(absl::StrCat("forward failed: ", what));
-  }
+  ASSIGN_OR_RETURN(std::vector<torch::Tensor> outputs, RunMethod("forward", inputs));
   if (outputs.size() != metadata_.outputs.size()) {
     return absl::InternalError(absl::StrCat("model returned ", outputs.size(),
                                             " outputs, metadata declares ",
@@ -129,6 +116,37 @@ absl::StatusOr<std::vector<torch::Tensor>> TorchModel::Forward(
   for (size_t i = 0; i < outputs.size(); ++i) {
     absl::Status s = CheckTensor(metadata_.outputs[i], outputs[i], batch, "output");
     if (!s.ok()) return absl::InternalError(s.message());
+  }
+  return outputs;
+}
+
+absl::StatusOr<std::vector<torch::Tensor>> TorchModel::RunMethod(
+    const std::string& method, const std::vector<torch::Tensor>& inputs) const {
+  std::vector<torch::Tensor> outputs;
+  try {
+    c10::InferenceMode guard;
+    std::vector<torch::jit::IValue> args(inputs.begin(), inputs.end());
+    torch::jit::IValue result = module_.get_method(method)(std::move(args));
+    if (result.isTensor()) {
+      outputs.push_back(result.toTensor());
+    } else if (result.isTuple()) {
+      for (const auto& v : result.toTuple()->elements()) {
+        if (!v.isTensor()) {
+          return absl::InternalError(absl::StrCat(method, " returned a tuple with a non-tensor"));
+        }
+        outputs.push_back(v.toTensor());
+      }
+    } else if (result.isTensorList()) {
+      for (const auto& t : result.toTensorVector()) outputs.push_back(t);
+    } else {
+      return absl::InternalError(absl::StrCat(method, " returned ", result.tagKind(),
+                                              ", expected a tensor or a tuple of tensors"));
+    }
+  } catch (const std::exception& e) {
+    // c10::Error messages carry a C++ backtrace; the first line is the useful part.
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    return absl::InternalError(absl::StrCat(method, " failed: ", what));
   }
   return outputs;
 }

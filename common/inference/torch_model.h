@@ -21,11 +21,19 @@ class TorchModel {
   // Loads `<version_dir>/metadata.json` and the TorchScript file it names, then runs the
   // warm-up inferences it asks for and checks the outputs against the metadata. Any failure
   // (missing file, corrupt archive, wrong signature) is a status, never an exception.
-  static absl::StatusOr<std::shared_ptr<const TorchModel>> Load(const std::string& version_dir);
+  // A non-empty `variant` loads metadata.variants[variant] instead of metadata.file.
+  static absl::StatusOr<std::shared_ptr<const TorchModel>> Load(const std::string& version_dir,
+                                                                const std::string& variant = "");
 
   // Runs the model on batched inputs (one tensor per metadata input, batch dimension 0).
   // Returns one tensor per metadata output. Thread-safe.
   absl::StatusOr<std::vector<torch::Tensor>> Forward(const std::vector<torch::Tensor>& inputs) const;
+
+  // Calls another exported method of the module (e.g. a decoder step) with tensor
+  // arguments and returns its tensor outputs. No signature checks: the caller owns the
+  // contract of that method. Thread-safe.
+  absl::StatusOr<std::vector<torch::Tensor>> RunMethod(const std::string& method,
+                                                       const std::vector<torch::Tensor>& inputs) const;
 
   const ModelMetadata& metadata() const { return metadata_; }
   int64_t version() const { return metadata_.version; }

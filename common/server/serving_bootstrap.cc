@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/server/grpc_metrics.h"
+#include "common/server/parse_error_interceptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -91,6 +92,8 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   }
   auto metrics = std::make_shared<GrpcServerMetrics>(*self->registry_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  // Send-side hooks run in this order: the status is corrected before it is counted.
+  creators.push_back(std::make_unique<ParseErrorInterceptorFactory>());
   creators.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(metrics));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 

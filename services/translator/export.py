@@ -1,0 +1,123 @@
+"""Export a trained translator as a model-repository version.
+
+Writes ``<out>/<version>/``:
+  model.pt       TorchScript, fp32: forward() encodes, step() decodes one token
+                 (see model.ExportTranslator);
+  model_int8.pt  the same with every nn.Linear dynamically quantized to int8
+                 (ONEDNN engine: this LibTorch has no FBGEMM); served with --int8;
+  spm.model      the SentencePiece vocabulary the model was trained with;
+  metadata.json  signature and decoding facts the server needs (ids, tags, sizes).
+
+The weights can be the average of the last ``--average`` epoch checkpoints
+(``epoch<N>.pt`` in the training directory), a cheap and reliable gain for
+small NMT models.
+
+Example:
+  /usr/bin/python3 services/translator/export.py --ckpt_dir build/translator_ckpt --version 1
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+import vocab  # noqa: E402
+from model import ExportTranslator, Transformer  # noqa: E402
+
+SUPPORTED_PAIRS = [("en", "de"), ("de", "en"), ("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en")]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--ckpt_dir", default=str(data.REPO_ROOT / "build" / "translator_ckpt"))
+    p.add_argument("--checkpoint", default="", help="one checkpoint file instead of averaging epochs")
+    p.add_argument("--average", type=int, default=3, help="average the last N epoch checkpoints")
+    p.add_argument("--out", default=str(data.REPO_ROOT / "models" / "translator"))
+    p.add_argument("--version", type=int, default=1)
+    p.add_argument("--langid", default=str(data.REPO_ROOT / "build" / "langid" / "langid.bin"),
+                   help="language identifier (langid_train.py output); trained here if missing")
+    return p.parse_args(argv)
+
+
+def load_weights(args):
+    """(state_dict, config, description of what was loaded)."""
+    if args.checkpoint:
+        ck = torch.load(args.checkpoint, map_location="cpu")
+        return ck["model"], ck["config"], os.path.basename(args.checkpoint)
+    files = sorted(glob.glob(os.path.join(args.ckpt_dir, "epoch*.pt")),
+                   key=lambda f: int(re.search(r"epoch(\d+)\.pt$", f).group(1)))
+    if not files:
+        raise SystemExit(f"no epoch*.pt in {args.ckpt_dir}; pass --checkpoint")
+    files = files[-args.average:]
+    cks = [torch.load(f, map_location="cpu") for f in files]
+    avg = {k: sum(ck["model"][k].float() for ck in cks) / len(cks) for k in cks[0]["model"]}
+    return avg, cks[-1]["config"], "average of " + ", ".join(os.path.basename(f) for f in files)
+
+
+def build_model(state, cfg) -> Transformer:
+    m = Transformer(cfg["vocab_size"], cfg["d"], cfg["heads"], cfg["ff"], cfg["enc_layers"],
+                    cfg["dec_layers"], 0.0, pad_id=vocab.PAD_ID)
+    m.load_state_dict(state)
+    return m.eval()
+
+
+def script(model: Transformer, int8: bool):
+    exp = ExportTranslator(model).eval()
+    if int8:
+        torch.backends.quantized.engine = "onednn"
+        exp = torch.quantization.quantize_dynamic(exp, {torch.nn.Linear}, dtype=torch.qint8)
+    return torch.jit.script(exp)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    state, cfg, source = load_weights(args)
+    model = build_model(state, cfg)
+    final = os.path.join(args.out, str(args.version))
+    tmp = final + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    script(model, False).save(os.path.join(tmp, "model.pt"))
+    script(model, True).save(os.path.join(tmp, "model_int8.pt"))
+    spm_path = os.path.join(args.ckpt_dir, "spm.model")
+    if not os.path.exists(spm_path):
+        spm_path = os.path.join(cfg["out_dir"], "spm.model")
+    shutil.copy(spm_path, os.path.join(tmp, "spm.model"))
+    if not os.path.exists(args.langid):
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "langid_train.py"),
+                        "--out", args.langid], check=True)
+    shutil.copy(args.langid, os.path.join(tmp, "langid.bin"))
+    L, H, dh = cfg["dec_layers"], cfg["heads"], cfg["d"] // cfg["heads"]
+    meta = {
+        "name": "translator", "version": args.version, "file": "model.pt",
+        "variants": {"int8": "model_int8.pt"},
+        "inputs": [{"name": "src", "dtype": "int64", "shape": [-1, -1], "pad_value": vocab.PAD_ID}],
+        "outputs": [{"name": "cross_kv", "dtype": "float32", "shape": [-1, L, 2, H, -1, dh]},
+                    {"name": "src_bias", "dtype": "float32", "shape": [-1, 1, 1, -1]}],
+        "warmup": {"batch_sizes": [1, 8], "iterations": 1},
+        "tokenizer": "spm.model",
+        "language_detector": "langid.bin",
+        "pad_id": vocab.PAD_ID, "unk_id": vocab.UNK_ID, "eos_id": vocab.EOS_ID,
+        "lang_tags": {t[2:-1]: t for t in vocab.LANG_TAGS},
+        "num_placeholders": vocab.NUM_PLACEHOLDERS,
+        "decoder": {"layers": L, "heads": H, "head_dim": dh},
+        "max_positions": 1024,
+        "pairs": [list(p) for p in SUPPORTED_PAIRS],
+        "weights": source,
+    }
+    with open(os.path.join(tmp, "metadata.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    print(f"exported {source} -> {final}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// A thread-safe LRU map with a capacity in bytes of keys plus values, for sentence
+// translations. Sharded so that concurrent requests rarely wait on one lock.
+#ifndef SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_
+#define SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace shop::translator {
+
+class LruCache {
+ public:
+  // capacity_bytes = 0 disables the cache (every Get misses, Put does nothing).
+  explicit LruCache(size_t capacity_bytes, int shards = 16)
+      : shards_(capacity_bytes == 0 ? 0 : shards),
+        shard_capacity_(shards_.empty() ? 0 : capacity_bytes / shards_.size()) {}
+
+  std::optional<std::string> Get(const std::string& key) {
+    if (shards_.empty()) return std::nullopt;
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.index.find(key);
+    if (it == s.index.end()) return std::nullopt;
+    s.order.splice(s.order.begin(), s.order, it->second);
+    return it->second->second;
+  }
+
+  void Put(const std::string& key, std::string value) {
+    if (shards_.empty()) return;
+    const size_t cost = Cost(key, value);
+    if (cost > shard_capacity_) return;  // would evict everything for one entry
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.index.find(key);
+    if (it != s.index.end()) {
+      s.bytes -= Cost(key, it->second->second);
+      s.order.erase(it->second);
+      s.index.erase(it);
+    }
+    s.order.emplace_front(key, std::move(value));
+    s.index.emplace(key, s.order.begin());
+    s.bytes += cost;
+    while (s.bytes > shard_capacity_) {
+      auto& last = s.order.back();
+      s.bytes -= Cost(last.first, last.second);
+      s.index.erase(last.first);
+      s.order.pop_back();
+    }
+  }
+
+  // Entries and bytes held now (for metrics and tests).
+  std::pair<size_t, size_t> Size() const {
+    size_t n = 0, bytes = 0;
+    for (const Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      n += s.index.size();
+      bytes += s.bytes;
+    }
+    return {n, bytes};
+  }
+
+ private:
+  using Entry = std::pair<std::string, std::string>;
+  struct Shard {
+    mutable std::mutex mu;
+    std::list<Entry> order;  // most recent first
+    std::unordered_map<std::string, std::list<Entry>::iterator> index;
+    size_t bytes = 0;
+  };
+  // Strings plus a rough per-entry overhead (list node, hash node, two headers).
+  static size_t Cost(const std::string& k, const std::string& v) { return k.size() + v.size() + 128; }
+  Shard& ShardFor(const std::string& key) { return shards_[std::hash<std::string>()(key) % shards_.size()]; }
+
+  std::vector<Shard> shards_;
+  const size_t shard_capacity_;
+};
+
+}  // namespace shop::translator
+
+#endif  // SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_

@@ -1,0 +1,332 @@
+"""Train the multilingual product translator (en<->de, en<->fr, en<->es).
+
+Steps, each skipped when its output already exists in ``--out_dir``:
+  1. a joint SentencePiece vocabulary (``spm.model``) over the training text;
+  2. the encoded training/validation data (``data.pt``), with placeholder
+     augmentation (below);
+  3. training, resumable: ``last.pt`` (model, optimizer, schedule, epoch, the
+     batch reached inside the epoch, RNG states) is written atomically every
+     ``--save_every_min`` minutes and at the end of every epoch; re-running the
+     same command continues from it.  ``best.pt`` keeps the weights with the
+     lowest validation loss; ``epoch<N>.pt`` keeps the last few epochs'
+     weights for checkpoint averaging at export.
+
+Placeholder augmentation teaches the model to copy ``<phN>`` tokens, which is
+how the server protects numbers, prices, SKUs, URLs, brand names and glossary
+terms: tokens that appear verbatim on both sides of a pair (numbers, model
+names, capitalised names) are replaced by ``<ph0>``, ``<ph1>``... on both sides,
+and a share of pairs gets a placeholder glued to the start or end of both sides
+(the shape of "BRAND red dress" titles).
+
+Uses CUDA when present (``--device auto``); on CPU, matmuls run in bfloat16
+under autocast (5x the fp32 speed on this machine's AMX cores).
+
+Example:
+  /usr/bin/python3 services/translator/train.py --epochs 12
+"""
+import argparse
+import math
+import os
+import random
+import re
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+import vocab  # noqa: E402
+from model import Transformer  # noqa: E402
+
+MODEL_KEYS = ("vocab_size", "d", "heads", "ff", "enc_layers", "dec_layers")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data_dir", default=data.default_data_dir())
+    p.add_argument("--out_dir", default=str(data.REPO_ROOT / "build" / "translator_ckpt"))
+    p.add_argument("--vocab_size", type=int, default=8000)
+    p.add_argument("--d", type=int, default=256)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--ff", type=int, default=1024)
+    p.add_argument("--enc_layers", type=int, default=4)
+    p.add_argument("--dec_layers", type=int, default=3)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--label_smoothing", type=float, default=0.1)
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--max_tokens", type=int, default=6000,
+                   help="padded source+target tokens per batch")
+    p.add_argument("--max_len", type=int, default=128, help="drop pairs longer than this (pieces)")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    p.add_argument("--warmup", type=int, default=1000, help="linear warm-up steps, then 1/sqrt decay")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--save_every_min", type=float, default=10.0)
+    p.add_argument("--keep_epochs", type=int, default=5, help="per-epoch weight files kept for averaging")
+    p.add_argument("--placeholder_rate", type=float, default=0.08,
+                   help="share of pairs that get a synthetic edge placeholder")
+    p.add_argument("--max_batches", type=int, default=0, help="debug: batches per epoch")
+    return p.parse_args(argv)
+
+
+def log_to(path):
+    f = open(path, "a")
+
+    def log(msg):
+        line = time.strftime("%Y-%m-%d %H:%M:%S ") + msg
+        print(line, flush=True)
+        f.write(line + "\n")
+        f.flush()
+    return log
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+_PROTECTABLE = re.compile(r"\S+")
+
+
+def _protectable(word: str) -> bool:
+    w = word.strip(".,;:!?\"'()")
+    return bool(w) and (any(c.isdigit() for c in w) or (len(w) >= 3 and w[0].isupper() and not w.isupper()
+                                                        and w.lower() != w))
+
+
+def add_placeholders(src: str, tgt: str, rng: random.Random, edge_rate: float):
+    """Replace words found verbatim on both sides by <phN>; sometimes add an edge placeholder."""
+    src_words = {w.strip(".,;:!?\"'()") for w in src.split()}
+    tgt_words = {w.strip(".,;:!?\"'()") for w in tgt.split()}
+    shared = [w for w in src_words & tgt_words if w and _protectable(w) and not src.startswith(w)]
+    n = 0
+    changed = False
+    for w in sorted(shared, key=lambda w: src.find(w)):
+        if n >= 3:
+            break
+        pat = re.compile(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])")
+        if len(pat.findall(src)) != 1 or len(pat.findall(tgt)) != 1:
+            continue
+        ph = vocab.PLACEHOLDERS[n]
+        src, tgt = pat.sub(ph, src), pat.sub(ph, tgt)
+        n += 1
+        changed = True
+    if rng.random() < edge_rate:
+        ph = vocab.PLACEHOLDERS[n]
+        if rng.random() < 0.5:
+            src, tgt = f"{ph} {src}", f"{ph} {tgt}"
+        else:
+            src, tgt = f"{src} {ph}", f"{tgt} {ph}"
+        changed = True
+    return src, tgt, changed
+
+
+def build_data(args, log):
+    import sentencepiece as spm
+
+    spm_prefix = os.path.join(args.out_dir, "spm")
+    train_pairs = data.both_directions(data.training_pairs(args.data_dir))
+    if not os.path.exists(spm_prefix + ".model"):
+        texts = sorted({t for p in train_pairs for t in (p[2], p[3])})
+        log(f"training SentencePiece on {len(texts)} distinct sentences, vocab {args.vocab_size}")
+        vocab.train_sentencepiece(texts, spm_prefix, args.vocab_size)
+    sp = spm.SentencePieceProcessor(model_file=spm_prefix + ".model")
+    rng = random.Random(args.seed)
+
+    def encode(pairs, augment):
+        out, n_aug, dropped = [], 0, 0
+        for sl, tl, s, t in pairs:
+            if augment:
+                s2, t2, changed = add_placeholders(s, t, rng, args.placeholder_rate)
+                if changed:
+                    # Keep the plain pair as well: the model must still translate the words.
+                    n_aug += 1
+                    pairs_out = [(s, t), (s2, t2)]
+                else:
+                    pairs_out = [(s, t)]
+            else:
+                pairs_out = [(s, t)]
+            for a, b in pairs_out:
+                src = [sp.piece_to_id(vocab.lang_tag(tl))] + sp.encode(a) + [vocab.EOS_ID]
+                tgt = [sp.piece_to_id(vocab.lang_tag(tl))] + sp.encode(b) + [vocab.EOS_ID]
+                if len(src) > args.max_len or len(tgt) > args.max_len:
+                    dropped += 1
+                    continue
+                out.append((torch.tensor(src, dtype=torch.int16), torch.tensor(tgt, dtype=torch.int16)))
+        return out, n_aug, dropped
+
+    train, n_aug, dropped = encode(train_pairs, True)
+    val, _, _ = encode(data.validation_pairs(args.data_dir), False)
+    log(f"encoded {len(train)} training examples ({n_aug} placeholder-augmented, {dropped} too long), "
+        f"{len(val)} validation")
+    return {"train": train, "val": val, "vocab_size": sp.get_piece_size()}
+
+
+def make_batches(examples, max_tokens, gen):
+    """Length-bucketed batches of at most max_tokens padded tokens, in random order."""
+    n = len(examples)
+    perm = torch.randperm(n, generator=gen).tolist()
+    batches = []
+    chunk = 20000
+    for c in range(0, n, chunk):
+        idx = sorted(perm[c:c + chunk], key=lambda i: (len(examples[i][0]), len(examples[i][1])))
+        cur, ms, mt = [], 0, 0
+        for i in idx:
+            s, t = len(examples[i][0]), len(examples[i][1])
+            ns, nt = max(ms, s), max(mt, t)
+            if cur and (len(cur) + 1) * (ns + nt) > max_tokens:
+                batches.append(cur)
+                cur, ns, nt = [], s, t
+            cur.append(i)
+            ms, mt = ns, nt
+        if cur:
+            batches.append(cur)
+    order = torch.randperm(len(batches), generator=gen).tolist()
+    return [batches[i] for i in order]
+
+
+def collate(examples, idx, device):
+    srcs = [examples[i][0].long() for i in idx]
+    tgts = [examples[i][1].long() for i in idx]
+    src = torch.nn.utils.rnn.pad_sequence(srcs, batch_first=True, padding_value=vocab.PAD_ID)
+    tgt = torch.nn.utils.rnn.pad_sequence(tgts, batch_first=True, padding_value=vocab.PAD_ID)
+    return src.to(device), tgt.to(device)
+
+
+def loss_fn(model, src, tgt, smoothing, autocast_device, amp):
+    with torch.autocast(autocast_device, dtype=torch.bfloat16, enabled=amp):
+        logits = model(src, tgt[:, :-1])
+    gold = tgt[:, 1:]
+    loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), gold.reshape(-1),
+                           ignore_index=vocab.PAD_ID, label_smoothing=smoothing, reduction="sum")
+    ntok = (gold != vocab.PAD_ID).sum()
+    return loss, ntok
+
+
+@torch.no_grad()
+def validate(model, val, device, autocast_device, amp):
+    model.eval()
+    gen = torch.Generator().manual_seed(0)
+    tot, n = 0.0, 0
+    for idx in make_batches(val, 8000, gen):
+        src, tgt = collate(val, idx, device)
+        loss, ntok = loss_fn(model, src, tgt, 0.0, autocast_device, amp)
+        tot += loss.item()
+        n += ntok.item()
+    model.train()
+    return tot / n
+
+
+def lr_at(step, args):
+    step = max(step, 1)
+    return args.lr * min(step / args.warmup, math.sqrt(args.warmup / step))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.out_dir, exist_ok=True)
+    log = log_to(os.path.join(args.out_dir, "train.log"))
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
+                          else ("cpu" if args.device == "auto" else args.device))
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+    data_path = os.path.join(args.out_dir, "data.pt")
+    if os.path.exists(data_path):
+        ds = torch.load(data_path)
+    else:
+        ds = build_data(args, log)
+        atomic_save(ds, data_path)
+    if ds["vocab_size"] != args.vocab_size:
+        raise SystemExit(f"vocabulary has {ds['vocab_size']} pieces, --vocab_size says {args.vocab_size}")
+    train, val = ds["train"], ds["val"]
+
+    model = Transformer(args.vocab_size, args.d, args.heads, args.ff, args.enc_layers,
+                        args.dec_layers, args.dropout, pad_id=vocab.PAD_ID).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-9)
+    gen = torch.Generator()
+    last_path = os.path.join(args.out_dir, "last.pt")
+    state = {"epoch": 1, "batch": 0, "step": 0, "best_val": float("inf"), "best_epoch": 0,
+             "train_time_s": 0.0, "history": []}
+    if os.path.exists(last_path):
+        ck = torch.load(last_path, map_location=device)
+        for k in MODEL_KEYS:
+            if ck["config"][k] != getattr(args, k):
+                raise SystemExit(f"{last_path} has {k}={ck['config'][k]}, args say {getattr(args, k)}; "
+                                 f"use another --out_dir")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        state = ck["state"]
+        torch.set_rng_state(ck["rng"])
+        log(f"resumed from {last_path}: epoch {state['epoch']} batch {state['batch']} step {state['step']}")
+    else:
+        log("start " + " ".join(f"{k}={v}" for k, v in sorted(vars(args).items())))
+        log(f"device={device} params={sum(p.numel() for p in model.parameters())} "
+            f"train_examples={len(train)}")
+
+    amp = device.type == "cpu" or torch.cuda.is_available()
+    autocast_device = device.type
+
+    def save(path_state):
+        atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": path_state,
+                     "config": vars(args), "rng": torch.get_rng_state()}, last_path)
+
+    model.train()
+    while state["epoch"] <= args.epochs:
+        epoch = state["epoch"]
+        gen.manual_seed(args.seed * 1000 + epoch)  # the epoch's batches are reproducible on resume
+        batches = make_batches(train, args.max_tokens, gen)
+        if args.max_batches:
+            batches = batches[:args.max_batches]
+        t_epoch, t_save = time.time(), time.time()
+        tot, ntot = 0.0, 0
+        for bi in range(state["batch"], len(batches)):
+            src, tgt = collate(train, batches[bi], device)
+            state["step"] += 1
+            for g in opt.param_groups:
+                g["lr"] = lr_at(state["step"], args)
+            loss, ntok = loss_fn(model, src, tgt, args.label_smoothing, autocast_device, amp)
+            opt.zero_grad(set_to_none=True)
+            (loss / ntok).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            tot += loss.item()
+            ntot += ntok.item()
+            state["batch"] = bi + 1
+            if bi % 100 == 0:
+                log(f"epoch {epoch} batch {bi}/{len(batches)} step {state['step']} "
+                    f"loss {tot / max(ntot, 1):.4f} lr {lr_at(state['step'], args):.2e}")
+            if time.time() - t_save > args.save_every_min * 60:
+                state["train_time_s"] += time.time() - t_save
+                t_save = time.time()
+                save(state)
+        state["train_time_s"] += time.time() - t_save
+        vloss = validate(model, val, device, autocast_device, amp)
+        improved = vloss < state["best_val"]
+        if improved:
+            state["best_val"], state["best_epoch"] = vloss, epoch
+            atomic_save({"model": model.state_dict(), "config": vars(args), "epoch": epoch,
+                         "val_loss": vloss}, os.path.join(args.out_dir, "best.pt"))
+        atomic_save({"model": model.state_dict(), "config": vars(args), "epoch": epoch, "val_loss": vloss},
+                    os.path.join(args.out_dir, f"epoch{epoch}.pt"))
+        stale = os.path.join(args.out_dir, f"epoch{epoch - args.keep_epochs}.pt")
+        if os.path.exists(stale):
+            os.remove(stale)
+        state["history"].append({"epoch": epoch, "train_loss": tot / max(ntot, 1), "val_loss": vloss})
+        log(f"epoch {epoch} done: train loss {tot / max(ntot, 1):.4f} val loss {vloss:.4f} "
+            f"({time.time() - t_epoch:.0f}s, {state['train_time_s'] / 60:.1f} min in all)"
+            + (" *" if improved else ""))
+        state["epoch"], state["batch"] = epoch + 1, 0
+        save(state)
+    log(f"finished: {args.epochs} epochs, best val loss {state['best_val']:.4f} @ epoch {state['best_epoch']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,394 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "services/translator/translation_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "services/translator/text/prepared_text.h"
+
+namespace shop::translator {
+namespace {
+
+constexpr char kPivot[] = "en";
+
+// Waits for the results of jobs submitted to the batcher, or for the caller's deadline.
+struct PendingBatch {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t remaining = 0;
+  std::vector<absl::StatusOr<DecodeOutput>> results;
+};
+
+// A caller's cancellation check that stays safe after the caller returned: jobs can
+// outlive the RPC (its deadline passed while they were queued or decoding), and the
+// original check reads the grpc::ServerContext, which is gone by then.
+class CallerLiveness {
+ public:
+  explicit CallerLiveness(std::function<bool()> is_cancelled) : is_cancelled_(std::move(is_cancelled)) {}
+  bool IsCancelled() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !alive_ || (is_cancelled_ && is_cancelled_());
+  }
+  void CallerLeft() {
+    std::lock_guard<std::mutex> lock(mu_);
+    alive_ = false;
+  }
+
+ private:
+  std::mutex mu_;
+  bool alive_ = true;
+  std::function<bool()> is_cancelled_;
+};
+
+// Cuts a sentence that is too long for the model at word boundaries into parts of at
+// most `max_pieces` pieces (never inside a placeholder: it has no spaces).
+std::vector<std::string> CutLongSentence(const Tokenizer& tok, const std::string& sentence,
+                                         int max_pieces) {
+  if (static_cast<int>(tok.Encode(sentence).size()) <= max_pieces) return {sentence};
+  std::vector<std::string> words = absl::StrSplit(sentence, ' ');
+  if (words.size() < 2) return {sentence};  // one giant token: the length limit cuts it
+  const size_t half = words.size() / 2;
+  std::vector<std::string> out =
+      CutLongSentence(tok, absl::StrJoin(words.begin(), words.begin() + half, " "), max_pieces);
+  for (std::string& s : CutLongSentence(tok, absl::StrJoin(words.begin() + half, words.end(), " "),
+                                        max_pieces)) {
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+TranslationEngine::TranslationEngine(ModelRepository* repository, EngineOptions options,
+                                     InferenceMetrics* metrics, prometheus::Registry& registry)
+    : repository_(repository),
+      options_(std::move(options)),
+      metrics_(metrics),
+      cache_(options_.cache_bytes) {
+  auto& lookups = prometheus::BuildCounter()
+                      .Name("shop_translator_cache_lookups_total")
+                      .Help("Sentence cache lookups by result (hit, miss).")
+                      .Register(registry);
+  cache_hits_ = &lookups.Add({{"result", "hit"}});
+  cache_misses_ = &lookups.Add({{"result", "miss"}});
+  cache_bytes_ = &prometheus::BuildGauge()
+                      .Name("shop_translator_cache_bytes")
+                      .Help("Approximate bytes held by the sentence cache.")
+                      .Register(registry)
+                      .Add({});
+  cache_entries_ = &prometheus::BuildGauge()
+                        .Name("shop_translator_cache_entries")
+                        .Help("Sentences held by the sentence cache.")
+                        .Register(registry)
+                        .Add({});
+  span_repairs_ = &prometheus::BuildCounter()
+                       .Name("shop_translator_protected_span_repairs_total")
+                       .Help("Protected spans the model dropped, duplicated or invented, "
+                             "repaired after decoding.")
+                       .Register(registry)
+                       .Add({});
+  texts_ = &prometheus::BuildCounter()
+                .Name("shop_translator_texts_total")
+                .Help("Texts by outcome (translated, empty_input, same_language, "
+                      "unsupported_source).")
+                .Register(registry);
+  pivot_sentences_ = &prometheus::BuildCounter()
+                          .Name("shop_translator_pivot_sentences_total")
+                          .Help("Sentences translated through English (no direct pair).")
+                          .Register(registry)
+                          .Add({});
+}
+
+TranslationEngine::~TranslationEngine() { batcher_.reset(); }
+
+absl::StatusOr<std::unique_ptr<TranslationEngine>> TranslationEngine::Create(
+    ModelRepository* repository, EngineOptions options, InferenceMetrics* metrics,
+    prometheus::Registry& registry) {
+  if (options.default_beam_size < 1 || options.default_beam_size > options.max_beam_size) {
+    return absl::InvalidArgumentError("default beam size must be in [1, max_beam_size]");
+  }
+  std::unique_ptr<TranslationEngine> engine(
+      new TranslationEngine(repository, std::move(options), metrics, registry));
+  RETURN_IF_ERROR(engine->CurrentModel().status());
+  BatcherOptions bo = engine->options_.batcher;
+  bo.name = "translator";
+  ASSIGN_OR_RETURN(engine->batcher_,
+                   (DynamicBatcher<DecodeJob, DecodeOutput>::Create(
+                       bo, [raw = engine.get()](std::vector<DecodeJob>& jobs) { return raw->RunBatch(jobs); },
+                       metrics)));
+  return engine;
+}
+
+absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationEngine::CurrentModel() {
+  std::shared_ptr<const TorchModel> current = repository_->Current();
+  std::lock_guard<std::mutex> lock(model_mu_);
+  if (current != model_source_) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const TranslationModel> model,
+                     TranslationModel::Create(current));
+    const std::string langid = current->directory() + "/langid.bin";  // see export.py
+    ASSIGN_OR_RETURN(std::unique_ptr<LanguageDetector> detector, LanguageDetector::Load(langid));
+    model_ = std::move(model);
+    detector_ = std::move(detector);
+    model_source_ = std::move(current);
+  }
+  return model_;
+}
+
+LanguageDetector::Detection TranslationEngine::Detect(absl::string_view text) const {
+  std::lock_guard<std::mutex> lock(model_mu_);
+  LanguageDetector::Detection d = detector_->Detect(text);
+  if (d.confidence < options_.min_detection_confidence) return {"und", d.confidence};
+  return d;
+}
+
+std::vector<std::pair<std::string, std::string>> TranslationEngine::SupportedPairs() const {
+  std::shared_ptr<const TranslationModel> model;
+  {
+    std::lock_guard<std::mutex> lock(model_mu_);
+    model = model_;
+  }
+  std::set<std::pair<std::string, std::string>> pairs(model->pairs().begin(), model->pairs().end());
+  std::set<std::string> into_pivot, from_pivot;
+  for (const auto& [s, t] : model->pairs()) {
+    if (t == kPivot) into_pivot.insert(s);
+    if (s == kPivot) from_pivot.insert(t);
+  }
+  for (const std::string& s : into_pivot) {
+    for (const std::string& t : from_pivot) {
+      if (s != t) pairs.emplace(s, t);
+    }
+  }
+  return {pairs.begin(), pairs.end()};
+}
+
+bool TranslationEngine::Supports(const std::string& source, const std::string& target) const {
+  const auto pairs = SupportedPairs();
+  return std::find(pairs.begin(), pairs.end(), std::make_pair(source, target)) != pairs.end();
+}
+
+std::string TranslationEngine::ModelVersion() const {
+  std::lock_guard<std::mutex> lock(model_mu_);
+  return absl::StrCat("translator-", model_->version(),
+                      repository_->options().variant.empty() ? "" : "-",
+                      repository_->options().variant);
+}
+
+std::vector<absl::StatusOr<DecodeOutput>> TranslationEngine::RunBatch(std::vector<DecodeJob>& jobs) {
+  std::vector<absl::StatusOr<DecodeOutput>> results(jobs.size(), absl::UnknownError("not run"));
+  // Bucket by model version, then by source length: one beam search per bucket, so short
+  // sentences do not pad to long ones.
+  std::vector<size_t> order(jobs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (jobs[a].model != jobs[b].model) return jobs[a].model < jobs[b].model;
+    return jobs[a].source.size() < jobs[b].source.size();
+  });
+  size_t start = 0;
+  while (start < order.size()) {
+    const DecodeJob& first = jobs[order[start]];
+    size_t end = start + 1;
+    while (end < order.size() && jobs[order[end]].model == first.model &&
+           jobs[order[end]].source.size() <=
+               options_.bucket_ratio * static_cast<double>(first.source.size()) + 4) {
+      ++end;
+    }
+    std::vector<const DecodeJob*> bucket;
+    for (size_t i = start; i < end; ++i) bucket.push_back(&jobs[order[i]]);
+    std::vector<absl::StatusOr<DecodeOutput>> out = BeamSearch(bucket);
+    for (size_t i = start; i < end; ++i) results[order[i]] = std::move(out[i - start]);
+    start = end;
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
+    const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
+    const std::string& source, const std::string& target, int beam, float alpha,
+    const RequestContext& context) {
+  const int tag = model->TargetTag(target);
+  if (tag < 0) return absl::InvalidArgumentError(absl::StrCat("the model cannot produce ", target));
+  const std::string key_prefix =
+      absl::StrCat(model->version(), repository_->options().variant, "|", source, "|", target, "|",
+                   beam, "|", alpha, "|");
+  std::vector<std::string> out(sentences.size());
+  // Distinct sentences not in the cache -> indices of `sentences` waiting for them.
+  std::map<std::string, std::vector<size_t>> misses;
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    if (auto hit = cache_.Get(key_prefix + sentences[i])) {
+      cache_hits_->Increment();
+      out[i] = *std::move(hit);
+    } else {
+      misses[sentences[i]].push_back(i);
+    }
+  }
+  if (misses.empty()) return out;
+  cache_misses_->Increment(static_cast<double>(misses.size()));
+
+  // Long sentences are decoded in parts; `parts` maps each decoded part to its sentence.
+  std::vector<std::pair<const std::string*, std::string>> parts;
+  for (const auto& [sentence, unused] : misses) {
+    for (std::string& p : CutLongSentence(model->tokenizer(), sentence, options_.max_source_pieces)) {
+      parts.emplace_back(&sentence, std::move(p));
+    }
+  }
+  auto liveness = std::make_shared<CallerLiveness>(context.is_cancelled);
+  struct LeaveOnReturn {
+    std::shared_ptr<CallerLiveness> l;
+    ~LeaveOnReturn() { l->CallerLeft(); }
+  } leave{liveness};
+  RequestContext job_context;
+  job_context.deadline = context.deadline;
+  job_context.is_cancelled = [liveness] { return liveness->IsCancelled(); };
+  auto pending = std::make_shared<PendingBatch>();
+  pending->remaining = parts.size();
+  pending->results.assign(parts.size(), absl::UnknownError("not decoded"));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    DecodeJob job;
+    job.model = model;
+    job.source.push_back(tag);
+    for (int id : model->tokenizer().Encode(parts[i].second)) job.source.push_back(id);
+    job.source.push_back(model->spec().eos_id);
+    job.target_tag = tag;
+    job.beam_size = beam;
+    job.length_penalty = alpha;
+    job.max_output_tokens = std::min<int>(
+        static_cast<int>(std::ceil(options_.max_output_ratio * job.source.size())) +
+            options_.max_output_extra,
+        model->spec().max_positions - 1);
+    job.deadline = job_context.deadline;
+    job.is_cancelled = job_context.is_cancelled;
+    batcher_->Submit(std::move(job), job_context, [pending, i](absl::StatusOr<DecodeOutput> r) {
+      std::lock_guard<std::mutex> lock(pending->mu);
+      pending->results[i] = std::move(r);
+      if (--pending->remaining == 0) pending->cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(pending->mu);
+    const bool done = pending->cv.wait_until(lock, absl::ToChronoTime(context.deadline),
+                                             [&] { return pending->remaining == 0; });
+    // Late results land in `pending`, which the callbacks keep alive.
+    if (!done) return absl::DeadlineExceededError("deadline passed while translating");
+  }
+  std::map<const std::string*, std::string> joined;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const absl::StatusOr<DecodeOutput>& r = pending->results[i];
+    if (!r.ok()) return r.status();
+    std::string text = model->tokenizer().Decode(r->tokens);
+    std::string& j = joined[parts[i].first];
+    absl::StrAppend(&j, j.empty() ? "" : " ", text);
+  }
+  for (auto& [sentence, text] : joined) {
+    for (size_t i : misses[*sentence]) out[i] = text;
+    cache_.Put(key_prefix + *sentence, std::move(text));
+  }
+  const auto [entries, bytes] = cache_.Size();
+  cache_entries_->Set(static_cast<double>(entries));
+  cache_bytes_->Set(static_cast<double>(bytes));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentencesAnyPair(
+    const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
+    const std::string& source, const std::string& target, int beam, float alpha,
+    const RequestContext& context) {
+  const auto& pairs = model->pairs();
+  if (std::find(pairs.begin(), pairs.end(), std::make_pair(source, target)) != pairs.end()) {
+    return TranslateSentences(model, sentences, source, target, beam, alpha, context);
+  }
+  pivot_sentences_->Increment(static_cast<double>(sentences.size()));
+  ASSIGN_OR_RETURN(std::vector<std::string> english,
+                   TranslateSentences(model, sentences, source, kPivot, beam, alpha, context));
+  return TranslateSentences(model, english, kPivot, target, beam, alpha, context);
+}
+
+absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
+    const std::vector<std::string>& texts, const std::string& source, const std::string& target,
+    const TextOptions& options, const RequestContext& context) {
+  const bool detect = source.empty() || source == "auto";
+  if (!detect && source != target && !Supports(source, target)) {
+    std::vector<std::string> names;
+    for (const auto& [s, t] : SupportedPairs()) names.push_back(absl::StrCat(s, "->", t));
+    return absl::InvalidArgumentError(absl::StrCat("unsupported language pair ", source, "->", target,
+                                                   "; supported pairs: ", absl::StrJoin(names, ", ")));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const TranslationModel> model, CurrentModel());
+  const int beam = options.beam_size > 0 ? options.beam_size : options_.default_beam_size;
+  const float alpha =
+      options.length_penalty > 0 ? options.length_penalty : options_.default_length_penalty;
+  PrepareOptions prepare;
+  prepare.html = options.html;
+  prepare.do_not_translate = options.do_not_translate;
+  prepare.glossary = options.glossary;
+
+  std::vector<TextResult> results(texts.size());
+  // Group the sentences of all texts by source language, so each language is one batch.
+  std::vector<std::unique_ptr<PreparedText>> prepared(texts.size());
+  std::map<std::string, std::vector<std::pair<size_t, size_t>>> by_language;  // -> (text, sentence)
+  std::map<std::string, std::vector<std::string>> inputs;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    TextResult& r = results[i];
+    std::string lang = source;
+    if (detect) {
+      LanguageDetector::Detection d = Detect(texts[i]);
+      r.detected_language = d.language;
+      r.detection_confidence = d.language == "und" ? 0 : d.confidence;
+      lang = d.language;
+    }
+    if (absl::StripAsciiWhitespace(texts[i]).empty()) {
+      r.text = texts[i];
+      r.outcome = Outcome::kEmptyInput;
+      continue;
+    }
+    if (lang == target) {
+      r.text = texts[i];
+      r.outcome = Outcome::kSameLanguage;
+      continue;
+    }
+    if (detect && !Supports(lang, target)) {
+      r.text = texts[i];
+      r.outcome = Outcome::kUnsupportedSource;
+      continue;
+    }
+    prepared[i] = std::make_unique<PreparedText>(PreparedText::Prepare(texts[i], prepare));
+    for (size_t s = 0; s < prepared[i]->sentences().size(); ++s) {
+      if (!prepared[i]->needs_model(s)) continue;
+      by_language[lang].emplace_back(i, s);
+      inputs[lang].push_back(prepared[i]->sentences()[s]);
+    }
+  }
+  std::vector<std::vector<std::string>> translated(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (prepared[i]) translated[i] = prepared[i]->sentences();  // no-model sentences stay
+  }
+  for (const auto& [lang, where] : by_language) {
+    ASSIGN_OR_RETURN(std::vector<std::string> out,
+                     TranslateSentencesAnyPair(model, inputs[lang], lang, target, beam, alpha, context));
+    for (size_t k = 0; k < where.size(); ++k) translated[where[k].first][where[k].second] = std::move(out[k]);
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (!prepared[i]) continue;
+    RestoreStats stats;
+    results[i].text = prepared[i]->Assemble(translated[i], &stats);
+    results[i].outcome = Outcome::kTranslated;
+    if (stats.repairs() > 0) span_repairs_->Increment(stats.repairs());
+  }
+  for (const TextResult& r : results) {
+    static constexpr const char* kNames[] = {"translated", "empty_input", "same_language",
+                                             "unsupported_source"};
+    texts_->Add({{"outcome", kNames[static_cast<int>(r.outcome)]}}).Increment();
+  }
+  return results;
+}
+
+}  // namespace shop::translator

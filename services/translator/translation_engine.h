@@ -1,0 +1,135 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// Translates whole texts: detects the source language when asked, splits texts into
+// sentences (and HTML into text runs), protects spans, answers repeated sentences from
+// an LRU cache, decodes the rest through the dynamic batcher (sentences of concurrent
+// requests share one beam search, bucketed by length), and reassembles the texts.
+// Pairs without English (de->fr) pivot through English.
+#ifndef SHOP_SERVICES_TRANSLATOR_TRANSLATION_ENGINE_H_
+#define SHOP_SERVICES_TRANSLATOR_TRANSLATION_ENGINE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/inference/dynamic_batcher.h"
+#include "common/inference/model_repository.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "services/translator/beam_search.h"
+#include "services/translator/language_detector.h"
+#include "services/translator/lru_cache.h"
+#include "services/translator/translation_model.h"
+
+namespace shop::translator {
+
+struct EngineOptions {
+  int default_beam_size = 4;
+  int max_beam_size = 8;
+  float default_length_penalty = 1.0f;
+  // Output limit per sentence: ratio * source pieces + extra.
+  double max_output_ratio = 1.5;
+  int max_output_extra = 10;
+  // Sentences longer than this many pieces are cut at word boundaries and translated in
+  // parts (the model was trained on sentences of at most 128 pieces).
+  int max_source_pieces = 160;
+  // Sentence cache capacity (keys + translations); 0 disables it.
+  size_t cache_bytes = 64 << 20;
+  // Sources at most this many pieces apart (relative) share a decoding batch.
+  double bucket_ratio = 1.5;
+  BatcherOptions batcher;
+  // Detection below this confidence counts as undetermined ("und").
+  float min_detection_confidence = 0.5f;
+};
+
+// Per-request settings, already validated by the service.
+struct TextOptions {
+  int beam_size = 0;             // 0 = default
+  float length_penalty = 0;      // 0 = default
+  bool html = false;
+  std::vector<std::string> do_not_translate;
+  std::vector<std::pair<std::string, std::string>> glossary;
+};
+
+enum class Outcome { kTranslated, kEmptyInput, kSameLanguage, kUnsupportedSource };
+
+struct TextResult {
+  std::string text;
+  std::string detected_language;  // set when the source was "auto"
+  float detection_confidence = 0;
+  Outcome outcome = Outcome::kTranslated;
+};
+
+class TranslationEngine {
+ public:
+  // `repository` and `registry` must outlive the engine.
+  static absl::StatusOr<std::unique_ptr<TranslationEngine>> Create(ModelRepository* repository,
+                                                                  EngineOptions options,
+                                                                  InferenceMetrics* metrics,
+                                                                  prometheus::Registry& registry);
+  ~TranslationEngine();
+
+  // `source` empty or "auto" = detect per text. Fails with INVALID_ARGUMENT for an
+  // unsupported pair, DEADLINE_EXCEEDED/CANCELLED/RESOURCE_EXHAUSTED from decoding.
+  absl::StatusOr<std::vector<TextResult>> Translate(const std::vector<std::string>& texts,
+                                                    const std::string& source,
+                                                    const std::string& target,
+                                                    const TextOptions& options,
+                                                    const RequestContext& context);
+
+  LanguageDetector::Detection Detect(absl::string_view text) const;
+
+  // Direct and pivot pairs, sorted.
+  std::vector<std::pair<std::string, std::string>> SupportedPairs() const;
+  bool Supports(const std::string& source, const std::string& target) const;
+  std::string ModelVersion() const;
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  TranslationEngine(ModelRepository* repository, EngineOptions options, InferenceMetrics* metrics,
+                    prometheus::Registry& registry);
+
+  // The model of the version serving now (re-created after a hot reload).
+  absl::StatusOr<std::shared_ptr<const TranslationModel>> CurrentModel();
+
+  // Translates placeholder-bearing sentences from `source` to `target` (a direct pair).
+  absl::StatusOr<std::vector<std::string>> TranslateSentences(
+      const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
+      const std::string& source, const std::string& target, int beam, float alpha,
+      const RequestContext& context);
+
+  // Direct or through English.
+  absl::StatusOr<std::vector<std::string>> TranslateSentencesAnyPair(
+      const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
+      const std::string& source, const std::string& target, int beam, float alpha,
+      const RequestContext& context);
+
+  std::vector<absl::StatusOr<DecodeOutput>> RunBatch(std::vector<DecodeJob>& jobs);
+
+  ModelRepository* const repository_;
+  const EngineOptions options_;
+  InferenceMetrics* const metrics_;
+  LruCache cache_;
+  std::unique_ptr<DynamicBatcher<DecodeJob, DecodeOutput>> batcher_;
+
+  mutable std::mutex model_mu_;
+  std::shared_ptr<const TorchModel> model_source_;  // what model_ was built from
+  std::shared_ptr<const TranslationModel> model_;
+  std::unique_ptr<LanguageDetector> detector_;
+
+  prometheus::Counter* cache_hits_;
+  prometheus::Counter* cache_misses_;
+  prometheus::Gauge* cache_bytes_;
+  prometheus::Gauge* cache_entries_;
+  prometheus::Counter* span_repairs_;
+  prometheus::Family<prometheus::Counter>* texts_;
+  prometheus::Counter* pivot_sentences_;
+};
+
+}  // namespace shop::translator
+
+#endif  // SHOP_SERVICES_TRANSLATOR_TRANSLATION_ENGINE_H_

@@ -1,0 +1,59 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "services/translator/translation_model.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace shop::translator {
+
+absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationModel::Create(
+    std::shared_ptr<const TorchModel> torch_model) {
+  const std::string dir = torch_model->directory();
+  std::ifstream in(dir + "/metadata.json");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::shared_ptr<TranslationModel> m(new TranslationModel());
+  try {
+    const nlohmann::json j = nlohmann::json::parse(buf.str());
+    ASSIGN_OR_RETURN(m->tokenizer_, Tokenizer::Load(dir + "/" + j.at("tokenizer").get<std::string>()));
+    DecoderSpec& s = m->spec_;
+    const auto& d = j.at("decoder");
+    s.layers = d.at("layers").get<int>();
+    s.heads = d.at("heads").get<int>();
+    s.head_dim = d.at("head_dim").get<int>();
+    s.pad_id = j.at("pad_id").get<int>();
+    s.eos_id = j.at("eos_id").get<int>();
+    s.max_positions = j.value("max_positions", 1024);
+    s.banned_ids = {s.pad_id};
+    const int bos = m->tokenizer_->PieceToId("<s>");
+    if (bos >= 0) s.banned_ids.push_back(bos);
+    for (const auto& [lang, tag] : j.at("lang_tags").items()) {
+      const int id = m->tokenizer_->PieceToId(tag.get<std::string>());
+      if (id < 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir, ": language tag ", tag.get<std::string>(), " is not in the vocabulary"));
+      }
+      m->target_tags_[lang] = id;
+      s.banned_ids.push_back(id);
+    }
+    for (const auto& p : j.at("pairs")) {
+      m->pairs_.emplace_back(p.at(0).get<std::string>(), p.at(1).get<std::string>());
+    }
+    m->num_placeholders_ = j.value("num_placeholders", 0);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, "/metadata.json: ", e.what()));
+  }
+  m->torch_model_ = std::move(torch_model);
+  return std::shared_ptr<const TranslationModel>(std::move(m));
+}
+
+int TranslationModel::TargetTag(const std::string& language) const {
+  auto it = target_tags_.find(language);
+  return it == target_tags_.end() ? -1 : it->second;
+}
+
+}  // namespace shop::translator
