@@ -14,6 +14,7 @@ def main():
     parser.add_argument("--example", default="127.0.0.1:50050")
     parser.add_argument("--metrics", default="127.0.0.1:9090")
     parser.add_argument("--recommender", default="127.0.0.1:50051")
+    parser.add_argument("--translator", default="127.0.0.1:50052")
     args = parser.parse_args()
     sys.path.insert(0, args.python_out)
     import grpc
@@ -46,6 +47,7 @@ def main():
         print(f"bad request -> {error.code().name}: {error.details()}")
 
     recommender_session(grpc, args.recommender)
+    translator_session(grpc, args.translator)
 
     page = urllib.request.urlopen(f"http://{args.metrics}/metrics", timeout=5).read().decode()
     print("metrics:")
@@ -89,6 +91,37 @@ def recommender_session(grpc, address):
         print(f"k=500 -> {error.code().name}: {error.details()}")
     deleted = stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5)
     print(f"deleted {deleted.deleted_event_count} events of {user}")
+
+
+def translator_session(grpc, address):
+    """A German listing for an English shop page, a customer message in Spanish, markup."""
+    from shop.translator.v1 import translator_pb2 as tr, translator_pb2_grpc as tr_grpc
+    stub = tr_grpc.TranslatorStub(grpc.insecure_channel(address))
+    pairs = stub.ListLanguagePairs(tr.ListLanguagePairsRequest(), timeout=5)
+    print(f"translator {pairs.model_version}: " +
+          ", ".join(f"{p.source_language}->{p.target_language}" for p in pairs.pairs))
+    options = tr.TranslateOptions(do_not_translate=["Nordkap"], beam_size=4)
+    options.glossary.add(source_term="free shipping", target_term="kostenloser Versand")
+    reply = stub.Translate(tr.TranslateRequest(
+        texts=["Nordkap hiking jacket in dark blue, size M, only 89.90 EUR.",
+               "Waterproof and warm. Free returns within 30 days, and free shipping from 50 EUR."],
+        source_language="en", target_language="de", options=options), timeout=30)
+    for t in reply.translations:
+        print(f"  en->de: {t.text}")
+    reply = stub.Translate(tr.TranslateRequest(
+        texts=["¿Dónde está mi pedido 12345?"], source_language="auto", target_language="en"),
+        timeout=30)
+    t = reply.translations[0]
+    print(f"  auto ({t.detected_source_language}, {t.detection_confidence:.2f})->en: {t.text}")
+    reply = stub.Translate(tr.TranslateRequest(
+        texts=["<p>A <b>red</b> dress.</p>"], source_language="en", target_language="fr",
+        options=tr.TranslateOptions(markup_mode=tr.MARKUP_MODE_HTML)), timeout=30)
+    print(f"  html en->fr: {reply.translations[0].text}")
+    try:
+        stub.Translate(tr.TranslateRequest(texts=["Hello"], source_language="en",
+                                           target_language="ja"), timeout=5)
+    except grpc.RpcError as error:
+        print(f"  en->ja -> {error.code().name}: {error.details()}")
 
 
 if __name__ == "__main__":

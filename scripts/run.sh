@@ -4,12 +4,13 @@
 # Installs what is missing, builds, starts the system and runs a short demo client session
 # against it. Servers keep running until Ctrl-C (SIGINT), then drain and stop.
 #
-# Started: the recommender (shipped model, demo catalog) and the example server of the
-# common layer. The translator and support bot (issues 4-5) and the local gateway
-# (issue 6) join here as they land.
+# Started: the recommender (shipped model, demo catalog), the translator (shipped model)
+# and the example server of the common layer. The support bot (issue 5) and the local
+# gateway (issue 6) join here as they land.
 #   scripts/run.sh
 #   RUN_EXIT_AFTER_DEMO=1 scripts/run.sh   # stop after the demo (smoke test)
-#   RECOMMENDER_PORT=50051 EXAMPLE_PORT=50050 METRICS_PORT=9090 scripts/run.sh
+#   RECOMMENDER_PORT=50051 TRANSLATOR_PORT=50052 EXAMPLE_PORT=50050 METRICS_PORT=9090 \
+#     scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,8 @@ bash scripts/build.sh
 BUILD_DIR=${BUILD_DIR:-build}
 EXAMPLE_PORT=${EXAMPLE_PORT:-50050}
 RECOMMENDER_PORT=${RECOMMENDER_PORT:-50051}
-METRICS_PORT=${METRICS_PORT:-9090}          # example server; the recommender uses +1
+TRANSLATOR_PORT=${TRANSLATOR_PORT:-50052}
+METRICS_PORT=${METRICS_PORT:-9090}  # example server; the recommender uses +1, the translator +2
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/run-logs}
 mkdir -p "$LOG_DIR"
 
@@ -58,9 +60,19 @@ wait_ready recommender "$LOG_DIR/recommender.log"
 echo "recommender: grpc 127.0.0.1:$RECOMMENDER_PORT, metrics" \
      "http://127.0.0.1:$((METRICS_PORT + 1))/metrics, log $LOG_DIR/recommender.log"
 
+"$BUILD_DIR/services/translator/translator" \
+  --listen_address=127.0.0.1 --port="$TRANSLATOR_PORT" \
+  --metrics_address=127.0.0.1 --metrics_port="$((METRICS_PORT + 2))" \
+  --model_root=models \
+  2>"$LOG_DIR/translator.log" &
+pids+=($!)
+wait_ready translator "$LOG_DIR/translator.log"
+echo "translator: grpc 127.0.0.1:$TRANSLATOR_PORT, metrics" \
+     "http://127.0.0.1:$((METRICS_PORT + 2))/metrics, log $LOG_DIR/translator.log"
+
 /usr/bin/python3 scripts/demo_client.py --python_out "$BUILD_DIR/python" \
   --example "127.0.0.1:$EXAMPLE_PORT" --metrics "127.0.0.1:$METRICS_PORT" \
-  --recommender "127.0.0.1:$RECOMMENDER_PORT"
+  --recommender "127.0.0.1:$RECOMMENDER_PORT" --translator "127.0.0.1:$TRANSLATOR_PORT"
 
 if [[ -n "${RUN_EXIT_AFTER_DEMO:-}" ]]; then exit 0; fi
 echo "Serving. Press Ctrl-C to stop."

@@ -4,11 +4,7 @@
 // per user, key `<prefix><user_id>`, entries HistoryEvent::Encode(), trimmed to the last
 // `max_events_per_user` and expiring after `ttl` without events. Appends are one
 // MULTI/EXEC (RPUSH + LTRIM + PEXPIRE), so readers never see an untrimmed list.
-//
-// hiredis (Debian libhiredis-dev) is the C client Redis itself maintains; a small pool of
-// blocking connections is enough because every call is one round trip on loopback or in
-// the same zone. A dead connection is dropped and re-dialled on the next call; while Redis
-// is down calls return UNAVAILABLE.
+// Connections: common/redis/redis_client.h.
 #ifndef SHOP_SERVICES_RECOMMENDER_REDIS_HISTORY_STORE_H_
 #define SHOP_SERVICES_RECOMMENDER_REDIS_HISTORY_STORE_H_
 
@@ -18,10 +14,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/redis/redis_client.h"
 #include "services/recommender/history_store.h"
 
-struct redisContext;
-struct redisReply;
 
 namespace shop::recommender {
 
@@ -48,24 +43,11 @@ class RedisHistoryStore : public HistoryStore {
   absl::StatusOr<int64_t> UserCount() override;
 
  private:
-  class Connection;
-  struct ReplyDeleter {
-    void operator()(redisReply* r) const;
-  };
-  using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-  explicit RedisHistoryStore(RedisHistoryStoreOptions options);
-  // A pooled connection, or a new one when `fresh` or the pool is empty.
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire(bool fresh = false);
-  void Release(std::unique_ptr<Connection> connection);
+  RedisHistoryStore(RedisHistoryStoreOptions options, std::unique_ptr<RedisClient> redis);
   std::string Key(const std::string& user_id) const { return options_.key_prefix + user_id; }
-  // Sends `commands` pipelined (wrapped in MULTI/EXEC when `transaction`) and returns
-  // the last reply (EXEC's array, one element per command, for a transaction).
-  absl::StatusOr<ReplyPtr> Execute(const std::vector<std::vector<std::string>>& commands,
-                                   bool transaction, absl::string_view what);
 
   const RedisHistoryStoreOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::unique_ptr<RedisClient> redis_;
 };
 
 }  // namespace shop::recommender

@@ -3,7 +3,7 @@
 // The HistoryStore contract, checked on both implementations (TEMPLATE_TEST_CASE over a
 // fixture per store), then what is specific to each: the memory store's LRU bounds, and
 // the Redis store's sharing, key prefix, TTL and behaviour across a Redis outage. Every
-// Redis test runs its own redis-server (tests/recommender/redis_server.h).
+// Redis test runs its own redis-server (tests/common/redis_server.h).
 #include <hiredis/hiredis.h>
 
 #include <chrono>
@@ -20,7 +20,7 @@
 #include "services/recommender/memory_history_store.h"
 #include "services/recommender/redis_history_store.h"
 #include "tests/catch.h"
-#include "tests/recommender/redis_server.h"
+#include "tests/common/redis_server.h"
 
 namespace shop::recommender {
 namespace {

@@ -14,7 +14,7 @@
 #include "shop/recommender/v1/recommender.grpc.pb.h"
 #include "tests/catch.h"
 #include "tests/integration/test_client.h"
-#include "tests/recommender/redis_server.h"
+#include "tests/common/redis_server.h"
 #include "torch/script.h"
 
 namespace shop::recommender {

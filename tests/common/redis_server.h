@@ -7,8 +7,8 @@
 //
 // The binary is $SHOP_REDIS_SERVER when set, else redis-server on $PATH, else
 // /usr/bin/redis-server.
-#ifndef SHOP_TESTS_RECOMMENDER_REDIS_SERVER_H_
-#define SHOP_TESTS_RECOMMENDER_REDIS_SERVER_H_
+#ifndef SHOP_TESTS_COMMON_REDIS_SERVER_H_
+#define SHOP_TESTS_COMMON_REDIS_SERVER_H_
 
 #include <sys/types.h>
 
@@ -56,4 +56,4 @@ absl::StatusOr<std::string> FindRedisServer();
 
 }  // namespace shop::testing
 
-#endif  // SHOP_TESTS_RECOMMENDER_REDIS_SERVER_H_
+#endif  // SHOP_TESTS_COMMON_REDIS_SERVER_H_

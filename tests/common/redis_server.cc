@@ -1,5 +1,5 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-#include "tests/recommender/redis_server.h"
+#include "tests/common/redis_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,0 +1,135 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "common/redis/redis_client.h"
+
+#include <hiredis/hiredis.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace shop {
+
+// One blocking hiredis connection. `broken` marks it for disposal after an I/O error.
+void RedisReplyDeleter::operator()(redisReply* r) const {
+  if (r != nullptr) freeReplyObject(r);
+}
+
+class RedisClient::Connection {
+ public:
+  explicit Connection(redisContext* context) : context_(context) {}
+  ~Connection() {
+    if (context_ != nullptr) redisFree(context_);
+  }
+  redisContext* get() { return context_; }
+  bool broken = false;
+  bool pooled = false;  // taken from the idle pool (may have died while idle)
+
+ private:
+  redisContext* context_;
+};
+
+namespace {
+
+
+absl::Status ReplyError(redisContext* c, const redisReply* r, absl::string_view what) {
+  if (r == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", what, " failed: ", c->errstr[0] ? c->errstr : "no reply"));
+  }
+  if (r->type == REDIS_REPLY_ERROR) {
+    return absl::InternalError(absl::StrCat("redis ", what, ": ", std::string(r->str, r->len)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(RedisOptions options) {
+  if (options.pool_size < 1) return absl::InvalidArgumentError("redis pool_size must be >= 1");
+  std::unique_ptr<RedisClient> client(new RedisClient(std::move(options)));
+  auto connection = client->Acquire(/*fresh=*/true);
+  if (!connection.ok()) return connection.status();
+  client->Release(*std::move(connection));
+  return client;
+}
+
+RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {}
+
+RedisClient::~RedisClient() = default;
+
+absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(
+    bool fresh) {
+  if (!fresh) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      c->pooled = true;
+      return c;
+    }
+  }
+  const timeval tv = absl::ToTimeval(options_.timeout);
+  redisContext* c = redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
+  if (c == nullptr || c->err) {
+    const std::string error = c ? c->errstr : "out of memory";
+    if (c) redisFree(c);
+    return absl::UnavailableError(absl::StrCat("cannot connect to redis at ", options_.host, ":",
+                                               options_.port, ": ", error));
+  }
+  redisSetTimeout(c, tv);
+  return std::make_unique<Connection>(c);
+}
+
+void RedisClient::Release(std::unique_ptr<Connection> connection) {
+  if (connection->broken) return;  // dropped; the next Acquire dials a fresh one
+  std::lock_guard<std::mutex> lock(mu_);
+  if (static_cast<int>(idle_.size()) < options_.pool_size) idle_.push_back(std::move(connection));
+}
+
+absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
+    const std::vector<std::vector<std::string>>& commands, bool transaction,
+    absl::string_view what) {
+  // A pooled connection may have died while idle (e.g. Redis restarted): its first use
+  // fails with an I/O error, and one retry on a freshly dialled connection hides that.
+  for (int attempt = 0;; ++attempt) {
+    auto conn = Acquire(/*fresh=*/attempt > 0);
+    if (!conn.ok()) return conn.status();
+    redisContext* c = (*conn)->get();
+    auto append = [c](const std::vector<std::string>& args) {
+      std::vector<const char*> argv;
+      std::vector<size_t> lengths;
+      for (const std::string& a : args) {
+        argv.push_back(a.data());
+        lengths.push_back(a.size());
+      }
+      redisAppendCommandArgv(c, static_cast<int>(args.size()), argv.data(), lengths.data());
+    };
+    // Pipelined: one round trip. As MULTI ... EXEC, applied atomically.
+    if (transaction) append({"MULTI"});
+    for (const auto& command : commands) append(command);
+    if (transaction) append({"EXEC"});
+    const size_t replies = commands.size() + (transaction ? 2 : 0);
+    absl::Status status;
+    bool io_error = false;
+    RedisReplyPtr last;
+    for (size_t i = 0; i < replies && status.ok(); ++i) {
+      redisReply* raw = nullptr;
+      if (redisGetReply(c, reinterpret_cast<void**>(&raw)) != REDIS_OK) raw = nullptr;
+      RedisReplyPtr r(raw);
+      io_error = r == nullptr;
+      status = ReplyError(c, r.get(), what);
+      if (i + 1 == replies) last = std::move(r);
+    }
+    // Replies left unread after an error would be mistaken for the next call's.
+    if (!status.ok()) (*conn)->broken = true;
+    const bool was_pooled = (*conn)->pooled;
+    Release(*std::move(conn));
+    if (io_error && was_pooled && attempt == 0) continue;
+    if (!status.ok()) return status;
+    if (transaction &&
+        (last->type != REDIS_REPLY_ARRAY || last->elements != commands.size())) {
+      return absl::InternalError(absl::StrCat("redis ", what, ": transaction aborted"));
+    }
+    return last;
+  }
+}
+
+}  // namespace shop
