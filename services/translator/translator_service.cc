@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
-#include "services/translator/text/utf8.h"
+#include "common/text/utf8.h"
 
 namespace shop::translator {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "services/translator/text/utf8.h"
+#include "common/text/utf8.h"
 
 namespace shop::translator {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
 #include "services/translator/text/re2_util.h"
-#include "services/translator/text/utf8.h"
+#include "common/text/utf8.h"
 
 namespace shop::translator {
 namespace {

@@ -1,7 +1,7 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-#include "services/translator/text/utf8.h"
+#include "common/text/utf8.h"
 
-namespace shop::translator {
+namespace shop {
 
 int DecodeUtf8(absl::string_view text, size_t pos, char32_t* code_point) {
   if (pos >= text.size()) return 0;
@@ -81,4 +81,4 @@ absl::string_view CodePointBefore(absl::string_view text, size_t pos) {
   return text.substr(begin, pos - begin);
 }
 
-}  // namespace shop::translator
+}  // namespace shop

@@ -1,11 +1,11 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-#include "services/translator/text/utf8.h"
+#include "common/text/utf8.h"
 
 #include <string>
 
 #include "tests/catch.h"
 
-namespace shop::translator {
+namespace shop {
 namespace {
 
 TEST_CASE("well-formed UTF-8 of every length is valid", "[utf8]") {
@@ -65,4 +65,4 @@ TEST_CASE("encoding and decoding a code point round-trip", "[utf8]") {
 }
 
 }  // namespace
-}  // namespace shop::translator
+}  // namespace shop

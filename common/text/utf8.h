@@ -2,8 +2,8 @@
 //
 // Strict UTF-8 checks and the few code point helpers the text layer needs. Requests are
 // validated with IsValidUtf8 before anything else touches them; the rest assumes valid input.
-#ifndef SHOP_SERVICES_TRANSLATOR_TEXT_UTF8_H_
-#define SHOP_SERVICES_TRANSLATOR_TEXT_UTF8_H_
+#ifndef SHOP_COMMON_TEXT_UTF8_H_
+#define SHOP_COMMON_TEXT_UTF8_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace shop::translator {
+namespace shop {
 
 // True when `text` is well-formed UTF-8: no overlong forms, no surrogates (U+D800..U+DFFF),
 // nothing above U+10FFFF, no stray continuation bytes and no truncated sequences.
@@ -33,6 +33,6 @@ void AppendUtf8(char32_t code_point, std::string* out);
 absl::string_view CodePointAt(absl::string_view text, size_t pos);
 absl::string_view CodePointBefore(absl::string_view text, size_t pos);
 
-}  // namespace shop::translator
+}  // namespace shop
 
-#endif  // SHOP_SERVICES_TRANSLATOR_TEXT_UTF8_H_
+#endif  // SHOP_COMMON_TEXT_UTF8_H_

@@ -1,0 +1,465 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "services/support-bot/dialogue_manager.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
+#include "re2/re2.h"
+
+namespace shop::supportbot {
+namespace {
+
+using v1::AwaitingState;
+
+const std::set<std::string>& OrderIntents() {
+  static const auto* s = new std::set<std::string>{
+      "track_order", "cancel_order", "change_shipping_address", "get_refund",
+      "track_refund", "check_invoice", "get_invoice"};
+  return *s;
+}
+
+std::string StatusPhrase(const Order& o) {
+  switch (o.status) {
+    case OrderStatus::kPlaced:
+      return "has been received and is waiting for payment confirmation";
+    case OrderStatus::kPaymentConfirmed:
+      return "is paid and will be packed soon";
+    case OrderStatus::kProcessing:
+      return "is being packed in our warehouse";
+    case OrderStatus::kOnHold:
+      return "is on hold until we hear from you (we have sent you an e-mail)";
+    case OrderStatus::kShipped:
+      return absl::StrCat("has shipped with ", o.carrier);
+    case OrderStatus::kInTransit:
+      return absl::StrCat("is on its way with ", o.carrier);
+    case OrderStatus::kAtCustoms:
+      return absl::StrCat("is being cleared through customs (", o.carrier, ")");
+    case OrderStatus::kOutForDelivery:
+      return absl::StrCat("is out for delivery with ", o.carrier);
+    case OrderStatus::kDelivered:
+      return "has been delivered";
+    case OrderStatus::kCancelled:
+      return "has been cancelled";
+  }
+  return "is being handled";
+}
+
+std::string TrackingText(const Order& o) {
+  std::string text = absl::StrCat("Your order ", o.id, " ", StatusPhrase(o), ".");
+  if (!o.tracking_number.empty()) absl::StrAppend(&text, " Tracking number: ", o.tracking_number, ".");
+  if (o.status == OrderStatus::kDelivered) {
+    absl::StrAppend(&text, " It was delivered on ", absl::FormatCivilTime(o.expected_delivery), ".");
+  } else if (o.status != OrderStatus::kCancelled && o.status != OrderStatus::kOnHold) {
+    absl::StrAppend(&text, " Expected delivery: ", absl::FormatCivilTime(o.expected_delivery), ".");
+  }
+  return text;
+}
+
+bool IsYes(absl::string_view text) {
+  static const RE2 re(
+      R"((?i)^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm(ed)?|correct|right|please do|do it|go ahead|y)\b)");
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
+}
+
+bool IsNo(absl::string_view text) {
+  static const RE2 re(R"((?i)^\W*(no|nope|nah|don'?t|do not|stop|never ?mind|keep it|n)\b)");
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
+}
+
+std::string SessionRef(const SessionRecord& s, int turn_id) {
+  return absl::StrCat(s.session_id(), "#", turn_id);
+}
+
+// Address kept in the state between the address and the confirmation turn.
+std::string EncodeAddress(const Address& a) {
+  return absl::StrJoin({a.name, a.street, a.postcode, a.city, a.country}, "\n");
+}
+Address DecodeAddress(const std::string& s) {
+  std::vector<std::string> p = absl::StrSplit(s, '\n');
+  p.resize(5);
+  return Address{p[0], p[1], p[2], p[3], p[4]};
+}
+
+// The current request is over (done, refused or abandoned); what the conversation
+// established (order number, ownership proof) stays for the next one.
+void EndRequest(internal::DialogueState& st) {
+  st.set_awaiting(v1::AWAITING_STATE_NONE);
+  st.set_pending_intent("");
+  st.set_reprompts(0);
+  st.set_pending_address("");
+}
+
+}  // namespace
+
+struct DialogueManager::Context {
+  SessionRecord& session;
+  const std::string& text;
+  const Understanding& u;
+  int customer_turn_id;
+  internal::DialogueState& state() { return *session.mutable_state(); }
+  Requester requester() {
+    return Requester{session.customer_id(),
+                     state().verified_order_id() == state().order_id() ? state().verification() : ""};
+  }
+};
+
+absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& country,
+                                     const std::string& default_name) {
+  std::vector<std::string> parts;
+  for (absl::string_view p : absl::StrSplit(text, absl::ByAnyChar(",;\n"))) {
+    p = absl::StripAsciiWhitespace(p);
+    if (!p.empty()) parts.emplace_back(p);
+  }
+  // "10115 Berlin", "75002 Paris", "SW1A 2AA London", "London SW1A 2AA", "New York, NY 10001".
+  static const RE2 postcode_first(R"(^([0-9][0-9\- ]{2,8}[0-9]|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})\s+(.+)$)");
+  static const RE2 postcode_last(R"(^(.+?)\s+([0-9][0-9\- ]{2,8}[0-9]|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$)");
+  Address a;
+  a.country = country;
+  int postcode_part = -1;
+  for (size_t i = 0; i < parts.size() && postcode_part < 0; ++i) {
+    std::string pc, city;
+    if (RE2::FullMatch(parts[i], postcode_first, &pc, &city) ||
+        RE2::FullMatch(parts[i], postcode_last, &city, &pc)) {
+      a.postcode = pc;
+      a.city = city;
+      postcode_part = static_cast<int>(i);
+    }
+  }
+  if (postcode_part < 0) {
+    return absl::InvalidArgumentError("I could not find the postcode and city");
+  }
+  static const RE2 has_digit(R"(\d)");
+  for (int i = 0; i < static_cast<int>(parts.size()); ++i) {
+    if (i == postcode_part) continue;
+    if (a.street.empty() && RE2::PartialMatch(parts[i], has_digit)) {
+      a.street = parts[i];
+    } else if (a.name.empty() && i < postcode_part) {
+      a.name = parts[i];
+    }
+  }
+  if (a.street.empty()) return absl::InvalidArgumentError("I could not find the street and house number");
+  if (a.name.empty()) a.name = default_name;
+  return a;
+}
+
+absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session, const std::string& english_text,
+                                                const Understanding& u, int customer_turn_id) {
+  Context c{session, english_text, u, customer_turn_id};
+  internal::DialogueState& st = c.state();
+  if (st.handed_off()) {
+    st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);
+    return Reply(c, "Your conversation is with a colleague now, who will answer here. I have "
+                    "added your message for them.");
+  }
+  if (!u.order_ids.empty()) st.set_order_id(u.order_ids.front());
+  // A request for a person or a complaint wins over whatever the bot was asking for.
+  if (u.intent == "contact_human_agent" || u.intent == "contact_customer_service") {
+    return Handoff(c, v1::HANDOFF_REASON_CUSTOMER_REQUESTED,
+                   "Of course. I am passing you to a colleague, who will continue here.");
+  }
+  if (u.intent == "complaint") {
+    return Handoff(c, v1::HANDOFF_REASON_COMPLAINT,
+                   "I am sorry about this. I am passing your complaint to a colleague, who will "
+                   "look into it and answer here.");
+  }
+  const bool new_request = !u.intent.empty() && u.intent != st.pending_intent();
+  switch (st.awaiting()) {
+    case v1::AWAITING_STATE_CONFIRMATION:
+      return HandleConfirmation(c);
+    case v1::AWAITING_STATE_SHIPPING_ADDRESS:
+      return HandleAddress(c);
+    case v1::AWAITING_STATE_VERIFICATION:
+      if (!new_request || !u.emails.empty()) return HandleVerification(c);
+      break;
+    case v1::AWAITING_STATE_ORDER_NUMBER:
+      if (!u.order_ids.empty()) return ContinueOrderRequest(c);
+      if (new_request) break;
+      if (st.reprompts() >= options_.max_reprompts) {
+        EndRequest(st);
+        return Reply(c, "Without the order number I cannot look the order up. You find it in "
+                        "your order confirmation e-mail (it looks like ORD-12345678); write to "
+                        "me again when you have it.");
+      }
+      st.set_reprompts(st.reprompts() + 1);
+      return Reply(c, "I still need the order number to continue. It looks like ORD-12345678 "
+                      "and is in your order confirmation e-mail.");
+    default:
+      break;
+  }
+  return Dispatch(c);
+}
+
+absl::StatusOr<BotTurn> DialogueManager::Dispatch(Context& c) {
+  internal::DialogueState& st = c.state();
+  EndRequest(st);
+  if (c.u.intent.empty()) return AnswerFromKnowledgeBase(c, false);
+  if (c.u.intent == "change_order") {
+    return Handoff(c, v1::HANDOFF_REASON_POLICY,
+                   "Changing the items of an order needs a colleague; I am passing you on, and "
+                   "they will continue here.");
+  }
+  if (OrderIntents().count(c.u.intent)) return StartOrderRequest(c, c.u.intent);
+  return AnswerFromKnowledgeBase(c, true);
+}
+
+absl::StatusOr<BotTurn> DialogueManager::StartOrderRequest(Context& c, const std::string& intent) {
+  internal::DialogueState& st = c.state();
+  st.set_pending_intent(intent);
+  st.set_low_confidence_streak(0);
+  if (st.order_id().empty() && !c.session.customer_id().empty()) {
+    // Signed in: "where is my order?" means the latest one.
+    absl::StatusOr<std::vector<Order>> mine = orders_->ListCustomerOrders(c.session.customer_id(), 1);
+    if (!mine.ok()) return mine.status();
+    if (!mine->empty()) st.set_order_id(mine->front().id);
+  }
+  if (st.order_id().empty()) {
+    st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
+    st.set_reprompts(0);
+    return Reply(c, "Could you give me your order number? It looks like ORD-12345678 and is in "
+                    "your order confirmation e-mail.");
+  }
+  return ContinueOrderRequest(c);
+}
+
+absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
+  internal::DialogueState& st = c.state();
+  absl::StatusOr<Order> order = orders_->GetOrder(st.order_id());
+  if (absl::IsNotFound(order.status()) || absl::IsInvalidArgument(order.status())) {
+    const std::string bad = st.order_id();
+    st.set_order_id("");
+    if (st.reprompts() >= options_.max_reprompts) {
+      EndRequest(st);
+      return Reply(c, absl::StrCat("I cannot find an order ", bad, ". Please check the number in "
+                                   "your confirmation e-mail and write to me again."));
+    }
+    st.set_reprompts(st.reprompts() + 1);
+    st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
+    return Reply(c, absl::StrCat("I cannot find an order ", bad, ". Could you check the number? "
+                                 "It looks like ORD-12345678."));
+  }
+  if (!order.ok()) return order.status();
+  if (!c.session.customer_id().empty()) {
+    if (!CheckAccess(*order, c.requester()).ok()) {
+      EndRequest(st);
+      st.set_order_id("");
+      return Reply(c, absl::StrCat("Order ", order->id, " is not in your account, so I cannot "
+                                   "show or change it. Please check the number."));
+    }
+  } else if (st.verified_order_id() != order->id) {
+    st.set_awaiting(v1::AWAITING_STATE_VERIFICATION);
+    if (!c.u.emails.empty()) return HandleVerification(c);
+    return Reply(c, absl::StrCat("For your security: what is the e-mail address of order ", order->id,
+                                 ", or the postcode of its delivery address?"));
+  }
+  const std::string intent = st.pending_intent();
+  BotTurn out;
+  if (intent == "cancel_order") {
+    absl::Status can = CheckCancellable(*order);
+    if (!can.ok()) {
+      EndRequest(st);
+      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order), " It can no longer be cancelled; once it "
+                                        "arrives you can return it within 30 days for a refund."));
+      v1::Action* a = t.turn.mutable_action();
+      a->set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
+      a->set_order_id(order->id);
+      a->set_result(v1::ACTION_RESULT_REJECTED);
+      a->set_detail(std::string(can.message()));
+      return t;
+    }
+    st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
+    st.set_reprompts(0);
+    return Reply(c, absl::StrCat("Order ", order->id, " ", StatusPhrase(*order),
+                                 " and can still be cancelled. Shall I cancel it? Please answer yes or no."));
+  }
+  if (intent == "change_shipping_address") {
+    if (!OrderIsChangeable(order->status)) {
+      EndRequest(st);
+      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order), " Its address can no longer be "
+                                        "changed. The carrier may offer a redirection with the "
+                                        "tracking number."));
+      v1::Action* a = t.turn.mutable_action();
+      a->set_action_type(v1::ACTION_TYPE_CHANGE_SHIPPING_ADDRESS);
+      a->set_order_id(order->id);
+      a->set_result(v1::ACTION_RESULT_REJECTED);
+      a->set_detail(absl::StrCat("order status ", OrderStatusName(order->status)));
+      return t;
+    }
+    st.set_awaiting(v1::AWAITING_STATE_SHIPPING_ADDRESS);
+    st.set_reprompts(0);
+    return Reply(c, absl::StrCat("What is the new delivery address for order ", order->id,
+                                 "? It must be in the same country (", order->destination_country,
+                                 "). Please write: name, street and number, postcode and city."));
+  }
+  // Tracking, refunds and invoices: the order's status, then the policy from the KB.
+  EndRequest(st);
+  std::string text = TrackingText(*order);
+  if (intent != "track_order") {
+    if (std::optional<Hit> hit = kb_->BestMatch(c.text)) {
+      absl::StrAppend(&text, "\n\n", hit->article->title, " (", hit->article->id, "): ",
+                      hit->article->body);
+      BotTurn t = Reply(c, text);
+      t.turn.set_kb_article_id(hit->article->id);
+      return t;
+    }
+  }
+  return Reply(c, text);
+}
+
+absl::StatusOr<BotTurn> DialogueManager::HandleVerification(Context& c) {
+  internal::DialogueState& st = c.state();
+  absl::StatusOr<Order> order = orders_->GetOrder(st.order_id());
+  if (!order.ok()) return order.status();
+  const std::string proof = !c.u.emails.empty() ? c.u.emails.front()
+                                                : std::string(absl::StripAsciiWhitespace(c.text));
+  if (CheckAccess(*order, Requester{"", proof}).ok()) {
+    st.set_verified_order_id(order->id);
+    st.set_verification(proof);
+    return ContinueOrderRequest(c);
+  }
+  st.set_failed_verifications(st.failed_verifications() + 1);
+  if (st.failed_verifications() >= options_.max_failed_verifications) {
+    return Handoff(c, v1::HANDOFF_REASON_POLICY,
+                   "That does not match our records either. A colleague will verify the order with "
+                   "you and continue here.");
+  }
+  return Reply(c, "That does not match our records for this order. Please give the e-mail address "
+                  "used for the order, or the postcode of its delivery address.");
+}
+
+absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
+  internal::DialogueState& st = c.state();
+  const std::string intent = st.pending_intent();
+  if (IsNo(c.text)) {
+    EndRequest(st);
+    return Reply(c, absl::StrCat("All right, I have not changed order ", st.order_id(), "."));
+  }
+  if (!IsYes(c.text)) {
+    if (!c.u.intent.empty() && c.u.intent != intent) return Dispatch(c);
+    if (st.reprompts() >= options_.max_reprompts) {
+      EndRequest(st);
+      return Reply(c, absl::StrCat("I have left order ", st.order_id(), " unchanged."));
+    }
+    st.set_reprompts(st.reprompts() + 1);
+    return Reply(c, "Please answer yes or no.");
+  }
+  const std::string ref = SessionRef(c.session, c.customer_turn_id);
+  v1::Action action;
+  action.set_order_id(st.order_id());
+  absl::StatusOr<ChangeResult> result;
+  std::string done_text;
+  if (intent == "cancel_order") {
+    action.set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
+    result = orders_->CancelOrder(st.order_id(), c.requester(), ref);
+    done_text = absl::StrCat("Done: order ", st.order_id(), " is cancelled. The refund goes back to "
+                             "your original payment method; you will get a confirmation e-mail.");
+  } else {
+    action.set_action_type(v1::ACTION_TYPE_CHANGE_SHIPPING_ADDRESS);
+    const Address address = DecodeAddress(st.pending_address());
+    result = orders_->ChangeShippingAddress(st.order_id(), c.requester(), address, ref);
+    done_text = absl::StrCat("Done: order ", st.order_id(), " will be delivered to ",
+                             FormatAddress(address), ".");
+  }
+  // Infrastructure failures fail the turn (the session stays as it was, so "yes" can be
+  // sent again); refusals by the store's own checks are answers.
+  if (!result.ok() && (absl::IsUnavailable(result.status()) || absl::IsInternal(result.status()))) {
+    return result.status();
+  }
+  EndRequest(st);
+  BotTurn t;
+  if (result.ok()) {
+    action.set_result(v1::ACTION_RESULT_SUCCEEDED);
+    action.set_detail(absl::StrCat(result->event.old_value, " -> ", result->event.new_value));
+    t = Reply(c, done_text);
+  } else {
+    action.set_result(v1::ACTION_RESULT_REJECTED);
+    action.set_detail(std::string(result.status().message()));
+    t = Reply(c, absl::StrCat("I could not do that: ", result.status().message(), "."));
+  }
+  *t.turn.mutable_action() = action;
+  return t;
+}
+
+absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
+  internal::DialogueState& st = c.state();
+  absl::StatusOr<Order> order = orders_->GetOrder(st.order_id());
+  if (!order.ok()) return order.status();
+  absl::StatusOr<Address> address =
+      ParseAddress(c.text, order->destination_country, order->shipping_address.name);
+  absl::Status valid = address.ok() ? CheckAddressChangeable(*order, *address) : address.status();
+  if (!valid.ok()) {
+    if (!c.u.intent.empty() && c.u.intent != "change_shipping_address" && !address.ok()) {
+      return Dispatch(c);  // the customer moved on to something else
+    }
+    if (st.reprompts() >= options_.max_reprompts) {
+      EndRequest(st);
+      return Reply(c, absl::StrCat("I could not read a valid address, so order ", order->id,
+                                   " keeps its current one. You can try again any time."));
+    }
+    st.set_reprompts(st.reprompts() + 1);
+    return Reply(c, absl::StrCat(valid.message(), ". Please write the address as: name, street and "
+                                 "number, postcode and city."));
+  }
+  st.set_pending_address(EncodeAddress(*address));
+  st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
+  st.set_reprompts(0);
+  return Reply(c, absl::StrCat("Shall I change the delivery address of order ", order->id, " to ",
+                               FormatAddress(*address), "? Please answer yes or no."));
+}
+
+BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_intent) {
+  internal::DialogueState& st = c.state();
+  if (std::optional<Hit> hit = kb_->BestMatch(c.text)) {
+    st.set_low_confidence_streak(0);
+    BotTurn t = Reply(c, absl::StrCat(hit->article->title, " (", hit->article->id, "): ",
+                                      hit->article->body));
+    t.turn.set_kb_article_id(hit->article->id);
+    return t;
+  }
+  st.set_low_confidence_streak(st.low_confidence_streak() + 1);
+  if (st.low_confidence_streak() >= options_.low_confidence_handoff_after) {
+    return Handoff(c, v1::HANDOFF_REASON_LOW_CONFIDENCE,
+                   "I am sorry, I do not understand. I am passing you to a colleague, who will "
+                   "continue here.");
+  }
+  return Reply(c, understood_intent
+                      ? "I do not have an answer to that. Could you say a bit more about what you need?"
+                      : "I am not sure I understood. I can track, cancel or re-address orders and "
+                        "answer questions about shipping, customs, returns, payments and your "
+                        "account. Could you rephrase?");
+}
+
+BotTurn DialogueManager::Handoff(Context& c, v1::HandoffReason reason, const std::string& text) {
+  internal::DialogueState& st = c.state();
+  st.set_handed_off(true);
+  st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);
+  BotTurn t = Reply(c, text);
+  v1::Handoff* h = t.turn.mutable_handoff();
+  h->set_reason(reason);
+  h->mutable_transcript()->set_session_id(c.session.session_id());
+  h->mutable_transcript()->set_turn_id(c.customer_turn_id);
+  std::string summary = absl::StrCat("reason ", v1::HandoffReason_Name(reason));
+  if (!c.u.intent.empty()) absl::StrAppend(&summary, "; intent ", c.u.intent);
+  if (!st.order_id().empty()) absl::StrAppend(&summary, "; order ", st.order_id());
+  absl::StrAppend(&summary, "; last message: ", c.text.substr(0, 200));
+  h->set_summary(summary);
+  return t;
+}
+
+BotTurn DialogueManager::Reply(Context& c, std::string text) {
+  BotTurn t;
+  t.turn.set_role(v1::ROLE_BOT);
+  t.turn.set_text(std::move(text));
+  if (!c.u.intent.empty()) {
+    t.turn.mutable_intent()->set_name(c.u.intent);
+    t.turn.mutable_intent()->set_confidence(c.u.confidence);
+  }
+  return t;
+}
+
+}  // namespace shop::supportbot

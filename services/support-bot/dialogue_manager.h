@@ -1,0 +1,97 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The bot's conversation logic, in English: one customer message in, one reply out, with
+// the session's dialogue state carried between turns.
+//
+// - Order intents (track, cancel, change the shipping address, refund status, invoice)
+//   need an order number: taken from the message or earlier turns, asked for otherwise
+//   (at most two re-prompts). Anonymous customers then prove ownership with the order's
+//   e-mail or postcode (signed-in customers are checked against the order's owner).
+// - Changes (cancel, new address) are confirmed in a second turn before the order store
+//   is called; the store re-checks state and ownership inside its transaction.
+// - Policy questions are answered from the knowledge base, quoting the article and its id.
+// - Handoff to a human when asked, on complaints, after repeated low confidence or too many
+//   failed ownership proofs; returned as a structured Handoff. After a handoff the bot only
+//   acknowledges messages.
+//
+// Pure logic over the order store and the knowledge base: understanding (intent, entities)
+// comes in as data, so the state machine is tested without models.
+#ifndef SHOP_SERVICES_SUPPORT_BOT_DIALOGUE_MANAGER_H_
+#define SHOP_SERVICES_SUPPORT_BOT_DIALOGUE_MANAGER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/support-bot/knowledge_base.h"
+#include "services/support-bot/order_store.h"
+#include "services/support-bot/session_store.h"
+#include "shop/supportbot/v1/supportbot.pb.h"
+
+namespace shop::supportbot {
+
+// What was understood of one English message.
+struct Understanding {
+  // A bitext intent ("cancel_order", ...) or empty when out of scope.
+  std::string intent;
+  float confidence = 0;
+  // Canonical order ids ("ORD-12345678") and e-mail addresses found in the message.
+  std::vector<std::string> order_ids;
+  std::vector<std::string> emails;
+};
+
+struct DialogueOptions {
+  // Re-prompts for a missing or malformed slot before giving up on the request.
+  int max_reprompts = 2;
+  // Consecutive turns not understood before a human takes over.
+  int low_confidence_handoff_after = 2;
+  // Failed ownership proofs per session before a human takes over.
+  int max_failed_verifications = 3;
+};
+
+// The bot's side of one turn (English). `turn` carries text, intent, article, action
+// and handoff; the awaited slot is in the session's state.
+struct BotTurn {
+  v1::Turn turn;
+};
+
+class DialogueManager {
+ public:
+  DialogueManager(OrderStore* orders, const KnowledgeBase* kb, DialogueOptions options = {})
+      : orders_(orders), kb_(kb), options_(options) {}
+
+  // Advances `session` by one message. `customer_turn_id` is the id of the customer's turn
+  // (for handoff transcript references); `customer_id` may be empty (anonymous). Errors
+  // are only those of the order store that retrying may fix (UNAVAILABLE, INTERNAL): the
+  // caller then fails the RPC and keeps the session as it was.
+  absl::StatusOr<BotTurn> Handle(SessionRecord& session, const std::string& english_text,
+                                 const Understanding& understanding, int customer_turn_id);
+
+ private:
+  struct Context;
+
+  absl::StatusOr<BotTurn> Dispatch(Context& c);
+  absl::StatusOr<BotTurn> StartOrderRequest(Context& c, const std::string& intent);
+  // Continues the pending order request once the order id is known.
+  absl::StatusOr<BotTurn> ContinueOrderRequest(Context& c);
+  absl::StatusOr<BotTurn> HandleConfirmation(Context& c);
+  absl::StatusOr<BotTurn> HandleAddress(Context& c);
+  absl::StatusOr<BotTurn> HandleVerification(Context& c);
+  BotTurn AnswerFromKnowledgeBase(Context& c, bool understood_intent);
+  BotTurn Handoff(Context& c, v1::HandoffReason reason, const std::string& text);
+  BotTurn Reply(Context& c, std::string text);
+
+  OrderStore* const orders_;
+  const KnowledgeBase* const kb_;
+  const DialogueOptions options_;
+};
+
+// Parses a free-text address ("Erika Mustermann, Hauptstrasse 5, 10115 Berlin"): comma- or
+// line-separated parts with the postcode and city together; the country is `country` and
+// the recipient defaults to `default_name`. INVALID_ARGUMENT saying what is missing.
+absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& country,
+                                     const std::string& default_name);
+
+}  // namespace shop::supportbot
+
+#endif  // SHOP_SERVICES_SUPPORT_BOT_DIALOGUE_MANAGER_H_

@@ -1,0 +1,120 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// support-bot: shop.supportbot.v1.SupportBot over the common serving bootstrap.
+#include <filesystem>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "common/inference/inference_options.h"
+#include "common/inference/model_repository.h"
+#include "common/logging.h"
+#include "common/server/env_flags.h"
+#include "common/server/serving_bootstrap.h"
+#include "services/support-bot/memory_session_store.h"
+#include "services/support-bot/redis_session_store.h"
+#include "services/support-bot/sqlite_order_store.h"
+#include "services/support-bot/support_bot_service.h"
+
+ABSL_FLAG(std::string, orders_db, "build/support-bot/orders.db",
+          "SQLite file of the order store; created with its schema when missing.");
+ABSL_FLAG(bool, seed_demo_orders, true, "Insert the demo orders (idempotent) at start.");
+ABSL_FLAG(std::string, kb, "services/support-bot/kb/articles.jsonl", "Knowledge-base articles.");
+ABSL_FLAG(std::string, translator_address, "",
+          "host:port of the translator; empty = English only (other languages degrade).");
+ABSL_FLAG(absl::Duration, translator_timeout, absl::Seconds(3), "Deadline of one translation.");
+ABSL_FLAG(std::string, session_store, "memory", "Where sessions live: memory or redis.");
+ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Minutes(30), "Sessions expire after this idle time.");
+ABSL_FLAG(int64_t, max_sessions, 100000, "Memory store: sessions kept (least recent dropped).");
+ABSL_FLAG(std::string, redis_address, "127.0.0.1:6379", "Redis host:port (--session_store=redis).");
+ABSL_FLAG(std::string, redis_key_prefix, "shop:bot:session:", "Prefix of the Redis session keys.");
+ABSL_FLAG(int, max_customer_messages, 100, "Customer messages per session.");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  shop::Log(shop::LogLevel::kError, "startup_failed", {{"error", status}});
+  return 1;
+}
+
+absl::StatusOr<std::unique_ptr<shop::supportbot::SessionStore>> MakeSessionStore() {
+  const std::string kind = absl::GetFlag(FLAGS_session_store);
+  if (kind == "memory") {
+    shop::supportbot::MemorySessionStoreOptions o;
+    o.idle_ttl = absl::GetFlag(FLAGS_session_idle_ttl);
+    o.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+    return std::unique_ptr<shop::supportbot::SessionStore>(
+        std::make_unique<shop::supportbot::MemorySessionStore>(o));
+  }
+  if (kind == "redis") {
+    shop::supportbot::RedisSessionStoreOptions o;
+    std::vector<std::string> parts = absl::StrSplit(absl::GetFlag(FLAGS_redis_address), ':');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &o.redis.port)) {
+      return absl::InvalidArgumentError("--redis_address must be host:port");
+    }
+    o.redis.host = parts[0];
+    o.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
+    o.idle_ttl = absl::GetFlag(FLAGS_session_idle_ttl);
+    auto store = shop::supportbot::RedisSessionStore::Create(o);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<shop::supportbot::SessionStore>(*std::move(store));
+  }
+  return absl::InvalidArgumentError("--session_store must be memory or redis");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shop::ParseFlagsWithEnvironment(argc, argv);
+  const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
+  const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");
+
+  auto sessions = MakeSessionStore();
+  if (!sessions.ok()) return Fail(sessions.status());
+  const std::filesystem::path db = absl::GetFlag(FLAGS_orders_db);
+  if (db.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(db.parent_path(), ec);
+  }
+  auto orders = shop::supportbot::SqliteOrderStore::Open(db.string());
+  if (!orders.ok()) return Fail(orders.status());
+  if (absl::GetFlag(FLAGS_seed_demo_orders)) {
+    absl::Status seeded = (*orders)->SeedDemoData();
+    if (!seeded.ok()) return Fail(seeded);
+  }
+  auto kb = shop::supportbot::KnowledgeBase::Load(absl::GetFlag(FLAGS_kb));
+  if (!kb.ok()) return Fail(kb.status());
+  shop::supportbot::DialogueManager dialogue(orders->get(), kb->get());
+  shop::supportbot::TranslatorClient translator(
+      {absl::GetFlag(FLAGS_translator_address), absl::GetFlag(FLAGS_translator_timeout)});
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  shop::supportbot::SupportBotMetrics metrics(*registry);
+  shop::supportbot::SupportBotOptions options;
+  options.max_customer_messages = absl::GetFlag(FLAGS_max_customer_messages);
+  shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
+                                              options);
+  auto server = shop::ServingBootstrap::Start(
+      server_options, registry, {{&service, shop::supportbot::v1::SupportBot::service_full_name()}});
+  if (!server.ok()) return Fail(server.status());
+
+  absl::Status threads = shop::ConfigureTorchThreads(
+      inference.intra_op_threads, inference.inter_op_threads, inference.blas_threads);
+  if (!threads.ok()) return Fail(threads);
+  // The newest version under <model_root>/support-bot, or --model_version.
+  const std::string model_dir = inference.repository.root + "/" + inference.repository.name;
+  int64_t version = inference.repository.pinned_version;
+  if (version <= 0) {
+    auto versions = shop::ModelRepository::ListVersions(model_dir);
+    if (!versions.ok()) return Fail(versions.status());
+    if (versions->empty()) return Fail(absl::NotFoundError("no model version in " + model_dir));
+    version = versions->back();
+  }
+  auto classifier =
+      shop::supportbot::IntentClassifier::Load(model_dir + "/" + std::to_string(version));
+  if (!classifier.ok()) return Fail(classifier.status());
+  service.SetClassifier(classifier->get());
+  (*server)->SetServing(true);
+  (*server)->WaitForShutdown();
+  return 0;
+}

@@ -1,0 +1,109 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// OrderStore on an embedded SQLite database file.
+//
+// Schema (created on Open when missing; PRAGMA user_version = 1):
+//   orders(id TEXT PRIMARY KEY "ORD-########", customer_id, email, status, shipping_method,
+//          carrier, tracking_number, expected_delivery "YYYY-MM-DD", ship_name, ship_street,
+//          ship_postcode, ship_city, ship_country, created_at, updated_at)
+//   order_items(order_id -> orders, position, name, quantity, unit_price_minor, currency)
+//   order_events(id INTEGER PRIMARY KEY AUTOINCREMENT, order_id -> orders, at, action,
+//                old_value, new_value, actor, session_ref): the audit log, append-only.
+// Times are RFC 3339 in UTC. The destination country is ship_country.
+//
+// Each change runs in one BEGIN IMMEDIATE transaction that re-reads the order, checks
+// access and state, updates the order and inserts its audit row; any failure rolls the
+// whole transaction back. BEGIN IMMEDIATE takes the database's write lock before the
+// read, so two writers (threads of one store, or other processes on the same file) cannot
+// both see a changeable order and both change it: the second waits (busy timeout) and
+// then sees the first one's result.
+//
+// The database runs in WAL mode (readers do not block the writer) with foreign keys on.
+// One store holds one connection, guarded by a mutex: calls on one store run one at a
+// time, which is plenty for a chat bot (each call takes well under a millisecond).
+#ifndef SHOP_SERVICES_SUPPORT_BOT_SQLITE_ORDER_STORE_H_
+#define SHOP_SERVICES_SUPPORT_BOT_SQLITE_ORDER_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "services/support-bot/order_store.h"
+
+struct sqlite3;
+
+namespace shop::supportbot {
+
+struct SqliteOrderStoreOptions {
+  // How long a call waits for another connection's write lock before it fails with
+  // UNAVAILABLE.
+  absl::Duration busy_timeout = absl::Seconds(5);
+};
+
+class SqliteOrderStore : public OrderStore {
+ public:
+  // Opens (creating if missing) the database file at `path` and creates the schema if it
+  // is missing. ":memory:" gives a private in-memory database (tests). UNAVAILABLE when
+  // the file cannot be opened; FAILED_PRECONDITION when it holds a newer schema version.
+  static absl::StatusOr<std::unique_ptr<SqliteOrderStore>> Open(
+      const std::string& path, const SqliteOrderStoreOptions& options = {});
+
+  ~SqliteOrderStore() override;
+  SqliteOrderStore(const SqliteOrderStore&) = delete;
+  SqliteOrderStore& operator=(const SqliteOrderStore&) = delete;
+
+  // Inserts DemoOrders(today) in one transaction. Idempotent: orders that exist already,
+  // including demo orders changed since, are left as they are (INSERT OR IGNORE), so
+  // re-seeding on every start keeps earlier changes and their dates.
+  absl::Status SeedDemoData(absl::CivilDay today);
+  // The same with today's date in UTC.
+  absl::Status SeedDemoData();
+
+  // The demo data set: 32 orders with fixed ids in every status, shipped to DE, FR, ES,
+  // GB, US, CH, JP and AU with the carriers of the shop's policy (KB "Policy facts"), 23
+  // of them owned by "cust-1001".."cust-1010" and 9 guest orders. Creation times and
+  // expected delivery days are relative to `today`, so a demo always has parcels due in a
+  // few days. Deterministic for a given `today`; needs no database, so a demo client or a
+  // test can list the ids (DemoOrders(day)[i].id).
+  static std::vector<Order> DemoOrders(absl::CivilDay today);
+
+  absl::StatusOr<Order> GetOrder(absl::string_view order_id) override;
+  absl::StatusOr<ChangeResult> CancelOrder(absl::string_view order_id, const Requester& requester,
+                                           absl::string_view session_ref) override;
+  absl::StatusOr<ChangeResult> ChangeShippingAddress(absl::string_view order_id,
+                                                     const Requester& requester,
+                                                     const Address& new_address,
+                                                     absl::string_view session_ref) override;
+  absl::StatusOr<std::vector<OrderEvent>> History(absl::string_view order_id) override;
+  absl::StatusOr<std::vector<Order>> ListCustomerOrders(absl::string_view customer_id,
+                                                        int limit) override;
+
+ private:
+  explicit SqliteOrderStore(sqlite3* db) : db_(db) {}
+
+  // The change shared by CancelOrder and ChangeShippingAddress: in one BEGIN IMMEDIATE
+  // transaction, load the order, `check` it, write `apply`'s update and the audit row.
+  struct Change;
+  absl::StatusOr<ChangeResult> ApplyChange(absl::string_view order_id, const Requester& requester,
+                                           absl::string_view session_ref, const Change& change);
+
+  absl::Status InitSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status InsertOrder(const Order& order) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Order> LoadOrder(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<OrderEvent>> LoadEvents(const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
+};
+
+}  // namespace shop::supportbot
+
+#endif  // SHOP_SERVICES_SUPPORT_BOT_SQLITE_ORDER_STORE_H_

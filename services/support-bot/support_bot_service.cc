@@ -1,0 +1,355 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "services/support-bot/support_bot_service.h"
+
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/server/grpc_status.h"
+#include "common/status_macros.h"
+#include "common/text/utf8.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace shop::supportbot {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr char kDegradedNote[] =
+    "(Our translation service is unavailable at the moment, so I am answering in English.) ";
+
+absl::Status ValidateSessionId(const std::string& id, bool allow_empty) {
+  if (id.empty()) {
+    if (allow_empty) return absl::OkStatus();
+    return absl::InvalidArgumentError("session_id is required");
+  }
+  if (id.size() > kMaxSessionIdLength) {
+    return absl::InvalidArgumentError(absl::StrCat("session_id has ", id.size(),
+                                                   " characters; at most ", kMaxSessionIdLength));
+  }
+  for (char ch : id) {
+    if (!absl::ascii_isalnum(ch) && ch != '_' && ch != '-') {
+      return absl::InvalidArgumentError("session_id may only hold A-Z, a-z, 0-9, '_' and '-'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCustomerId(const std::string& id) {
+  if (id.size() > kMaxCustomerIdLength) {
+    return absl::InvalidArgumentError(absl::StrCat("customer_id has ", id.size(),
+                                                   " characters; at most ", kMaxCustomerIdLength));
+  }
+  for (char ch : id) {
+    if (ch < 0x21 || ch > 0x7e) {
+      return absl::InvalidArgumentError("customer_id must be printable ASCII without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "de-DE" -> "de"; empty stays empty.
+absl::StatusOr<std::string> LocaleLanguage(const std::string& locale) {
+  if (locale.empty()) return locale;
+  std::vector<std::string> parts = absl::StrSplit(locale, absl::ByAnyChar("-_"));
+  const std::string lang = absl::AsciiStrToLower(parts[0]);
+  bool ok = lang.size() >= 2 && lang.size() <= 3 && locale.size() <= 35;
+  for (char ch : lang) ok = ok && absl::ascii_isalpha(ch);
+  for (size_t i = 1; ok && i < parts.size(); ++i) {
+    ok = !parts[i].empty() && parts[i].size() <= 8;
+    for (char ch : parts[i]) ok = ok && absl::ascii_isalnum(ch);
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("locale \"", locale, "\" is not a BCP-47 tag (e.g. \"de-DE\")"));
+  }
+  return lang;
+}
+
+std::string NewSessionId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id = "s-";
+  for (int i = 0; i < 22; ++i) id.push_back(kAlphabet[rng() % 36]);
+  return id;
+}
+
+google::protobuf::Timestamp Now() { return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now())); }
+
+}  // namespace
+
+SupportBotMetrics::SupportBotMetrics(prometheus::Registry& registry) {
+  turns_ = &prometheus::BuildCounter()
+                .Name("shop_supportbot_turns_total")
+                .Help("Customer turns by detected intent (unknown = out of scope).")
+                .Register(registry);
+  handoffs_ = &prometheus::BuildCounter()
+                   .Name("shop_supportbot_handoffs_total")
+                   .Help("Conversations handed over to a human, by reason.")
+                   .Register(registry);
+  actions_ = &prometheus::BuildCounter()
+                  .Name("shop_supportbot_actions_total")
+                  .Help("Order changes by type and result.")
+                  .Register(registry);
+  kb_answers_ = &prometheus::BuildCounter()
+                     .Name("shop_supportbot_kb_answers_total")
+                     .Help("Replies quoting a knowledge-base article.")
+                     .Register(registry)
+                     .Add({});
+  degraded_ = &prometheus::BuildCounter()
+                   .Name("shop_supportbot_translation_degraded_total")
+                   .Help("Turns where the translator failed, by direction (to_english, "
+                         "from_english); the bot answered in English.")
+                   .Register(registry);
+  ratings_ = &prometheus::BuildCounter()
+                  .Name("shop_supportbot_ratings_total")
+                  .Help("Reply ratings by value, to find weak answers.")
+                  .Register(registry);
+}
+
+void SupportBotMetrics::RecordTurn(const v1::TurnMetadata& m) {
+  turns_->Add({{"intent", m.intent().name()}}).Increment();
+  if (m.has_handoff()) {
+    handoffs_->Add({{"reason", v1::HandoffReason_Name(m.handoff().reason())}}).Increment();
+  }
+  if (m.has_action()) {
+    actions_
+        ->Add({{"type", v1::ActionType_Name(m.action().action_type())},
+               {"result", v1::ActionResult_Name(m.action().result())}})
+        .Increment();
+  }
+  if (!m.kb_article_id().empty()) kb_answers_->Increment();
+}
+
+absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
+                                       v1::TurnMetadata* metadata) {
+  const IntentClassifier* classifier = classifier_.load();
+  if (classifier == nullptr) return absl::UnavailableError("the bot is still starting; retry");
+  RETURN_IF_ERROR(ValidateSessionId(in.session_id, /*allow_empty=*/true));
+  RETURN_IF_ERROR(ValidateCustomerId(in.customer_id));
+  ASSIGN_OR_RETURN(std::string hint, LocaleLanguage(in.locale));
+  const int64_t chars = CountCodePoints(in.message);
+  if (absl::StripAsciiWhitespace(in.message).empty()) {
+    return absl::InvalidArgumentError("message is empty");
+  }
+  if (chars > kMaxMessageChars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message has ", chars, " characters; at most ", kMaxMessageChars));
+  }
+  const std::string session_id = in.session_id.empty() ? NewSessionId() : in.session_id;
+
+  return sessions_->Update(session_id, [&](SessionRecord& s, bool created) -> absl::Status {
+    if (!s.customer_id().empty() && !in.customer_id.empty() && s.customer_id() != in.customer_id) {
+      return absl::InvalidArgumentError("customer_id differs from the one bound to this session");
+    }
+    int customer_messages = 0;
+    for (const v1::Turn& t : s.turns()) customer_messages += t.role() == v1::ROLE_CUSTOMER;
+    if (customer_messages >= options_.max_customer_messages) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "this session reached its limit of ", options_.max_customer_messages,
+          " customer messages; start a new session"));
+    }
+    if (created) *s.mutable_create_time() = Now();
+    if (s.customer_id().empty()) s.set_customer_id(in.customer_id);
+
+    // Into English. A failing translator degrades to treating the message as English.
+    bool degraded = false;
+    std::string language = hint.empty() ? s.customer_language() : hint;
+    std::string english = in.message;
+    if (translator_->enabled() && language != "en") {
+      absl::StatusOr<ToEnglishResult> t = translator_->ToEnglish(in.message, hint);
+      if (t.ok()) {
+        english = t->english;
+        language = t->language;
+      } else {
+        degraded = true;
+        metrics_->RecordDegraded("to_english");
+      }
+    }
+    if (language.empty()) language = "en";
+
+    const IntentPrediction prediction = classifier->Classify(english);
+    Entities entities = entities_.Extract(in.message);
+    Entities english_entities = entities_.Extract(english);
+    for (const std::string& id : english_entities.order_ids) {
+      if (std::find(entities.order_ids.begin(), entities.order_ids.end(), id) == entities.order_ids.end()) {
+        entities.order_ids.push_back(id);
+      }
+    }
+    Understanding u;
+    if (prediction.in_scope) {
+      u.intent = prediction.intent;
+      u.confidence = prediction.confidence;
+    } else {
+      u.confidence = prediction.confidence;
+    }
+    u.order_ids = entities.order_ids;
+    u.emails = entities.emails;
+
+    v1::Turn* customer = s.add_turns();
+    customer->set_turn_id(s.turns_size());
+    customer->set_role(v1::ROLE_CUSTOMER);
+    customer->set_text(in.message);
+    customer->set_language(language);
+    customer->set_working_text(english);
+    customer->set_working_language("en");
+    *customer->mutable_create_time() = Now();
+    customer->mutable_intent()->set_name(u.intent.empty() ? "unknown" : u.intent);
+    customer->mutable_intent()->set_confidence(prediction.confidence);
+    const int customer_turn_id = customer->turn_id();
+    s.set_customer_language(language);
+
+    ASSIGN_OR_RETURN(BotTurn bot, dialogue_->Handle(s, english, u, customer_turn_id));
+
+    // Back into the customer's language.
+    std::string reply_language = "en";
+    std::string text = bot.turn.text();
+    if (language != "en" && !degraded) {
+      absl::StatusOr<std::string> t = translator_->FromEnglish(bot.turn.text(), language);
+      if (t.ok()) {
+        text = *t;
+        reply_language = language;
+      } else {
+        degraded = true;
+        metrics_->RecordDegraded("from_english");
+      }
+    }
+    if (degraded) text = kDegradedNote + text;
+
+    v1::Turn* out = s.add_turns();
+    *out = bot.turn;
+    out->set_turn_id(s.turns_size());
+    out->set_role(v1::ROLE_BOT);
+    out->set_working_text(bot.turn.text());
+    out->set_working_language("en");
+    out->set_text(text);
+    out->set_language(reply_language);
+    *out->mutable_create_time() = Now();
+    *s.mutable_update_time() = Now();
+
+    metadata->set_session_id(session_id);
+    metadata->set_session_created(created);
+    metadata->set_turn_id(out->turn_id());
+    metadata->set_customer_language(language);
+    metadata->set_reply_language(reply_language);
+    metadata->set_translation_degraded(degraded);
+    *metadata->mutable_intent() = customer->intent();
+    metadata->set_awaiting(s.state().awaiting() == v1::AWAITING_STATE_UNSPECIFIED
+                               ? v1::AWAITING_STATE_NONE
+                               : s.state().awaiting());
+    metadata->set_kb_article_id(out->kb_article_id());
+    if (out->has_action()) *metadata->mutable_action() = out->action();
+    if (out->has_handoff()) *metadata->mutable_handoff() = out->handoff();
+    *reply = text;
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SupportBotService::Converse(grpc::ServerContext*, const v1::ConverseRequest* request,
+                                         v1::ConverseResponse* response) {
+  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id()};
+  v1::TurnMetadata metadata;
+  absl::Status st = DoTurn(in, response->mutable_reply(), &metadata);
+  if (!st.ok()) return ToGrpcStatus(st);
+  metrics_->RecordTurn(metadata);
+  *response->mutable_metadata() = std::move(metadata);
+  return grpc::Status::OK;
+}
+
+grpc::Status SupportBotService::ConverseStream(grpc::ServerContext* context,
+                                               const v1::ConverseStreamRequest* request,
+                                               grpc::ServerWriter<v1::ConverseStreamResponse>* writer) {
+  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id()};
+  std::string reply;
+  v1::TurnMetadata metadata;
+  absl::Status st = DoTurn(in, &reply, &metadata);
+  if (!st.ok()) return ToGrpcStatus(st);
+  metrics_->RecordTurn(metadata);
+  // The reply is complete before the first chunk (the turn is recorded atomically); chunks
+  // let a chat window render it progressively, word groups keeping UTF-8 intact.
+  size_t start = 0;
+  int words = 0;
+  for (size_t i = 0; i <= reply.size(); ++i) {
+    const bool end = i == reply.size();
+    if (!end && reply[i] == ' ') ++words;
+    if (end || (reply[i] == ' ' && words >= options_.stream_chunk_words)) {
+      const size_t stop = end ? i : i + 1;
+      if (stop > start) {
+        v1::ConverseStreamResponse chunk;
+        chunk.set_delta(reply.substr(start, stop - start));
+        if (!writer->Write(chunk) || context->IsCancelled()) {
+          return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+        }
+      }
+      start = stop;
+      words = 0;
+    }
+  }
+  v1::ConverseStreamResponse last;
+  *last.mutable_metadata() = std::move(metadata);
+  writer->Write(last);
+  return grpc::Status::OK;
+}
+
+grpc::Status SupportBotService::GetTranscript(grpc::ServerContext*,
+                                              const v1::GetTranscriptRequest* request,
+                                              v1::GetTranscriptResponse* response) {
+  absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
+  if (!valid.ok()) return ToGrpcStatus(valid);
+  absl::StatusOr<std::optional<SessionRecord>> s = sessions_->Get(request->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  if (!s->has_value()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("no session ", request->session_id(),
+                                     " (never created, deleted or expired)"));
+  }
+  response->set_session_id((*s)->session_id());
+  *response->mutable_turns() = (*s)->turns();
+  *response->mutable_create_time() = (*s)->create_time();
+  return grpc::Status::OK;
+}
+
+grpc::Status SupportBotService::RateReply(grpc::ServerContext*, const v1::RateReplyRequest* request,
+                                          v1::RateReplyResponse* response) {
+  absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
+  if (valid.ok() && request->turn_id() <= 0) valid = absl::InvalidArgumentError("turn_id must be positive");
+  if (valid.ok() && request->rating() != v1::RATING_HELPFUL && request->rating() != v1::RATING_NOT_HELPFUL) {
+    valid = absl::InvalidArgumentError("rating must be RATING_HELPFUL or RATING_NOT_HELPFUL");
+  }
+  if (valid.ok() && CountCodePoints(request->comment()) > kMaxCommentChars) {
+    valid = absl::InvalidArgumentError(absl::StrCat("comment has more than ", kMaxCommentChars, " characters"));
+  }
+  if (!valid.ok()) return ToGrpcStatus(valid);
+  absl::Status st = sessions_->Update(request->session_id(), [&](SessionRecord& s, bool created) {
+    if (created) return absl::NotFoundError(absl::StrCat("no session ", request->session_id()));
+    for (v1::Turn& t : *s.mutable_turns()) {
+      if (t.turn_id() != request->turn_id()) continue;
+      if (t.role() != v1::ROLE_BOT) {
+        return absl::InvalidArgumentError(absl::StrCat("turn ", t.turn_id(), " is not a reply of the bot"));
+      }
+      response->set_replaced(t.rating() != v1::RATING_UNSPECIFIED);
+      t.set_rating(request->rating());
+      t.set_rating_comment(request->comment());
+      return absl::OkStatus();
+    }
+    return absl::NotFoundError(absl::StrCat("session ", request->session_id(), " has no turn ",
+                                            request->turn_id()));
+  });
+  if (!st.ok()) return ToGrpcStatus(st);
+  metrics_->RecordRating(request->rating());
+  return grpc::Status::OK;
+}
+
+grpc::Status SupportBotService::DeleteTranscript(grpc::ServerContext*,
+                                                 const v1::DeleteTranscriptRequest* request,
+                                                 v1::DeleteTranscriptResponse* response) {
+  absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
+  if (!valid.ok()) return ToGrpcStatus(valid);
+  absl::StatusOr<bool> deleted = sessions_->Delete(request->session_id());
+  if (!deleted.ok()) return ToGrpcStatus(deleted.status());
+  response->set_deleted(*deleted);
+  return grpc::Status::OK;
+}
+
+}  // namespace shop::supportbot

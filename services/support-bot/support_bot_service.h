@@ -1,0 +1,111 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The gRPC face of the support bot. A turn: validate, take the session (one turn per
+// session at a time, in arrival order), translate the message to English if needed,
+// classify its intent and extract entities, let the dialogue manager act, translate the
+// reply back, record both turns. A turn that fails records nothing.
+#ifndef SHOP_SERVICES_SUPPORT_BOT_SUPPORT_BOT_SERVICE_H_
+#define SHOP_SERVICES_SUPPORT_BOT_SUPPORT_BOT_SERVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "services/support-bot/dialogue_manager.h"
+#include "services/support-bot/entity_extractor.h"
+#include "services/support-bot/intent_classifier.h"
+#include "services/support-bot/session_store.h"
+#include "services/support-bot/translator_client.h"
+#include "shop/supportbot/v1/supportbot.grpc.pb.h"
+
+namespace shop::supportbot {
+
+// Documented limits (supportbot.proto).
+inline constexpr int64_t kMaxMessageChars = 2000;
+inline constexpr int64_t kMaxCommentChars = 500;
+inline constexpr size_t kMaxSessionIdLength = 64;
+inline constexpr size_t kMaxCustomerIdLength = 128;
+
+struct SupportBotOptions {
+  // Customer messages per session before RESOURCE_EXHAUSTED.
+  int max_customer_messages = 100;
+  // Words per streamed delta.
+  int stream_chunk_words = 6;
+};
+
+// Metrics beside the standard gRPC ones:
+//   shop_supportbot_turns_total{intent}                  customer turns by intent
+//   shop_supportbot_handoffs_total{reason}
+//   shop_supportbot_actions_total{type,result}           order changes
+//   shop_supportbot_kb_answers_total                     replies quoting an article
+//   shop_supportbot_translation_degraded_total{direction}  to_english, from_english
+//   shop_supportbot_ratings_total{rating}
+class SupportBotMetrics {
+ public:
+  explicit SupportBotMetrics(prometheus::Registry& registry);
+  void RecordTurn(const v1::TurnMetadata& m);
+  void RecordDegraded(const std::string& direction) {
+    degraded_->Add({{"direction", direction}}).Increment();
+  }
+  void RecordRating(v1::Rating rating) {
+    ratings_->Add({{"rating", v1::Rating_Name(rating)}}).Increment();
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>* turns_;
+  prometheus::Family<prometheus::Counter>* handoffs_;
+  prometheus::Family<prometheus::Counter>* actions_;
+  prometheus::Counter* kb_answers_;
+  prometheus::Family<prometheus::Counter>* degraded_;
+  prometheus::Family<prometheus::Counter>* ratings_;
+};
+
+class SupportBotService final : public v1::SupportBot::Service {
+ public:
+  SupportBotService(SessionStore* sessions, DialogueManager* dialogue, TranslatorClient* translator,
+                    SupportBotMetrics* metrics, SupportBotOptions options = {})
+      : sessions_(sessions),
+        dialogue_(dialogue),
+        translator_(translator),
+        metrics_(metrics),
+        options_(options) {}
+
+  // Until set, Converse answers UNAVAILABLE (the intent model is loading).
+  void SetClassifier(const IntentClassifier* classifier) { classifier_.store(classifier); }
+
+  grpc::Status Converse(grpc::ServerContext* context, const v1::ConverseRequest* request,
+                        v1::ConverseResponse* response) override;
+  grpc::Status ConverseStream(grpc::ServerContext* context, const v1::ConverseStreamRequest* request,
+                              grpc::ServerWriter<v1::ConverseStreamResponse>* writer) override;
+  grpc::Status GetTranscript(grpc::ServerContext* context, const v1::GetTranscriptRequest* request,
+                             v1::GetTranscriptResponse* response) override;
+  grpc::Status RateReply(grpc::ServerContext* context, const v1::RateReplyRequest* request,
+                         v1::RateReplyResponse* response) override;
+  grpc::Status DeleteTranscript(grpc::ServerContext* context,
+                                const v1::DeleteTranscriptRequest* request,
+                                v1::DeleteTranscriptResponse* response) override;
+
+ private:
+  struct TurnInput {
+    std::string session_id;
+    std::string message;
+    std::string locale;
+    std::string customer_id;
+  };
+  // One whole turn; returns the reply and its metadata.
+  absl::Status DoTurn(const TurnInput& in, std::string* reply, v1::TurnMetadata* metadata);
+
+  SessionStore* const sessions_;
+  DialogueManager* const dialogue_;
+  TranslatorClient* const translator_;
+  SupportBotMetrics* const metrics_;
+  const SupportBotOptions options_;
+  std::atomic<const IntentClassifier*> classifier_{nullptr};
+  EntityExtractor entities_;
+};
+
+}  // namespace shop::supportbot
+
+#endif  // SHOP_SERVICES_SUPPORT_BOT_SUPPORT_BOT_SERVICE_H_

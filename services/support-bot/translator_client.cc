@@ -1,0 +1,66 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+#include "services/support-bot/translator_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/server/grpc_status.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace shop::supportbot {
+
+namespace tv1 = translator::v1;
+
+TranslatorClient::TranslatorClient(TranslatorClientOptions options) : options_(std::move(options)) {
+  if (!options_.address.empty()) {
+    stub_ = tv1::Translator::NewStub(
+        grpc::CreateChannel(options_.address, grpc::InsecureChannelCredentials()));
+  }
+}
+
+absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(const std::string& text,
+                                                             const std::string& source,
+                                                             const std::string& target) {
+  if (stub_ == nullptr) return absl::UnavailableError("no translator configured");
+  tv1::TranslateRequest req;
+  req.add_texts(text);
+  req.set_source_language(source);
+  req.set_target_language(target);
+  req.mutable_options()->set_content_type(tv1::CONTENT_TYPE_MESSAGE);
+  tv1::TranslateResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  grpc::Status st = stub_->Translate(&ctx, req, &resp);
+  if (!st.ok()) {
+    absl::Status s = FromGrpcStatus(st);
+    return absl::Status(s.code(), absl::StrCat("translator: ", s.message()));
+  }
+  if (resp.translations_size() != 1) return absl::InternalError("translator: wrong number of results");
+  return resp;
+}
+
+absl::StatusOr<ToEnglishResult> TranslatorClient::ToEnglish(const std::string& text,
+                                                            const std::string& language_hint) {
+  if (language_hint == "en") return ToEnglishResult{text, "en"};
+  absl::StatusOr<tv1::TranslateResponse> resp = Call(text, language_hint.empty() ? "auto" : language_hint, "en");
+  if (!resp.ok()) return resp.status();
+  const tv1::Translation& t = resp->translations(0);
+  ToEnglishResult out;
+  out.language = language_hint.empty() ? t.detected_source_language() : language_hint;
+  // Undetermined or unsupported: the text is used as it is (most likely English).
+  out.english = t.outcome() == tv1::TRANSLATION_OUTCOME_TRANSLATED ? t.text() : text;
+  if (out.language.empty() || out.language == "und" ||
+      t.outcome() == tv1::TRANSLATION_OUTCOME_UNSUPPORTED_SOURCE) {
+    out.language = "en";
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> TranslatorClient::FromEnglish(const std::string& text,
+                                                          const std::string& language) {
+  if (language == "en" || language.empty()) return text;
+  absl::StatusOr<tv1::TranslateResponse> resp = Call(text, "en", language);
+  if (!resp.ok()) return resp.status();
+  return resp->translations(0).text();
+}
+
+}  // namespace shop::supportbot
