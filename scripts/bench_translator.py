@@ -16,88 +16,14 @@ Example:
   /usr/bin/python3 scripts/bench_translator.py --sentences 300
 """
 import argparse
-import json
 import os
-import platform
 import signal
-import subprocess
 import sys
-import threading
-import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "services", "translator"))
-
-
-def start_server(binary, model_root, extra):
-    proc = subprocess.Popen(
-        [binary, "--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-         f"--model_root={model_root}", "--model_poll_interval=0s", "--cache_mb=0"] + extra,
-        stderr=subprocess.PIPE, text=True)
-    port, deadline = None, time.time() + 180
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if not line.startswith("{"):
-            continue
-        event = json.loads(line)
-        if event["event"] == "server_started":
-            port = event["port"]
-        if event["event"] == "health_changed" and event.get("serving") is True:
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-            return proc, port
-    proc.kill()
-    raise SystemExit("translator did not become ready")
-
-
-def percentile(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
-
-
-def run_load(stub, pb2, batches, concurrency, beam):
-    """Sends each batch (a list of texts) as one request, `concurrency` in flight.
-    Returns (wall seconds, per-request latencies, outputs in order)."""
-    lock = threading.Condition()
-    state = {"next": 0, "inflight": 0, "done": 0}
-    latencies = [0.0] * len(batches)
-    outputs = [None] * len(batches)
-    errors = []
-
-    def launch():
-        i = state["next"]
-        state["next"] += 1
-        state["inflight"] += 1
-        req = pb2.TranslateRequest(texts=batches[i], source_language="en", target_language="de")
-        req.options.beam_size = beam
-        t0 = time.perf_counter()
-        fut = stub.Translate.future(req, timeout=600)
-
-        def done(f, i=i, t0=t0):
-            with lock:
-                latencies[i] = time.perf_counter() - t0
-                try:
-                    outputs[i] = [t.text for t in f.result().translations]
-                except Exception as e:  # noqa: BLE001 -- reported below
-                    errors.append(e)
-                state["inflight"] -= 1
-                state["done"] += 1
-                while state["next"] < len(batches) and state["inflight"] < concurrency:
-                    launch()
-                lock.notify_all()
-        fut.add_done_callback(done)
-
-    t0 = time.perf_counter()
-    with lock:
-        while state["next"] < len(batches) and state["inflight"] < concurrency:
-            launch()
-        while state["done"] < len(batches):
-            lock.wait()
-    wall = time.perf_counter() - t0
-    if errors:
-        raise SystemExit(f"{len(errors)} requests failed, first: {errors[0]}")
-    return wall, latencies, outputs
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from grpc_bench import machine_line, percentile, run_load, start_server  # noqa: E402
 
 
 def main():
@@ -121,26 +47,36 @@ def main():
     texts = [x[2] for x in data.multi30k(args.data_dir or data.default_data_dir(), "test_2016_flickr", "de")]
     texts = texts[:args.sentences]
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.model_root, "translator", "1", "spm.model"))
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    print(f"# translator benchmark\n\nmachine: {os.cpu_count()} cores, {cpu}, {platform.platform()}\n"
+    print(f"# translator benchmark\n\nmachine: {machine_line()}\n"
           f"command: {' '.join(sys.argv)}\nserver flags: {args.server_args} --cache_mb=0\n"
           f"data: Multi30k test_2016_flickr en->de, first {len(texts)} sentences\n")
     print("| variant | decoding | load | sentences/s | target tokens/s | p50 ms | p99 ms |")
     print("|---|---|---|---:|---:|---:|---:|")
     for variant in args.variants.split(","):
         extra = args.server_args.split() + (["--int8"] if variant == "int8" else [])
-        proc, port = start_server(args.server, args.model_root, extra)
+        proc, port = start_server([args.server, "--listen_address=127.0.0.1", "--port=0",
+                                   "--metrics_port=-1", f"--model_root={args.model_root}",
+                                   "--model_poll_interval=0s", "--cache_mb=0"] + extra)
         try:
             stub = translator_pb2_grpc.TranslatorStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
-            run_load(stub, translator_pb2, [[t] for t in texts[:20]], 4, 1)  # warm-up
+            def caller(batches, beam):
+                def start(i):
+                    req = translator_pb2.TranslateRequest(texts=batches[i], source_language="en",
+                                                          target_language="de")
+                    req.options.beam_size = beam
+                    return stub.Translate.future(req, timeout=600)
+                return start
+
+            warm = [[t] for t in texts[:20]]
+            run_load(caller(warm, 1), len(warm), 4)
             for beam in [int(b) for b in args.beams.split(",")]:
                 loads = [("c=1, 1 text/request", [[t] for t in texts], 1),
                          ("c=16, 1 text/request", [[t] for t in texts], 16),
                          ("64 texts/request", [texts[i:i + 64] for i in range(0, len(texts), 64)], 1)]
                 for name, batches, conc in loads:
-                    wall, lat, outs = run_load(stub, translator_pb2, batches, conc, beam)
+                    wall, lat, outs = run_load(caller(batches, beam), len(batches), conc)
                     n = sum(len(b) for b in batches)
-                    toks = sum(len(sp.encode(o)) for out in outs for o in out)
+                    toks = sum(len(sp.encode(t.text)) for out in outs for t in out.translations)
                     dec = "greedy" if beam == 1 else f"beam {beam}"
                     print(f"| {variant} | {dec} | {name} | {n / wall:.1f} | {toks / wall:.0f} | "
                           f"{1000 * percentile(lat, 0.5):.1f} | {1000 * percentile(lat, 0.99):.1f} |",

@@ -15,6 +15,7 @@ def main():
     parser.add_argument("--metrics", default="127.0.0.1:9090")
     parser.add_argument("--recommender", default="127.0.0.1:50051")
     parser.add_argument("--translator", default="127.0.0.1:50052")
+    parser.add_argument("--support_bot", default="127.0.0.1:50053")
     args = parser.parse_args()
     sys.path.insert(0, args.python_out)
     import grpc
@@ -48,6 +49,7 @@ def main():
 
     recommender_session(grpc, args.recommender)
     translator_session(grpc, args.translator)
+    support_bot_session(grpc, args.support_bot)
 
     page = urllib.request.urlopen(f"http://{args.metrics}/metrics", timeout=5).read().decode()
     print("metrics:")
@@ -122,6 +124,39 @@ def translator_session(grpc, address):
                                            target_language="ja"), timeout=5)
     except grpc.RpcError as error:
         print(f"  en->ja -> {error.code().name}: {error.details()}")
+
+
+def support_bot_session(grpc, address):
+    """A guest tracks an order, a signed-in customer cancels one, a German customs question."""
+    from shop.supportbot.v1 import supportbot_pb2 as bot, supportbot_pb2_grpc as bot_grpc
+    stub = bot_grpc.SupportBotStub(grpc.insecure_channel(address))
+
+    def say(session, message, customer_id="", locale=""):
+        r = stub.Converse(bot.ConverseRequest(session_id=session, message=message,
+                                              customer_id=customer_id, locale=locale), timeout=60)
+        m = r.metadata
+        extra = [f"intent {m.intent.name} ({m.intent.confidence:.2f})",
+                 f"awaiting {bot.AwaitingState.Name(m.awaiting).replace('AWAITING_STATE_', '').lower()}"]
+        if m.kb_article_id:
+            extra.append(f"article {m.kb_article_id}")
+        if m.HasField("action"):
+            extra.append(f"action {bot.ActionResult.Name(m.action.result)}")
+        if m.HasField("handoff"):
+            extra.append(f"handoff {bot.HandoffReason.Name(m.handoff.reason)}")
+        if m.translation_degraded:
+            extra.append("translation degraded")
+        print(f"  customer: {message}\n  bot [{', '.join(extra)}]: {r.reply[:300]}")
+        return m.session_id
+
+    print("support bot, guest:")
+    s = say("", "Where is my order?")
+    say(s, "ORD-86126116")
+    say(s, "michael.davis@example.com")
+    print("support bot, signed in as cust-1003:")
+    s = say("", "Please cancel order ORD-37784483", customer_id="cust-1003")
+    say(s, "yes", customer_id="cust-1003")
+    print("support bot, German:")
+    say("", "Muss ich Zoll bezahlen, wenn ich in die USA bestelle?", locale="de-DE")
 
 
 if __name__ == "__main__":

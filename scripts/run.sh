@@ -4,13 +4,14 @@
 # Installs what is missing, builds, starts the system and runs a short demo client session
 # against it. Servers keep running until Ctrl-C (SIGINT), then drain and stop.
 #
-# Started: the recommender (shipped model, demo catalog), the translator (shipped model)
-# and the example server of the common layer. The support bot (issue 5) and the local
-# gateway (issue 6) join here as they land.
+# Started: the recommender (shipped model, demo catalog), the translator (shipped model),
+# the support bot (shipped intent model, demo order database, knowledge base, wired to the
+# translator) and the example server of the common layer. The local gateway (issue 6)
+# joins here when it lands.
 #   scripts/run.sh
 #   RUN_EXIT_AFTER_DEMO=1 scripts/run.sh   # stop after the demo (smoke test)
-#   RECOMMENDER_PORT=50051 TRANSLATOR_PORT=50052 EXAMPLE_PORT=50050 METRICS_PORT=9090 \
-#     scripts/run.sh
+#   RECOMMENDER_PORT=50051 TRANSLATOR_PORT=50052 SUPPORT_BOT_PORT=50053 EXAMPLE_PORT=50050 \
+#     METRICS_PORT=9090 scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,9 @@ BUILD_DIR=${BUILD_DIR:-build}
 EXAMPLE_PORT=${EXAMPLE_PORT:-50050}
 RECOMMENDER_PORT=${RECOMMENDER_PORT:-50051}
 TRANSLATOR_PORT=${TRANSLATOR_PORT:-50052}
-METRICS_PORT=${METRICS_PORT:-9090}  # example server; the recommender uses +1, the translator +2
+SUPPORT_BOT_PORT=${SUPPORT_BOT_PORT:-50053}
+# The example server's; the recommender uses +1, the translator +2, the support bot +3.
+METRICS_PORT=${METRICS_PORT:-9090}
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/run-logs}
 mkdir -p "$LOG_DIR"
 
@@ -70,9 +73,24 @@ wait_ready translator "$LOG_DIR/translator.log"
 echo "translator: grpc 127.0.0.1:$TRANSLATOR_PORT, metrics" \
      "http://127.0.0.1:$((METRICS_PORT + 2))/metrics, log $LOG_DIR/translator.log"
 
+# A fresh demo order database each run, so the demo's cancellation works every time.
+mkdir -p "$BUILD_DIR/run-data"
+rm -f "$BUILD_DIR/run-data/orders.db" "$BUILD_DIR/run-data/orders.db-wal" "$BUILD_DIR/run-data/orders.db-shm"
+"$BUILD_DIR/services/support-bot/support-bot" \
+  --listen_address=127.0.0.1 --port="$SUPPORT_BOT_PORT" \
+  --metrics_address=127.0.0.1 --metrics_port="$((METRICS_PORT + 3))" \
+  --model_root=models --orders_db="$BUILD_DIR/run-data/orders.db" \
+  --translator_address="127.0.0.1:$TRANSLATOR_PORT" \
+  2>"$LOG_DIR/support-bot.log" &
+pids+=($!)
+wait_ready support-bot "$LOG_DIR/support-bot.log"
+echo "support-bot: grpc 127.0.0.1:$SUPPORT_BOT_PORT, metrics" \
+     "http://127.0.0.1:$((METRICS_PORT + 3))/metrics, log $LOG_DIR/support-bot.log"
+
 /usr/bin/python3 scripts/demo_client.py --python_out "$BUILD_DIR/python" \
   --example "127.0.0.1:$EXAMPLE_PORT" --metrics "127.0.0.1:$METRICS_PORT" \
-  --recommender "127.0.0.1:$RECOMMENDER_PORT" --translator "127.0.0.1:$TRANSLATOR_PORT"
+  --recommender "127.0.0.1:$RECOMMENDER_PORT" --translator "127.0.0.1:$TRANSLATOR_PORT" \
+  --support_bot "127.0.0.1:$SUPPORT_BOT_PORT"
 
 if [[ -n "${RUN_EXIT_AFTER_DEMO:-}" ]]; then exit 0; fi
 echo "Serving. Press Ctrl-C to stop."

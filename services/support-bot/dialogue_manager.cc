@@ -1,6 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/support-bot/dialogue_manager.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -84,6 +86,33 @@ Address DecodeAddress(const std::string& s) {
   std::vector<std::string> p = absl::StrSplit(s, '\n');
   p.resize(5);
   return Address{p[0], p[1], p[2], p[3], p[4]};
+}
+
+// Knowledge-base categories that answer an intent; the classifier knows what kind of
+// question it is, retrieval knows which article matches the words.
+const std::vector<std::string>* IntentCategories(const std::string& intent) {
+  static const auto* m = new std::map<std::string, std::vector<std::string>>{
+      {"check_payment_methods", {"payments"}},
+      {"payment_issue", {"payments"}},
+      {"delivery_options", {"shipping"}},
+      {"delivery_period", {"shipping"}},
+      {"check_refund_policy", {"refunds", "returns"}},
+      {"get_refund", {"refunds", "returns"}},
+      {"track_refund", {"refunds"}},
+      {"check_cancellation_fee", {"orders"}},
+      {"create_account", {"account"}},
+      {"edit_account", {"account"}},
+      {"switch_account", {"account"}},
+      {"registration_problems", {"account"}},
+      {"recover_password", {"account"}},
+      {"delete_account", {"privacy"}},
+      {"newsletter_subscription", {"privacy"}},
+      {"check_invoice", {"vat"}},
+      {"get_invoice", {"vat"}},
+      {"set_up_shipping_address", {"addresses"}},
+  };
+  auto it = m->find(intent);
+  return it == m->end() ? nullptr : &it->second;
 }
 
 // The current request is over (done, refused or abandoned); what the conversation
@@ -198,6 +227,8 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session, const st
 absl::StatusOr<BotTurn> DialogueManager::Dispatch(Context& c) {
   internal::DialogueState& st = c.state();
   EndRequest(st);
+  // A bare order number (nothing else understood) is almost always "where is it?".
+  if (c.u.intent.empty() && !c.u.order_ids.empty()) return StartOrderRequest(c, "track_order");
   if (c.u.intent.empty()) return AnswerFromKnowledgeBase(c, false);
   if (c.u.intent == "change_order") {
     return Handoff(c, v1::HANDOFF_REASON_POLICY,
@@ -300,7 +331,7 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
   EndRequest(st);
   std::string text = TrackingText(*order);
   if (intent != "track_order") {
-    if (std::optional<Hit> hit = kb_->BestMatch(c.text)) {
+    if (std::optional<Hit> hit = PickArticle(c)) {
       absl::StrAppend(&text, "\n\n", hit->article->title, " (", hit->article->id, "): ",
                       hit->article->body);
       BotTurn t = Reply(c, text);
@@ -412,9 +443,23 @@ absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
                                FormatAddress(*address), "? Please answer yes or no."));
 }
 
+std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
+  std::optional<Hit> best = kb_->BestMatch(c.text);
+  const std::vector<std::string>* categories = IntentCategories(c.u.intent);
+  if (!best || categories == nullptr) return best;
+  // Among close candidates, prefer an article of the intent's categories.
+  for (const Hit& hit : kb_->Search(c.text, 5)) {
+    if (hit.score < 0.5 * best->score) break;
+    if (std::find(categories->begin(), categories->end(), hit.article->category) != categories->end()) {
+      return hit;
+    }
+  }
+  return best;
+}
+
 BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_intent) {
   internal::DialogueState& st = c.state();
-  if (std::optional<Hit> hit = kb_->BestMatch(c.text)) {
+  if (std::optional<Hit> hit = PickArticle(c)) {
     st.set_low_confidence_streak(0);
     BotTurn t = Reply(c, absl::StrCat(hit->article->title, " (", hit->article->id, "): ",
                                       hit->article->body));

@@ -19,6 +19,7 @@
 #ifndef SHOP_SERVICES_SUPPORT_BOT_DIALOGUE_MANAGER_H_
 #define SHOP_SERVICES_SUPPORT_BOT_DIALOGUE_MANAGER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,8 @@ class DialogueManager {
   absl::StatusOr<BotTurn> HandleAddress(Context& c);
   absl::StatusOr<BotTurn> HandleVerification(Context& c);
   BotTurn AnswerFromKnowledgeBase(Context& c, bool understood_intent);
+  // The best article for the message, preferring the intent's categories among close hits.
+  std::optional<Hit> PickArticle(const Context& c) const;
   BotTurn Handoff(Context& c, v1::HandoffReason reason, const std::string& text);
   BotTurn Reply(Context& c, std::string text);
 

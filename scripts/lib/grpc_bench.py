@@ -1,0 +1,83 @@
+# Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+"""Shared pieces of the Python gRPC benchmarks (bench_translator.py, bench_support_bot.py):
+start a server binary and wait for SERVING, drive asynchronous calls at a fixed
+concurrency, and summarise latencies. The client is python3-grpcio with futures, so one
+client thread keeps many calls in flight."""
+import json
+import os
+import platform
+import subprocess
+import threading
+import time
+
+
+def machine_line():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    return f"{os.cpu_count()} cores, {cpu}, {platform.platform()}"
+
+
+def start_server(args, timeout=180):
+    """Starts `args` (binary first); returns (process, port) once it reports SERVING."""
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    port, deadline, log = None, time.time() + timeout, []
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        log.append(line)
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event["event"] == "server_started":
+            port = event["port"]
+        if event["event"] == "health_changed" and event.get("serving") is True:
+            # Keep draining stderr so the server never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            return proc, port
+    proc.kill()
+    raise SystemExit(f"{args[0]} did not become ready:\n" + "".join(log[-20:]))
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+def run_load(start_call, n, concurrency):
+    """Runs calls 0..n-1, `concurrency` in flight. start_call(i) returns a grpc future.
+    Returns (wall seconds, latencies, results in order); exits on the first failure."""
+    lock = threading.Condition()
+    state = {"next": 0, "inflight": 0, "done": 0}
+    latencies, results, errors = [0.0] * n, [None] * n, []
+
+    def launch():
+        i = state["next"]
+        state["next"] += 1
+        state["inflight"] += 1
+        t0 = time.perf_counter()
+        fut = start_call(i)
+
+        def done(f, i=i, t0=t0):
+            with lock:
+                latencies[i] = time.perf_counter() - t0
+                try:
+                    results[i] = f.result()
+                except Exception as e:  # noqa: BLE001 -- reported below
+                    errors.append(e)
+                state["inflight"] -= 1
+                state["done"] += 1
+                while state["next"] < n and state["inflight"] < concurrency:
+                    launch()
+                lock.notify_all()
+        fut.add_done_callback(done)
+
+    t0 = time.perf_counter()
+    with lock:
+        while state["next"] < n and state["inflight"] < concurrency:
+            launch()
+        while state["done"] < n:
+            lock.wait()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"{len(errors)} calls failed, first: {errors[0]}")
+    return wall, latencies, results

@@ -1,0 +1,294 @@
+// Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+//
+// The real `support-bot` binary with the shipped intent model, the demo order database
+// and the knowledge base, over loopback gRPC: whole conversations, streaming, transcripts,
+// ratings, deletion, bad input, and the translator (running, and down).
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "shop/supportbot/v1/supportbot.grpc.pb.h"
+#include "tests/catch.h"
+#include "tests/common/test_models.h"
+#include "tests/integration/test_client.h"
+
+namespace shop::supportbot {
+namespace {
+
+class Client {
+ public:
+  explicit Client(int port)
+      : stub_(v1::SupportBot::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                                          grpc::InsecureChannelCredentials()))) {}
+
+  grpc::Status Converse(const v1::ConverseRequest& req, v1::ConverseResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->Converse(&ctx, req, resp);
+  }
+  // Sends `message` in `session` (created on first use); fails the test on an error.
+  v1::ConverseResponse Say(std::string* session, const std::string& message,
+                           const std::string& customer_id = "", const std::string& locale = "") {
+    v1::ConverseRequest req;
+    req.set_session_id(*session);
+    req.set_message(message);
+    req.set_customer_id(customer_id);
+    req.set_locale(locale);
+    v1::ConverseResponse resp;
+    grpc::Status st = Converse(req, &resp);
+    INFO(message << " -> " << st.error_message());
+    REQUIRE(st.ok());
+    *session = resp.metadata().session_id();
+    INFO(message << " -> " << resp.reply());
+    CHECK(!resp.reply().empty());
+    return resp;
+  }
+  v1::SupportBot::Stub* stub() { return stub_.get(); }
+
+ private:
+  std::unique_ptr<v1::SupportBot::Stub> stub_;
+};
+
+std::unique_ptr<testing::ChildServer> StartBot(const std::string& db, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
+                                   "--metrics_address=127.0.0.1", "--metrics_port=0",
+                                   "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
+                                   "--kb=" + std::string(SHOP_SOURCE_DIR) +
+                                       "/services/support-bot/kb/articles.jsonl",
+                                   "--orders_db=" + db, "--intra_op_threads=1"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto server = testing::ChildServer::Start(SHOP_SUPPORT_BOT_SERVER, args);
+  if (!server.ok()) FAIL(server.status().ToString());
+  return *std::move(server);
+}
+
+struct BotFixture {
+  testing::ScratchDir dir;
+  std::unique_ptr<testing::ChildServer> server = StartBot(dir.path() + "/orders.db");
+  Client client{server->port()};
+};
+
+TEST_CASE("Tracking an order: the number is asked for, then the real status is given") {
+  BotFixture f;
+  std::string session;
+  auto r = f.client.Say(&session, "Where is my order?", "cust-1005");
+  // Signed in: the latest order of the customer is used without asking.
+  CHECK(r.metadata().session_created());
+  CHECK(r.metadata().intent().name() == "track_order");
+  CHECK(absl::StrContains(r.reply(), "ORD-"));
+  std::string guest;
+  r = f.client.Say(&guest, "I want to track my order");
+  CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_ORDER_NUMBER);
+  r = f.client.Say(&guest, "It's ORD-86126116");
+  CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_VERIFICATION);
+  r = f.client.Say(&guest, "michael.davis@example.com");
+  CHECK(absl::StrContains(r.reply(), "on its way"));
+  CHECK(r.metadata().turn_id() == 6);
+}
+
+TEST_CASE("Cancelling with confirmation changes the order; a shipped order is refused") {
+  BotFixture f;
+  std::string session;
+  auto r = f.client.Say(&session, "Please cancel my order ORD-37784483", "cust-1003");
+  CHECK(r.metadata().intent().name() == "cancel_order");
+  CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+  CHECK(!r.metadata().has_action());
+  r = f.client.Say(&session, "yes", "cust-1003");
+  REQUIRE(r.metadata().has_action());
+  CHECK(r.metadata().action().result() == v1::ACTION_RESULT_SUCCEEDED);
+  CHECK(r.metadata().action().order_id() == "ORD-37784483");
+
+  std::string other;
+  r = f.client.Say(&other, "I want to cancel order ORD-37933677", "cust-1003");
+  REQUIRE(r.metadata().has_action());
+  CHECK(r.metadata().action().result() == v1::ACTION_RESULT_REJECTED);
+}
+
+TEST_CASE("A customs question is answered from the knowledge base") {
+  BotFixture f;
+  std::string session;
+  auto r = f.client.Say(&session, "Will I have to pay customs duties if I order to Australia?");
+  CHECK(absl::StartsWith(r.metadata().kb_article_id(), "KB-CUST-"));
+  CHECK(absl::StrContains(r.reply(), r.metadata().kb_article_id()));
+}
+
+TEST_CASE("Asking for a person hands over with a structured handoff") {
+  BotFixture f;
+  std::string session;
+  auto r = f.client.Say(&session, "I want to speak to a human agent please");
+  REQUIRE(r.metadata().has_handoff());
+  CHECK(r.metadata().handoff().reason() == v1::HANDOFF_REASON_CUSTOMER_REQUESTED);
+  CHECK(r.metadata().handoff().transcript().session_id() == session);
+  CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_HUMAN_AGENT);
+}
+
+TEST_CASE("ConverseStream streams the same reply as Converse, then the metadata") {
+  BotFixture f;
+  v1::ConverseStreamRequest req;
+  req.set_message("What payment methods do you accept?");
+  grpc::ClientContext ctx;
+  auto reader = f.client.stub()->ConverseStream(&ctx, req);
+  v1::ConverseStreamResponse msg;
+  std::string reply;
+  int deltas = 0;
+  v1::TurnMetadata metadata;
+  bool got_metadata = false;
+  while (reader->Read(&msg)) {
+    REQUIRE(!got_metadata);  // metadata is last
+    if (msg.has_metadata()) {
+      metadata = msg.metadata();
+      got_metadata = true;
+    } else {
+      reply += msg.delta();
+      ++deltas;
+    }
+  }
+  REQUIRE(reader->Finish().ok());
+  CHECK(got_metadata);
+  CHECK(deltas > 1);
+  // The transcript holds exactly the streamed reply.
+  v1::GetTranscriptRequest treq;
+  treq.set_session_id(metadata.session_id());
+  v1::GetTranscriptResponse transcript;
+  grpc::ClientContext tctx;
+  REQUIRE(f.client.stub()->GetTranscript(&tctx, treq, &transcript).ok());
+  REQUIRE(transcript.turns_size() == 2);
+  CHECK(transcript.turns(1).text() == reply);
+}
+
+TEST_CASE("Transcripts, ratings and deletion") {
+  BotFixture f;
+  std::string session;
+  auto r = f.client.Say(&session, "How long does shipping to Spain take?");
+  const int bot_turn = r.metadata().turn_id();
+  v1::RateReplyRequest rate;
+  rate.set_session_id(session);
+  rate.set_turn_id(bot_turn);
+  rate.set_rating(v1::RATING_NOT_HELPFUL);
+  rate.set_comment("too long");
+  v1::RateReplyResponse rated;
+  {
+    grpc::ClientContext ctx;
+    REQUIRE(f.client.stub()->RateReply(&ctx, rate, &rated).ok());
+    CHECK(!rated.replaced());
+  }
+  {
+    grpc::ClientContext ctx;
+    rate.set_rating(v1::RATING_HELPFUL);
+    REQUIRE(f.client.stub()->RateReply(&ctx, rate, &rated).ok());
+    CHECK(rated.replaced());
+  }
+  {
+    grpc::ClientContext ctx;
+    rate.set_turn_id(bot_turn - 1);  // the customer's own message
+    CHECK(f.client.stub()->RateReply(&ctx, rate, &rated).error_code() ==
+          grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  v1::GetTranscriptRequest treq;
+  treq.set_session_id(session);
+  v1::GetTranscriptResponse transcript;
+  {
+    grpc::ClientContext ctx;
+    REQUIRE(f.client.stub()->GetTranscript(&ctx, treq, &transcript).ok());
+    REQUIRE(transcript.turns_size() == 2);
+    CHECK(transcript.turns(1).rating() == v1::RATING_HELPFUL);
+    CHECK(transcript.turns(0).role() == v1::ROLE_CUSTOMER);
+  }
+  auto page = testing::HttpGet(f.server->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  CHECK(testing::FindSample(*page, "shop_supportbot_ratings_total", {"rating=\"RATING_HELPFUL\""}) == 1);
+  v1::DeleteTranscriptRequest dreq;
+  dreq.set_session_id(session);
+  v1::DeleteTranscriptResponse deleted;
+  {
+    grpc::ClientContext ctx;
+    REQUIRE(f.client.stub()->DeleteTranscript(&ctx, dreq, &deleted).ok());
+    CHECK(deleted.deleted());
+  }
+  {
+    grpc::ClientContext ctx;
+    CHECK(f.client.stub()->GetTranscript(&ctx, treq, &transcript).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+TEST_CASE("Bad input gets INVALID_ARGUMENT; an unknown session id starts a new session") {
+  BotFixture f;
+  auto check = [&](v1::ConverseRequest req, const std::string& needle) {
+    v1::ConverseResponse resp;
+    grpc::Status st = f.client.Converse(req, &resp);
+    INFO(needle << " -> " << st.error_message());
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(absl::StrContains(st.error_message(), needle));
+  };
+  v1::ConverseRequest req;
+  req.set_message("   ");
+  check(req, "message is empty");
+  req.set_message(std::string(2001, 'a'));
+  check(req, "at most 2000");
+  req.set_message("caf\xc3");
+  check(req, "invalid UTF-8");
+  req.set_message("hello");
+  req.set_session_id("bad id!");
+  check(req, "session_id");
+  req.set_session_id("");
+  req.set_locale("not a locale");
+  check(req, "locale");
+
+  std::string session = "my-own-session-1";
+  auto r = f.client.Say(&session, "hello");
+  CHECK(r.metadata().session_created());
+  CHECK(session == "my-own-session-1");
+}
+
+TEST_CASE("Without a translator the bot answers in English and says so") {
+  testing::ScratchDir dir;
+  // A translator address where nothing listens.
+  auto server = StartBot(dir.path() + "/orders.db",
+                         {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms"});
+  Client client(server->port());
+  std::string session;
+  auto r = client.Say(&session, "Wo ist meine Bestellung ORD-73464097?", "", "de-DE");
+  CHECK(r.metadata().translation_degraded());
+  CHECK(r.metadata().reply_language() == "en");
+  CHECK(r.metadata().customer_language() == "de");
+  CHECK(absl::StrContains(r.reply(), "answering in English"));
+  auto page = testing::HttpGet(server->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  CHECK(testing::FindSample(*page, "shop_supportbot_translation_degraded_total",
+                            {"direction=\"to_english\""}) >= 1);
+}
+
+TEST_CASE("A German conversation through a running translator keeps the order number") {
+  auto translator = testing::ChildServer::Start(
+      SHOP_TRANSLATOR_SERVER, {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+                               "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
+                               "--model_poll_interval=0s"});
+  REQUIRE(translator.ok());
+  testing::ScratchDir dir;
+  auto server = StartBot(dir.path() + "/orders.db",
+                         {absl::StrCat("--translator_address=127.0.0.1:", (*translator)->port()),
+                          "--translator_timeout=30s"});
+  Client client(server->port());
+  std::string session;
+  auto r = client.Say(&session, "Bitte stornieren Sie meine Bestellung ORD-35032582.", "cust-1001",
+                      "de-DE");
+  CHECK(!r.metadata().translation_degraded());
+  CHECK(r.metadata().customer_language() == "de");
+  CHECK(r.metadata().reply_language() == "de");
+  CHECK(absl::StrContains(r.reply(), "ORD-35032582"));
+  v1::GetTranscriptRequest treq;
+  treq.set_session_id(session);
+  v1::GetTranscriptResponse transcript;
+  grpc::ClientContext ctx;
+  REQUIRE(client.stub()->GetTranscript(&ctx, treq, &transcript).ok());
+  REQUIRE(transcript.turns_size() == 2);
+  CHECK(transcript.turns(0).language() == "de");
+  CHECK(absl::StrContains(transcript.turns(0).working_text(), "ORD-35032582"));
+  CHECK(transcript.turns(1).working_language() == "en");
+}
+
+}  // namespace
+}  // namespace shop::supportbot
