@@ -261,8 +261,9 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
     job.target_tag = tag;
     job.beam_size = beam;
     job.length_penalty = alpha;
+    // Rounded down, as translate.py does, so both decoders stop at the same length.
     job.max_output_tokens = std::min<int>(
-        static_cast<int>(std::ceil(options_.max_output_ratio * job.source.size())) +
+        static_cast<int>(options_.max_output_ratio * static_cast<double>(job.source.size())) +
             options_.max_output_extra,
         model->spec().max_positions - 1);
     job.deadline = job_context.deadline;

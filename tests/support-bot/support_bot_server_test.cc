@@ -88,7 +88,7 @@ TEST_CASE("Tracking an order: the number is asked for, then the real status is g
   CHECK(r.metadata().turn_id() == 6);
 }
 
-TEST_CASE("Cancelling with confirmation changes the order; a shipped order is refused") {
+TEST_CASE("Cancelling with confirmation changes the order, and a shipped order is refused") {
   BotFixture f;
   std::string session;
   auto r = f.client.Say(&session, "Please cancel my order ORD-37784483", "cust-1003");
@@ -214,7 +214,7 @@ TEST_CASE("Transcripts, ratings and deletion") {
   }
 }
 
-TEST_CASE("Bad input gets INVALID_ARGUMENT; an unknown session id starts a new session") {
+TEST_CASE("Bad input gets INVALID_ARGUMENT, and an unknown session id starts a new session") {
   BotFixture f;
   auto check = [&](v1::ConverseRequest req, const std::string& needle) {
     v1::ConverseResponse resp;

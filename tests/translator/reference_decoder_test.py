@@ -5,7 +5,9 @@
 test sentences, greedy and beam 4, several directions, must give identical output.
 
 Only sentences without digits or URLs are used: the server protects those spans with
-placeholders, which the raw Python decoder does not, so the inputs would differ."""
+placeholders, which the raw Python decoder does not, so the inputs would differ. For the
+same reason placeholders the model invents are dropped from the Python output, as the
+server's span repair does."""
 import argparse
 import json
 import os
@@ -73,7 +75,10 @@ def main():
                 req = translator_pb2.TranslateRequest(texts=texts, source_language=src, target_language=tgt)
                 req.options.beam_size = beam
                 got = [t.text for t in stub.Translate(req, timeout=300).translations]
-                want = reference.translate(texts, tgt, beam=beam)
+                # The server removes placeholders the model invents (it protected none in
+                # these sentences); the raw reference output keeps them.
+                want = [" ".join(re.sub(r"<ph\d+>", " ", w).split())
+                        for w in reference.translate(texts, tgt, beam=beam)]
                 for text, g, w in zip(texts, got, want):
                     if g != w:
                         failures += 1

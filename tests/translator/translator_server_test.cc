@@ -27,8 +27,8 @@ const std::string kModelRoot = std::string(SHOP_SOURCE_DIR) + "/models";
 // printed by the Python reference decoder:
 //   /usr/bin/python3 services/translator/translate.py --model_dir models/translator/1 \
 //       --target de --beam 4 "A man in a blue shirt is playing the guitar."   (and --beam 1)
-const char kExpectedBeam4De[] = "TODO";
-const char kExpectedGreedyDe[] = "TODO";
+const char kExpectedBeam4De[] = "Ein Mann in einem blauen Hemd spielt Gitarre.";
+const char kExpectedGreedyDe[] = "Ein Mann in einem blauen Hemd spielt Gitarre.";
 
 class Client {
  public:
