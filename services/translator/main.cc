@@ -1,6 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
 // translator: shop.translator.v1.Translator over the common serving bootstrap.
+#include <ATen/Context.h>
+
 #include "absl/flags/flag.h"
 #include "common/inference/inference_metrics.h"
 #include "common/inference/inference_options.h"
@@ -33,7 +35,12 @@ int main(int argc, char** argv) {
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("translator");
-  if (absl::GetFlag(FLAGS_int8)) inference.repository.variant = "int8";
+  if (absl::GetFlag(FLAGS_int8)) {
+    inference.repository.variant = "int8";
+    // The model was quantized for ONEDNN (this LibTorch has no FBGEMM); run it with the
+    // same engine rather than LibTorch's default choice.
+    at::globalContext().setQEngine(at::QEngine::ONEDNN);
+  }
 
   auto registry = std::make_shared<prometheus::Registry>();
   shop::translator::TranslatorService service;
