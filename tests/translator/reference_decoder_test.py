@@ -9,38 +9,15 @@ placeholders, which the raw Python decoder does not, so the inputs would differ.
 same reason placeholders the model invents are dropped from the Python output, as the
 server's span repair does."""
 import argparse
-import json
 import os
 import re
 import signal
-import subprocess
 import sys
-import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "services", "translator"))
-
-
-def start_server(binary, model_root):
-    proc = subprocess.Popen(
-        [binary, "--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-         f"--model_root={model_root}", "--model_poll_interval=0s", "--cache_mb=0"],
-        stderr=subprocess.PIPE, text=True)
-    port, deadline, log = None, time.time() + 180, []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        log.append(line)
-        if not line.startswith("{"):
-            continue
-        event = json.loads(line)
-        if event["event"] == "server_started":
-            port = event["port"]
-        if event["event"] == "health_changed" and event.get("serving") is True:
-            return proc, port
-    proc.kill()
-    raise SystemExit("translator did not become ready:\n" + "".join(log))
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from grpc_bench import start_server  # noqa: E402
 
 
 def main():
@@ -66,7 +43,9 @@ def main():
 
     model_dir = os.path.join(args.model_root, "translator", "1")
     reference = Translator(model_dir, threads=1)
-    proc, port = start_server(args.server, args.model_root)
+    proc, port = start_server([args.server, "--listen_address=127.0.0.1", "--port=0",
+                               "--metrics_port=-1", f"--model_root={args.model_root}",
+                               "--model_poll_interval=0s", "--cache_mb=0"])
     failures = 0
     try:
         stub = translator_pb2_grpc.TranslatorStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
