@@ -6,6 +6,7 @@
 #include "ATen/Parallel.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/inference/blas_kernels.h"
 #include "common/logging.h"
 
 namespace {
@@ -83,7 +84,8 @@ absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads,
   Log(LogLevel::kInfo, "torch_threads",
       {{"intra_op", at::get_num_threads()},
        {"inter_op", at::get_num_interop_threads()},
-       {"blas", blas_set ? blas_threads : 0}});
+       {"blas", blas_set ? blas_threads : 0},
+       {"blas_core", LoadedBlasCoreName()}});
   return absl::OkStatus();
 }
 

@@ -16,9 +16,11 @@ def machine_line():
     return f"{os.cpu_count()} cores, {cpu}, {platform.platform()}"
 
 
-def start_server(args, timeout=180):
-    """Starts `args` (binary first); returns (process, port) once it reports SERVING."""
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+def start_server(args, timeout=180, events=None, env=None):
+    """Starts `args` (binary first); returns (process, port) once it reports SERVING.
+    `events`, a list, receives the JSON log events written until then; `env` replaces the
+    environment."""
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
     port, deadline, log = None, time.time() + timeout, []
     while time.time() < deadline:
         line = proc.stderr.readline()
@@ -28,6 +30,8 @@ def start_server(args, timeout=180):
         if not line.startswith("{"):
             continue
         event = json.loads(line)
+        if events is not None:
+            events.append(event)
         if event["event"] == "server_started":
             port = event["port"]
         if event["event"] == "health_changed" and event.get("serving") is True:

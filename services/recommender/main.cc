@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "common/inference/blas_kernels.h"
 #include "common/inference/inference_options.h"
 #include "common/inference/served_model.h"
 #include "common/logging.h"
@@ -31,6 +32,9 @@ ABSL_FLAG(int64_t, history_max_bytes, 512LL << 20, "Memory store: approximate by
 ABSL_FLAG(std::string, item_index, "exact",
           "exact (scan all items) or hnsw (faiss graph, for very large catalogs).");
 ABSL_FLAG(int, hnsw_ef_search, 128, "hnsw: query-time beam width (recall vs latency).");
+ABSL_FLAG(std::string, scoring_precision, "auto",
+          "exact index: auto, fp32 or bf16 (bf16 candidates re-scored in fp32; auto = bf16 "
+          "where the CPU has AVX512-BF16).");
 
 namespace {
 
@@ -69,6 +73,7 @@ absl::StatusOr<std::unique_ptr<shop::recommender::HistoryStore>> MakeStore() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("recommender");
@@ -93,10 +98,14 @@ int main(int argc, char** argv) {
   shop::recommender::EngineOptions engine_options;
   engine_options.index = absl::GetFlag(FLAGS_item_index);
   engine_options.hnsw.ef_search = absl::GetFlag(FLAGS_hnsw_ef_search);
+  engine_options.scoring_precision = absl::GetFlag(FLAGS_scoring_precision);
   auto engine =
       shop::recommender::RecommendationEngine::Create((*served)->model(), catalog->get(),
                                                       engine_options);
   if (!engine.ok()) return Fail(engine.status());
+  shop::Log(shop::LogLevel::kInfo, "engine_ready",
+            {{"item_index", engine_options.index},
+             {"scoring_precision", (*engine)->scoring_precision()}});
   service.SetEngine(engine->get());
   (*server)->SetServing(true);
 

@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/inference/blas_kernels.h"
 #include "common/inference/inference_options.h"
 #include "common/inference/model_repository.h"
 #include "common/logging.h"
@@ -65,6 +66,7 @@ absl::StatusOr<std::unique_ptr<shop::supportbot::SessionStore>> MakeSessionStore
 }  // namespace
 
 int main(int argc, char** argv) {
+  shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");

@@ -4,6 +4,7 @@
 #include <ATen/Context.h>
 
 #include "absl/flags/flag.h"
+#include "common/inference/blas_kernels.h"
 #include "common/inference/inference_metrics.h"
 #include "common/inference/inference_options.h"
 #include "common/inference/model_repository.h"
@@ -32,6 +33,7 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("translator");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "common/inference/blas_kernels.h"
 #include "common/inference/inference_options.h"
 #include "common/inference/served_model.h"
 #include "common/logging.h"
@@ -22,6 +23,7 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("example");

@@ -17,28 +17,34 @@ ARGS = None
 
 
 def start_server():
-    proc = subprocess.Popen(
-        [ARGS.server, "--listen_address=127.0.0.1", "--port=0",
-         "--metrics_address=127.0.0.1", "--metrics_port=0",
-         f"--model_root={ARGS.model_root}", "--model_poll_interval=0s"],
-        stderr=subprocess.PIPE, text=True)
-    ports = None
-    deadline = time.time() + 120
-    log = []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        log.append(line)
-        if not line.startswith("{"):
-            continue  # gRPC's own log lines
-        event = json.loads(line)
-        if event["event"] == "server_started":
-            ports = (event["port"], event["metrics_port"])
-        if event["event"] == "health_changed" and event.get("serving") is True:
-            return proc, ports
-    proc.kill()
-    raise RuntimeError("server did not become ready:\n" + "".join(log))
+    """The server, its (grpc, metrics) ports and its start-up log events. OPENBLAS_CORETYPE
+    is removed from its environment so that it picks its BLAS kernels by itself."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "scripts", "lib"))
+    from grpc_bench import start_server as start
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    events = []
+    proc, _ = start([ARGS.server, "--listen_address=127.0.0.1", "--port=0",
+                     "--metrics_address=127.0.0.1", "--metrics_port=0",
+                     f"--model_root={ARGS.model_root}", "--model_poll_interval=0s"],
+                    timeout=120, events=events, env=env)
+    started = [e for e in events if e["event"] == "server_started"][-1]
+    return proc, (started["port"], started["metrics_port"]), events
+
+
+def preferred_blas_core():
+    """What common/inference/blas_kernels.cc should ask OpenBLAS for on this CPU."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return ""
 
 
 class ExampleServerTest(unittest.TestCase):
@@ -46,7 +52,7 @@ class ExampleServerTest(unittest.TestCase):
     def setUpClass(cls):
         import grpc
         cls.grpc = grpc
-        cls.proc, (cls.port, cls.metrics_port) = start_server()
+        cls.proc, (cls.port, cls.metrics_port), cls.events = start_server()
         cls.channel = grpc.insecure_channel(f"127.0.0.1:{cls.port}")
 
     @classmethod
@@ -55,6 +61,19 @@ class ExampleServerTest(unittest.TestCase):
         cls.proc.send_signal(signal.SIGTERM)
         cls.exit_code = cls.proc.wait(timeout=30)
         assert cls.exit_code == 0, f"server exited {cls.exit_code}"
+
+    def test_blas_runs_the_cpus_kernels_not_the_generic_fallback(self):
+        # Debian's OpenBLAS falls back to Prescott (SSE3) kernels on CPUs newer than it
+        # knows; the server must have re-executed itself with OPENBLAS_CORETYPE.
+        threads = [e for e in self.events if e["event"] == "torch_threads"]
+        self.assertTrue(threads, "no torch_threads event in the start-up log")
+        core = threads[-1].get("blas_core", "")
+        if not core:
+            self.skipTest("the BLAS in this process is not OpenBLAS")
+        if preferred_blas_core():
+            self.assertNotEqual(core.lower(), "prescott",
+                                f"OpenBLAS runs {core} kernels on a CPU with "
+                                f"{preferred_blas_core()}-class instructions")
 
     def test_health_reports_serving_for_overall_and_service(self):
         from grpc_health.v1 import health_pb2, health_pb2_grpc
