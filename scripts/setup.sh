@@ -22,7 +22,15 @@ PACKAGES=(
   python3 python3-torch python3-grpcio python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests
   nghttp2-client curl procps
+  # deployment (issue 6): the local gateway, Prometheus + promtool, YAML for the config tests
+  haproxy prometheus python3-yaml
 )
+
+# Node.js/npm (pinned validators for the Envoy and Kubernetes configs) and kubectl (kustomize)
+# may already come from another source (NodeSource, Google's kubectl package); Debian's
+# packages would conflict with those, so they are only added when the command is missing.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
