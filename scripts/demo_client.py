@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """A short client session against the running system (started by scripts/run.sh):
-health, reflection, a few inferences, a bad request, and the metrics they left."""
+health, reflection, a few inferences, a bad request, and the metrics they left. With
+--gateway, the three services are called through the gateway instead of directly."""
 import argparse
 import random
 import sys
@@ -16,7 +17,13 @@ def main():
     parser.add_argument("--recommender", default="127.0.0.1:50051")
     parser.add_argument("--translator", default="127.0.0.1:50052")
     parser.add_argument("--support_bot", default="127.0.0.1:50053")
+    parser.add_argument("--gateway", default="",
+                        help="host:port of the gRPC gateway; replaces the three addresses above")
+    parser.add_argument("--gateway_metrics", default="",
+                        help="host:port of the gateway's Prometheus exporter")
     args = parser.parse_args()
+    if args.gateway:
+        args.recommender = args.translator = args.support_bot = args.gateway
     sys.path.insert(0, args.python_out)
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -47,6 +54,8 @@ def main():
     except grpc.RpcError as error:
         print(f"bad request -> {error.code().name}: {error.details()}")
 
+    if args.gateway:
+        print(f"recommender, translator, support bot: through the gateway at {args.gateway}")
     recommender_session(grpc, args.recommender)
     translator_session(grpc, args.translator)
     support_bot_session(grpc, args.support_bot)
@@ -57,6 +66,13 @@ def main():
         if line.startswith(("grpc_server_handled_total", "shop_inference_requests_total",
                             "shop_model_version_loaded")) and not line.endswith(" 0"):
             print("  " + line)
+    if args.gateway_metrics:
+        page = urllib.request.urlopen(f"http://{args.gateway_metrics}/metrics",
+                                      timeout=5).read().decode()
+        print("gateway metrics:")
+        for line in page.splitlines():
+            if line.startswith("haproxy_backend_http_responses_total") and not line.endswith(" 0"):
+                print("  " + line)
 
 
 def recommender_session(grpc, address):

@@ -6,12 +6,12 @@
 #
 # Started: the recommender (shipped model, demo catalog), the translator (shipped model),
 # the support bot (shipped intent model, demo order database, knowledge base, wired to the
-# translator) and the example server of the common layer. The local gateway (issue 6)
-# joins here when it lands.
+# translator), the example server of the common layer, and the local gRPC gateway (HAProxy,
+# deploy/haproxy/) in front of the three services; the demo reaches them through it.
 #   scripts/run.sh
 #   RUN_EXIT_AFTER_DEMO=1 scripts/run.sh   # stop after the demo (smoke test)
 #   RECOMMENDER_PORT=50051 TRANSLATOR_PORT=50052 SUPPORT_BOT_PORT=50053 EXAMPLE_PORT=50050 \
-#     METRICS_PORT=9090 scripts/run.sh
+#     METRICS_PORT=9090 GATEWAY_PORT=8080 GATEWAY_METRICS_PORT=9100 scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,22 +21,28 @@ EXAMPLE_PORT=${EXAMPLE_PORT:-50050}
 RECOMMENDER_PORT=${RECOMMENDER_PORT:-50051}
 TRANSLATOR_PORT=${TRANSLATOR_PORT:-50052}
 SUPPORT_BOT_PORT=${SUPPORT_BOT_PORT:-50053}
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
+GATEWAY_METRICS_PORT=${GATEWAY_METRICS_PORT:-9100}
 # The example server's; the recommender uses +1, the translator +2, the support bot +3.
 METRICS_PORT=${METRICS_PORT:-9090}
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/run-logs}
 mkdir -p "$LOG_DIR"
 
 pids=()
+# Newest first, so the gateway stops taking calls before the services behind it go.
 stop_all() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_all EXIT
 
-# wait_ready NAME LOGFILE: blocks until the server's log says it is SERVING.
+# wait_ready NAME LOGFILE [PATTERN]: blocks until the log of the process started last says
+# it is ready (a server: SERVING); fails at once if that process exits.
 wait_ready() {
+  local pattern=${3:-'"event":"health_changed","serving":true'}
   for _ in $(seq 1 600); do
-    if grep -q '"event":"health_changed","serving":true' "$2" 2>/dev/null; then return 0; fi
+    if grep -q "$pattern" "$2" 2>/dev/null; then return 0; fi
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
     sleep 0.2
   done
   echo "$1 did not become ready; see $2" >&2
@@ -87,10 +93,19 @@ wait_ready support-bot "$LOG_DIR/support-bot.log"
 echo "support-bot: grpc 127.0.0.1:$SUPPORT_BOT_PORT, metrics" \
      "http://127.0.0.1:$((METRICS_PORT + 3))/metrics, log $LOG_DIR/support-bot.log"
 
+/usr/bin/python3 scripts/lib/haproxy_gateway.py \
+  --recommender "127.0.0.1:$RECOMMENDER_PORT" --translator "127.0.0.1:$TRANSLATOR_PORT" \
+  --support-bot "127.0.0.1:$SUPPORT_BOT_PORT" \
+  --port "$GATEWAY_PORT" --metrics_port "$GATEWAY_METRICS_PORT" \
+  >"$LOG_DIR/gateway.log" 2>&1 &
+pids+=($!)
+wait_ready gateway "$LOG_DIR/gateway.log" '^gateway ready:'
+echo "gateway (HAProxy): grpc 127.0.0.1:$GATEWAY_PORT for the three services, metrics" \
+     "http://127.0.0.1:$GATEWAY_METRICS_PORT/metrics, log $LOG_DIR/gateway.log"
+
 /usr/bin/python3 scripts/demo_client.py --python_out "$BUILD_DIR/python" \
   --example "127.0.0.1:$EXAMPLE_PORT" --metrics "127.0.0.1:$METRICS_PORT" \
-  --recommender "127.0.0.1:$RECOMMENDER_PORT" --translator "127.0.0.1:$TRANSLATOR_PORT" \
-  --support_bot "127.0.0.1:$SUPPORT_BOT_PORT"
+  --gateway "127.0.0.1:$GATEWAY_PORT" --gateway_metrics "127.0.0.1:$GATEWAY_METRICS_PORT"
 
 if [[ -n "${RUN_EXIT_AFTER_DEMO:-}" ]]; then exit 0; fi
 echo "Serving. Press Ctrl-C to stop."

@@ -1,0 +1,317 @@
+#!/usr/bin/python3
+# Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+"""The local HAProxy gateway (scripts/lib/haproxy_gateway.py, deploy/haproxy/haproxy.cfg.in).
+
+--config_only: the rendered config passes `haproxy -c`, routes the prefixes of the Envoy
+config, and broken copies are rejected (a typo, a route to a missing backend, a bad
+address, an unfilled placeholder, a port in use).
+
+Otherwise, end to end with the three real servers and their shipped models, every call
+through the gateway: each service answers as it does directly; an unknown service gets
+UNIMPLEMENTED from the gateway; a backend's INVALID_ARGUMENT passes through unchanged; a
+tiny deadline gives DEADLINE_EXCEEDED; the exporter counts the calls; and with the
+translator stopped its calls get UNAVAILABLE within seconds, not a hang, while the other
+two services still answer."""
+import argparse
+import os
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+import urllib.request
+
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+import haproxy_gateway  # noqa: E402
+from haproxy_gateway import HaproxyGateway  # noqa: E402
+
+# Path prefix -> backend; the backends are named like the Envoy clusters.
+ROUTES = {"/shop.recommender.v1.Recommender/": "recommender",
+          "/shop.translator.v1.Translator/": "translator",
+          "/shop.supportbot.v1.SupportBot/": "support_bot"}
+ENVOY_CONFIG = os.path.join(REPO, "deploy", "envoy", "envoy.yaml")
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+    print(f"ok: {message}")
+
+
+def config_checks():
+    backends = {"recommender": "127.0.0.1:50051", "translator": "localhost:50052",
+                "support-bot": "127.0.0.1:50053"}
+    text = haproxy_gateway.render_config(backends, 8080, 9100)
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "haproxy.cfg")
+        with open(good, "w") as f:
+            f.write(text)
+        haproxy_gateway.check_config(good)
+        print("ok: the rendered config passes haproxy -c")
+
+        acls = dict(re.findall(r"^    acl (\S+) path_beg (\S+)$", text, re.M))
+        routes = {acls.get(acl): backend
+                  for backend, acl in re.findall(r"^    use_backend (\S+) if (\S+)$", text, re.M)}
+        check(routes == ROUTES, f"the gateway routes {ROUTES}")
+        if os.path.exists(ENVOY_CONFIG):
+            with open(ENVOY_CONFIG) as f:
+                envoy = {prefix: route for prefix, route in envoy_routes(yaml.safe_load(f))}
+            check({prefix: route.get("cluster") for prefix, route in envoy.items()} == ROUTES,
+                  f"{ENVOY_CONFIG} routes the same prefixes to the same names")
+            # A route's cap in Envoy is the backend's timeout server here (same names).
+            want = {r.get("cluster"): r.get("max_stream_duration", {}).get("max_stream_duration")
+                    for r in envoy.values()}
+            got = dict(re.findall(r"^backend (\S+)\n    timeout server (\S+)$", text, re.M))
+            check(got == want, f"backend timeouts = Envoy's max_stream_duration: {got}")
+        else:
+            print(f"note: {ENVOY_CONFIG} is missing, routes not compared")
+
+        with open(haproxy_gateway.TEMPLATE) as f:
+            template = f.read()
+        broken = {
+            "a misspelt keyword": template.replace("use_backend ", "use_backnd ", 1),
+            "a route to a missing backend": re.sub(r"use_backend \S+", "use_backend nowhere",
+                                                   template, count=1),
+            "a server without its address": template.replace(" @TRANSLATOR@", "", 1),
+        }
+        for what, bad_template in broken.items():
+            assert bad_template != template, what
+            path = os.path.join(tmp, "broken.cfg.in")
+            with open(path, "w") as f:
+                f.write(bad_template)
+            rendered = os.path.join(tmp, "broken.cfg")
+            with open(rendered, "w") as f:
+                f.write(haproxy_gateway.render_config(backends, 8080, 9100, template=path))
+            try:
+                haproxy_gateway.check_config(rendered)
+            except RuntimeError:
+                print(f"ok: haproxy -c rejects a config with {what}")
+            else:
+                raise AssertionError(f"haproxy -c accepted a config with {what}")
+
+        path = os.path.join(tmp, "unfilled.cfg.in")
+        with open(path, "w") as f:
+            f.write(template.replace("@TRANSLATOR@", "@TRANSLATOR_ADDRESS@"))
+        expect_error(ValueError, "an unfilled placeholder",
+                     lambda: haproxy_gateway.render_config(backends, 8080, 9100, template=path))
+    expect_error(ValueError, "a backend address without a port",
+                 lambda: haproxy_gateway.render_config({"translator": "127.0.0.1"}, 1, 2))
+    expect_error(ValueError, "an unknown backend name",
+                 lambda: haproxy_gateway.render_config({"support_bot": "127.0.0.1:1"}, 1, 2))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        started = time.monotonic()
+        expect_error(RuntimeError, "a gRPC port already in use",
+                     lambda: HaproxyGateway(backends, port=taken.getsockname()[1]))
+        check(time.monotonic() - started < 10, "a port in use fails fast")
+
+
+def envoy_routes(node):
+    """(prefix, route) of every route of a parsed Envoy config that matches a /shop. prefix."""
+    if isinstance(node, dict):
+        match = node.get("match")
+        if isinstance(match, dict) and str(match.get("prefix", "")).startswith("/shop."):
+            yield match["prefix"], node.get("route", {})
+        for value in node.values():
+            yield from envoy_routes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from envoy_routes(value)
+
+
+def expect_error(error, what, call):
+    try:
+        call()
+    except error as e:
+        print(f"ok: {what} is rejected ({str(e).splitlines()[0]})")
+        return
+    raise AssertionError(f"{what} was accepted")
+
+
+def metric(url, name, labels):
+    """The value of one sample of the Prometheus text at `url`, or None."""
+    page = urllib.request.urlopen(url, timeout=5).read().decode()
+    want = "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+    for line in page.splitlines():
+        if line.startswith(name + "{") and line.split(" ")[0] == name + want:
+            return float(line.split(" ")[1])
+    return None
+
+
+def end_to_end(args, tmp):
+    import grpc
+    from grpc_bench import start_server
+
+    common = ["--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+              f"--model_root={args.model_root}", "--model_poll_interval=0s"]
+    servers = {}
+    try:
+        servers["recommender"] = start_server(
+            [args.recommender] + common
+            + [f"--catalog={REPO}/services/recommender/demo/catalog.jsonl"])
+        servers["translator"] = start_server([args.translator] + common)
+        servers["support-bot"] = start_server(
+            [args.support_bot] + common
+            + [f"--orders_db={tmp}/orders.db", f"--kb={REPO}/services/support-bot/kb/articles.jsonl",
+               f"--translator_address=127.0.0.1:{servers['translator'][1]}"])
+        direct = {name: grpc.insecure_channel(f"127.0.0.1:{port}")
+                  for name, (_, port) in servers.items()}
+        with HaproxyGateway({name: f"127.0.0.1:{port}"
+                             for name, (_, port) in servers.items()}) as gateway:
+            try:
+                through_gateway(gateway, direct, servers["translator"][0])
+            except BaseException:
+                print("--- haproxy log ---\n" + gateway.log()[-6000:])
+                raise
+    finally:
+        for name, (proc, _) in servers.items():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=60)
+
+
+def through_gateway(gateway, direct, translator_process):
+    import grpc
+    from shop.recommender.v1 import recommender_pb2 as rec, recommender_pb2_grpc as rec_grpc
+    from shop.supportbot.v1 import supportbot_pb2 as bot, supportbot_pb2_grpc as bot_grpc
+    from shop.translator.v1 import translator_pb2 as tr, translator_pb2_grpc as tr_grpc
+
+    channel = grpc.insecure_channel(gateway.address)
+    recommender = rec_grpc.RecommenderStub(channel)
+    translator = tr_grpc.TranslatorStub(channel)
+    support_bot = bot_grpc.SupportBotStub(channel)
+
+    similar = rec.SimilarItemsRequest(item_id="1200", k=5)
+    got = recommender.SimilarItems(similar, timeout=10)
+    want = rec_grpc.RecommenderStub(direct["recommender"]).SimilarItems(similar, timeout=10)
+    check(len(got.items) == 5 and got == want,
+          f"recommender SimilarItems(1200) through the gateway = direct: "
+          f"{[i.item_id for i in got.items]}")
+    got = recommender.Recommend(rec.RecommendRequest(recent_item_ids=["1200", "3456"], k=3,
+                                                     filters=rec.Filters(ship_to_country="DE")),
+                                timeout=10)
+    check(len(got.items) == 3, f"recommender Recommend: {[i.item_id for i in got.items]}")
+
+    translate = tr.TranslateRequest(texts=["Free shipping from 50 EUR."], source_language="en",
+                                    target_language="de")
+    got = translator.Translate(translate, timeout=30)
+    want = tr_grpc.TranslatorStub(direct["translator"]).Translate(translate, timeout=30)
+    check(got.translations[0].text and got == want,
+          f"translator en->de through the gateway = direct: {got.translations[0].text!r}")
+
+    got = support_bot.Converse(bot.ConverseRequest(message="Where is my order?", locale="en-US"),
+                               timeout=60)
+    check(got.reply and got.metadata.session_id, f"support-bot Converse: {got.reply[:80]!r}")
+    stream = list(support_bot.ConverseStream(
+        bot.ConverseStreamRequest(session_id=got.metadata.session_id, message="ORD-86126116"),
+        timeout=60))
+    deltas = [m.delta for m in stream if m.WhichOneof("payload") == "delta"]
+    check(deltas and stream[-1].WhichOneof("payload") == "metadata",
+          f"support-bot ConverseStream: {len(deltas)} deltas, then metadata")
+
+    for path in ("/grpc.health.v1.Health/Check",
+                 "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                 "/shop.recommender.v2.Recommender/Recommend"):
+        code, details = raw_call_status(channel, path)
+        check(code == grpc.StatusCode.UNIMPLEMENTED and path in details,
+              f"{path} -> {code.name}: {details}")
+    code, details = raw_call_status(channel, "/shop.recommender.v1.Recommender/Nope")
+    check(code == grpc.StatusCode.UNIMPLEMENTED and "gateway" not in details,
+          f"an unknown method of a routed service reaches the backend: {code.name}: {details}")
+
+    bad = rec.RecommendRequest(user_id="someone", k=500)
+    got, want = rpc_error(lambda: recommender.Recommend(bad, timeout=10)), rpc_error(
+        lambda: rec_grpc.RecommenderStub(direct["recommender"]).Recommend(bad, timeout=10))
+    check(want.code() == grpc.StatusCode.INVALID_ARGUMENT
+          and (got.code(), got.details()) == (want.code(), want.details()),
+          f"INVALID_ARGUMENT passes through unchanged: {got.details()!r}")
+
+    # Texts the translator has not cached, so the answer takes far longer than the deadline.
+    slow = tr.TranslateRequest(texts=[f"Order {n} ships today with a free gift." for n in range(8)],
+                               source_language="en", target_language="de")
+    started = time.monotonic()
+    got = rpc_error(lambda: translator.Translate(slow, timeout=0.05))
+    elapsed = time.monotonic() - started
+    check(got.code() == grpc.StatusCode.DEADLINE_EXCEEDED and elapsed < 1,
+          f"a 50 ms deadline on a slow call gives DEADLINE_EXCEEDED after {elapsed:.3f} s")
+    check(translator.ListLanguagePairs(tr.ListLanguagePairsRequest(), timeout=10).pairs,
+          "the channel still works after the expired call")
+
+    for backend in ("recommender", "translator", "support_bot"):
+        value = metric(gateway.metrics_url, "haproxy_backend_http_responses_total",
+                       {"proxy": backend, "code": "2xx"})
+        check(value and value > 0, f"the exporter counts {value} 2xx responses of {backend}")
+
+    translator_process.send_signal(signal.SIGTERM)
+    check(translator_process.wait(timeout=60) == 0, "the translator stopped (SIGTERM, exit 0)")
+    started = time.monotonic()
+    got = rpc_error(lambda: translator.Translate(translate, timeout=30))
+    elapsed = time.monotonic() - started
+    check(got.code() == grpc.StatusCode.UNAVAILABLE and elapsed < 5,
+          f"a translator call right after it stopped -> UNAVAILABLE in {elapsed:.2f} s "
+          f"(deadline 30 s): {got.details()}")
+
+    # Once the health check marks the server down, calls fail without a connect attempt.
+    deadline = time.monotonic() + 5
+    while metric(gateway.metrics_url, "haproxy_backend_active_servers",
+                 {"proxy": "translator"}) != 0:
+        check(time.monotonic() < deadline, "the gateway marks the translator down within 5 s")
+        time.sleep(0.1)
+    started = time.monotonic()
+    got = rpc_error(lambda: translator.Translate(translate, timeout=30))
+    elapsed = time.monotonic() - started
+    check(got.code() == grpc.StatusCode.UNAVAILABLE and elapsed < 1
+          and "translator" in got.details(),
+          f"with the translator marked down -> UNAVAILABLE in {elapsed:.3f} s: {got.details()}")
+
+    got = recommender.SimilarItems(similar, timeout=10)
+    check(len(got.items) == 5, "the recommender still answers through the gateway")
+    got = support_bot.Converse(bot.ConverseRequest(message="How long does shipping take?",
+                                                   locale="en-US"), timeout=60)
+    check(got.reply, f"the support bot still answers: {got.reply[:80]!r}")
+    channel.close()
+
+
+def raw_call_status(channel, path):
+    call = channel.unary_unary(path, request_serializer=lambda b: b,
+                               response_deserializer=lambda b: b)
+    error = rpc_error(lambda: call(b"", timeout=10))
+    return error.code(), error.details()
+
+
+def rpc_error(call):
+    import grpc
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error
+    raise AssertionError("the call succeeded, an error was expected")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--config_only", action="store_true")
+    p.add_argument("--recommender", help="server binary")
+    p.add_argument("--translator", help="server binary")
+    p.add_argument("--support_bot", help="server binary")
+    p.add_argument("--model_root", default=os.path.join(REPO, "models"))
+    p.add_argument("--python_out", default=os.path.join(REPO, "build", "python"))
+    args = p.parse_args()
+    config_checks()
+    if args.config_only:
+        return
+    if not (args.recommender and args.translator and args.support_bot):
+        p.error("--recommender, --translator and --support_bot are needed end to end")
+    sys.path.insert(0, args.python_out)
+    with tempfile.TemporaryDirectory() as tmp:
+        end_to_end(args, tmp)
+    print("gateway end to end: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
