@@ -38,8 +38,8 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
     const std::vector<ServiceEntry>& services, bool handle_signals) {
   LogLevel level;
   if (!ParseLogLevel(options.log_level, &level)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--log_level=", options.log_level, " is not one of debug, info, warning, error"));
+    return absl::InvalidArgumentError(absl::StrCat("--log_level=", options.log_level,
+                                                   " is not one of debug, info, warning, error"));
   }
   SetMinLogLevel(level);
   SetLogPayloads(options.log_payloads);
@@ -99,14 +99,15 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
 
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address,
-                                               " (address in use or not local?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, " (address in use or not local?)"));
   }
   self->SetServing(false);
 
   if (handle_signals) InstallSignalHandlers();
   Log(LogLevel::kInfo, "server_started",
-      {{"port", self->port_}, {"metrics_port", self->metrics_port_},
+      {{"port", self->port_},
+       {"metrics_port", self->metrics_port_},
        {"services", static_cast<int>(services.size())}});
   return self;
 }
@@ -158,6 +159,11 @@ void ServingBootstrap::Drain() {
   server_->Shutdown(absl::ToChronoTime(start + options_.drain_deadline));
   server_->Wait();
   Log(LogLevel::kInfo, "shutdown_complete", {{"drain_s", absl::Now() - start}});
+}
+
+int StartupFailed(const absl::Status& status) {
+  Log(LogLevel::kError, "startup_failed", {{"error", status}});
+  return 1;
 }
 
 }  // namespace shop

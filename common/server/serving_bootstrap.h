@@ -26,9 +26,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "common/server/metrics_http_server.h"
 #include "common/server/server_options.h"
 #include "grpcpp/server.h"
-#include "common/server/metrics_http_server.h"
 #include "prometheus/registry.h"
 
 namespace shop {
@@ -82,6 +82,10 @@ class ServingBootstrap {
   absl::Notification shutdown_requested_;
   std::atomic<bool> drained_{false};
 };
+
+// For main(): logs {"event":"startup_failed","error":...} and returns the exit status 1,
+// so every binary fails start-up the same way (`return shop::StartupFailed(s.status());`).
+int StartupFailed(const absl::Status& status);
 
 }  // namespace shop
 

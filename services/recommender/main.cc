@@ -38,11 +38,6 @@ ABSL_FLAG(std::string, scoring_precision, "auto",
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  shop::Log(shop::LogLevel::kError, "startup_failed", {{"error", status}});
-  return 1;
-}
-
 absl::StatusOr<std::unique_ptr<shop::recommender::HistoryStore>> MakeStore() {
   const std::string kind = absl::GetFlag(FLAGS_history_store);
   if (kind == "memory") {
@@ -79,30 +74,29 @@ int main(int argc, char** argv) {
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("recommender");
 
   auto store = MakeStore();
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return shop::StartupFailed(store.status());
   auto registry = std::make_shared<prometheus::Registry>();
   shop::recommender::RecommenderMetrics metrics(*registry);
   shop::recommender::RecommenderService service(store->get(), &metrics);
   auto server = shop::ServingBootstrap::Start(
       server_options, registry,
       {{&service, shop::recommender::v1::Recommender::service_full_name()}});
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return shop::StartupFailed(server.status());
 
   auto served = shop::ServedModel::Load(inference, *registry);
-  if (!served.ok()) return Fail(served.status());
+  if (!served.ok()) return shop::StartupFailed(served.status());
   auto embeddings = (*served)->repository()->Current()->Attribute("item_embeddings");
-  if (!embeddings.ok()) return Fail(embeddings.status());
-  auto catalog = shop::recommender::Catalog::Load(absl::GetFlag(FLAGS_catalog),
-                                                  embeddings->size(0) - 1);
-  if (!catalog.ok()) return Fail(catalog.status());
+  if (!embeddings.ok()) return shop::StartupFailed(embeddings.status());
+  auto catalog =
+      shop::recommender::Catalog::Load(absl::GetFlag(FLAGS_catalog), embeddings->size(0) - 1);
+  if (!catalog.ok()) return shop::StartupFailed(catalog.status());
   shop::recommender::EngineOptions engine_options;
   engine_options.index = absl::GetFlag(FLAGS_item_index);
   engine_options.hnsw.ef_search = absl::GetFlag(FLAGS_hnsw_ef_search);
   engine_options.scoring_precision = absl::GetFlag(FLAGS_scoring_precision);
-  auto engine =
-      shop::recommender::RecommendationEngine::Create((*served)->model(), catalog->get(),
-                                                      engine_options);
-  if (!engine.ok()) return Fail(engine.status());
+  auto engine = shop::recommender::RecommendationEngine::Create((*served)->model(), catalog->get(),
+                                                                engine_options);
+  if (!engine.ok()) return shop::StartupFailed(engine.status());
   shop::Log(shop::LogLevel::kInfo, "engine_ready",
             {{"item_index", engine_options.index},
              {"scoring_precision", (*engine)->scoring_precision()}});

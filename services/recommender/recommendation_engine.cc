@@ -98,8 +98,8 @@ absl::StatusOr<std::unique_ptr<RecommendationEngine>> RecommendationEngine::Crea
   }
   const std::string& precision = options.scoring_precision;
   if (precision != "auto" && precision != "fp32" && precision != "bf16") {
-    return absl::InvalidArgumentError(absl::StrCat("--scoring_precision=", precision,
-                                                   " is not one of auto, fp32, bf16"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--scoring_precision=", precision, " is not one of auto, fp32, bf16"));
   }
   const bool bf16 = precision == "bf16" || (precision == "auto" && CpuHasBf16());
   std::unique_ptr<RecommendationEngine> engine(
@@ -107,8 +107,8 @@ absl::StatusOr<std::unique_ptr<RecommendationEngine>> RecommendationEngine::Crea
   engine->scoring_precision_ = bf16 ? "bf16" : "fp32";
   std::shared_ptr<const TorchModel> current = model->repository()->Current();
   const ModelMetadata& meta = current->metadata();
-  if (meta.inputs.size() != 1 || meta.inputs[0].shape.size() != 2 ||
-      meta.inputs[0].shape[1] < 1 || meta.inputs[0].dtype != torch::kInt64) {
+  if (meta.inputs.size() != 1 || meta.inputs[0].shape.size() != 2 || meta.inputs[0].shape[1] < 1 ||
+      meta.inputs[0].dtype != torch::kInt64) {
     return absl::FailedPreconditionError(
         "recommender model must take one int64 input [batch, max_len]");
   }
@@ -117,13 +117,12 @@ absl::StatusOr<std::unique_ptr<RecommendationEngine>> RecommendationEngine::Crea
   RETURN_IF_ERROR(engine->SnapshotFor(current).status());
   BatcherOptions batcher_options = model->batcher().options();
   batcher_options.name = "recommender scoring";
-  ASSIGN_OR_RETURN(engine->batcher_,
-                   ScoreBatcher::Create(
-                       batcher_options,
-                       [raw = engine.get()](std::vector<ScoreRequest>& requests) {
-                         return raw->ScoreBatch(requests);
-                       },
-                       model->metrics()));
+  ASSIGN_OR_RETURN(engine->batcher_, ScoreBatcher::Create(
+                                         batcher_options,
+                                         [raw = engine.get()](std::vector<ScoreRequest>& requests) {
+                                           return raw->ScoreBatch(requests);
+                                         },
+                                         model->metrics()));
   return engine;
 }
 
@@ -231,7 +230,8 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   torch::Tensor items = torch::zeros({1, max_len_}, torch::kInt64);
   auto acc = items.accessor<int64_t, 2>();
   const int64_t offset = max_len_ - static_cast<int64_t>(sequence.size());
-  for (size_t i = 0; i < sequence.size(); ++i) acc[0][offset + static_cast<int64_t>(i)] = sequence[i];
+  for (size_t i = 0; i < sequence.size(); ++i)
+    acc[0][offset + static_cast<int64_t>(i)] = sequence[i];
 
   // The batch validates the tensor against the serving version (BatchedModel::RunBatch).
   absl::StatusOr<ScoreResult> scored =
@@ -326,7 +326,7 @@ std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEng
   // row that keeps the best items before and after the filters.
   const Snapshot& snap = **snapshot;
   torch::Tensor user_matrix = torch::cat(user_rows, 0).contiguous();  // [b, d]
-  torch::Tensor scores = ScoreAll(snap, user_matrix).contiguous();   // [b, N + 1]
+  torch::Tensor scores = ScoreAll(snap, user_matrix).contiguous();    // [b, N + 1]
   const bool rescore = snap.embeddings_bf16.defined();
   const int64_t items = scores.size(1) - 1;
   const int64_t d = user_matrix.size(1);
@@ -374,10 +374,9 @@ std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEng
 }
 
 torch::Tensor RecommendationEngine::ScoreAll(const Snapshot& snapshot,
-                                           const torch::Tensor& users) const {
+                                             const torch::Tensor& users) const {
   if (snapshot.embeddings_bf16.defined()) {
-    return torch::mm(users.to(torch::kBFloat16), snapshot.embeddings_bf16.t())
-        .to(torch::kFloat32);
+    return torch::mm(users.to(torch::kBFloat16), snapshot.embeddings_bf16.t()).to(torch::kFloat32);
   }
   return torch::mm(users, snapshot.embeddings.t());
 }

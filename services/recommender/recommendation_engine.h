@@ -38,10 +38,10 @@ struct EngineOptions {
 };
 
 struct RecommendInput {
-  std::vector<std::string> history;     // item ids, oldest first
-  std::vector<std::string> excluded;    // item ids never to return
-  std::string country;                  // normalized ISO code or empty
-  std::string category;                 // empty = any
+  std::vector<std::string> history;   // item ids, oldest first
+  std::vector<std::string> excluded;  // item ids never to return
+  std::string country;                // normalized ISO code or empty
+  std::string category;               // empty = any
   int k = 10;
   RequestContext context;
 };
@@ -75,8 +75,8 @@ class RecommendationEngine {
   // Items closest to `item_id` by cosine similarity of embeddings. NOT_FOUND if unknown.
   absl::StatusOr<EngineResult> SimilarItems(const std::string& item_id,
                                             const std::vector<std::string>& excluded,
-                                            const std::string& country,
-                                            const std::string& category, int k);
+                                            const std::string& country, const std::string& category,
+                                            int k);
   // Counts a purchase or cart event toward popularity in `country` (cold-start ranking).
   void RecordPopularity(const std::string& item_id, const std::string& country, float weight);
 
@@ -89,9 +89,9 @@ class RecommendationEngine {
   // Per model version: embeddings and the indexes built over them.
   struct Snapshot {
     int64_t version = 0;
-    torch::Tensor embeddings;  // [N + 1, d]
+    torch::Tensor embeddings;       // [N + 1, d]
     torch::Tensor embeddings_bf16;  // the same in bfloat16 (bf16 scoring only), else undefined
-    torch::Tensor normalized;  // rows scaled to unit length, for similar items
+    torch::Tensor normalized;       // rows scaled to unit length, for similar items
     std::unique_ptr<ItemIndex> index;
     std::unique_ptr<ItemIndex> similar_index;
   };

@@ -25,18 +25,14 @@ ABSL_FLAG(std::string, translator_address, "",
           "host:port of the translator; empty = English only (other languages degrade).");
 ABSL_FLAG(absl::Duration, translator_timeout, absl::Seconds(3), "Deadline of one translation.");
 ABSL_FLAG(std::string, session_store, "memory", "Where sessions live: memory or redis.");
-ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Minutes(30), "Sessions expire after this idle time.");
+ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Minutes(30),
+          "Sessions expire after this idle time.");
 ABSL_FLAG(int64_t, max_sessions, 100000, "Memory store: sessions kept (least recent dropped).");
 ABSL_FLAG(std::string, redis_address, "127.0.0.1:6379", "Redis host:port (--session_store=redis).");
 ABSL_FLAG(std::string, redis_key_prefix, "shop:bot:session:", "Prefix of the Redis session keys.");
 ABSL_FLAG(int, max_customer_messages, 100, "Customer messages per session.");
 
 namespace {
-
-int Fail(const absl::Status& status) {
-  shop::Log(shop::LogLevel::kError, "startup_failed", {{"error", status}});
-  return 1;
-}
 
 absl::StatusOr<std::unique_ptr<shop::supportbot::SessionStore>> MakeSessionStore() {
   const std::string kind = absl::GetFlag(FLAGS_session_store);
@@ -72,20 +68,20 @@ int main(int argc, char** argv) {
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");
 
   auto sessions = MakeSessionStore();
-  if (!sessions.ok()) return Fail(sessions.status());
+  if (!sessions.ok()) return shop::StartupFailed(sessions.status());
   const std::filesystem::path db = absl::GetFlag(FLAGS_orders_db);
   if (db.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(db.parent_path(), ec);
   }
   auto orders = shop::supportbot::SqliteOrderStore::Open(db.string());
-  if (!orders.ok()) return Fail(orders.status());
+  if (!orders.ok()) return shop::StartupFailed(orders.status());
   if (absl::GetFlag(FLAGS_seed_demo_orders)) {
     absl::Status seeded = (*orders)->SeedDemoData();
-    if (!seeded.ok()) return Fail(seeded);
+    if (!seeded.ok()) return shop::StartupFailed(seeded);
   }
   auto kb = shop::supportbot::KnowledgeBase::Load(absl::GetFlag(FLAGS_kb));
-  if (!kb.ok()) return Fail(kb.status());
+  if (!kb.ok()) return shop::StartupFailed(kb.status());
   shop::supportbot::DialogueManager dialogue(orders->get(), kb->get());
   shop::supportbot::TranslatorClient translator(
       {absl::GetFlag(FLAGS_translator_address), absl::GetFlag(FLAGS_translator_timeout)});
@@ -97,24 +93,26 @@ int main(int argc, char** argv) {
   shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
                                               options);
   auto server = shop::ServingBootstrap::Start(
-      server_options, registry, {{&service, shop::supportbot::v1::SupportBot::service_full_name()}});
-  if (!server.ok()) return Fail(server.status());
+      server_options, registry,
+      {{&service, shop::supportbot::v1::SupportBot::service_full_name()}});
+  if (!server.ok()) return shop::StartupFailed(server.status());
 
   absl::Status threads = shop::ConfigureTorchThreads(
       inference.intra_op_threads, inference.inter_op_threads, inference.blas_threads);
-  if (!threads.ok()) return Fail(threads);
+  if (!threads.ok()) return shop::StartupFailed(threads);
   // The newest version under <model_root>/support-bot, or --model_version.
   const std::string model_dir = inference.repository.root + "/" + inference.repository.name;
   int64_t version = inference.repository.pinned_version;
   if (version <= 0) {
     auto versions = shop::ModelRepository::ListVersions(model_dir);
-    if (!versions.ok()) return Fail(versions.status());
-    if (versions->empty()) return Fail(absl::NotFoundError("no model version in " + model_dir));
+    if (!versions.ok()) return shop::StartupFailed(versions.status());
+    if (versions->empty())
+      return shop::StartupFailed(absl::NotFoundError("no model version in " + model_dir));
     version = versions->back();
   }
   auto classifier =
       shop::supportbot::IntentClassifier::Load(model_dir + "/" + std::to_string(version));
-  if (!classifier.ok()) return Fail(classifier.status());
+  if (!classifier.ok()) return shop::StartupFailed(classifier.status());
   service.SetClassifier(classifier->get());
   (*server)->SetServing(true);
   (*server)->WaitForShutdown();

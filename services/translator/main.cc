@@ -23,15 +23,6 @@ ABSL_FLAG(int64_t, cache_mb, 64, "Sentence translation cache size in MiB (0 disa
 ABSL_FLAG(double, min_detection_confidence, 0.5,
           "Language detections below this confidence answer \"und\".");
 
-namespace {
-
-int Fail(const absl::Status& status) {
-  shop::Log(shop::LogLevel::kError, "startup_failed", {{"error", status}});
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
@@ -47,26 +38,28 @@ int main(int argc, char** argv) {
   auto registry = std::make_shared<prometheus::Registry>();
   shop::translator::TranslatorService service;
   auto server = shop::ServingBootstrap::Start(
-      server_options, registry, {{&service, shop::translator::v1::Translator::service_full_name()}});
-  if (!server.ok()) return Fail(server.status());
+      server_options, registry,
+      {{&service, shop::translator::v1::Translator::service_full_name()}});
+  if (!server.ok()) return shop::StartupFailed(server.status());
 
   absl::Status threads = shop::ConfigureTorchThreads(
       inference.intra_op_threads, inference.inter_op_threads, inference.blas_threads);
-  if (!threads.ok()) return Fail(threads);
+  if (!threads.ok()) return shop::StartupFailed(threads);
   shop::InferenceMetrics metrics(*registry, inference.repository.name);
   auto repository = shop::ModelRepository::Create(inference.repository, &metrics);
-  if (!repository.ok()) return Fail(repository.status());
+  if (!repository.ok()) return shop::StartupFailed(repository.status());
 
   shop::translator::EngineOptions options;
   options.default_beam_size = absl::GetFlag(FLAGS_default_beam_size);
   options.max_beam_size = shop::translator::kMaxBeamSize;
   options.default_length_penalty = static_cast<float>(absl::GetFlag(FLAGS_default_length_penalty));
   options.cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_cache_mb)) << 20;
-  options.min_detection_confidence = static_cast<float>(absl::GetFlag(FLAGS_min_detection_confidence));
+  options.min_detection_confidence =
+      static_cast<float>(absl::GetFlag(FLAGS_min_detection_confidence));
   options.batcher = inference.batcher;
-  auto engine = shop::translator::TranslationEngine::Create(repository->get(), options, &metrics,
-                                                            *registry);
-  if (!engine.ok()) return Fail(engine.status());
+  auto engine =
+      shop::translator::TranslationEngine::Create(repository->get(), options, &metrics, *registry);
+  if (!engine.ok()) return shop::StartupFailed(engine.status());
   // One real translation before taking traffic: the first decoder steps are slow
   // (TorchScript profiling runs), and a broken model should fail here, not on a caller.
   shop::RequestContext warm;
@@ -76,7 +69,7 @@ int main(int argc, char** argv) {
     if (p.first == "en") pair = p;
   }
   auto warmup = (*engine)->Translate({"Warm-up sentence 1."}, pair.first, pair.second, {}, warm);
-  if (!warmup.ok()) return Fail(warmup.status());
+  if (!warmup.ok()) return shop::StartupFailed(warmup.status());
   service.SetEngine(engine->get());
   (*server)->SetServing(true);
   (*server)->WaitForShutdown();

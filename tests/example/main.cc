@@ -13,15 +13,6 @@
 #include "common/server/serving_bootstrap.h"
 #include "tests/example/example_service.h"
 
-namespace {
-
-int Fail(const absl::Status& status) {
-  shop::Log(shop::LogLevel::kError, "startup_failed", {{"error", status}});
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
@@ -33,11 +24,11 @@ int main(int argc, char** argv) {
   auto server = shop::ServingBootstrap::Start(
       server_options, registry,
       {{&service, shop::example::v1::ExampleInference::service_full_name()}});
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return shop::StartupFailed(server.status());
 
   // The server already answers health checks (NOT_SERVING) while the model loads.
   auto served = shop::ServedModel::Load(inference, *registry);
-  if (!served.ok()) return Fail(served.status());
+  if (!served.ok()) return shop::StartupFailed(served.status());
   service.SetModel((*served)->model());
   (*server)->SetServing(true);
 

@@ -299,16 +299,15 @@ TEST_CASE("bf16 scoring returns fp32's items and scores on the shipped model", "
   prometheus::Registry registry;
   InferenceMetrics metrics{registry, "recommender"};
   auto repo = ModelRepository::Create(
-      testing::RepositoryOptions(std::string(SHOP_REPO_DIR) + "/models", "recommender"),
-      &metrics);
+      testing::RepositoryOptions(std::string(SHOP_REPO_DIR) + "/models", "recommender"), &metrics);
   REQUIRE(repo.ok());
   auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
   REQUIRE(model.ok());
   auto embeddings = (*repo)->Current()->Attribute("item_embeddings");
   REQUIRE(embeddings.ok());
-  auto catalog = Catalog::Load(std::string(SHOP_REPO_DIR) +
-                                   "/services/recommender/demo/catalog.jsonl",
-                               embeddings->size(0) - 1);
+  auto catalog =
+      Catalog::Load(std::string(SHOP_REPO_DIR) + "/services/recommender/demo/catalog.jsonl",
+                    embeddings->size(0) - 1);
   REQUIRE(catalog.ok());
   std::unique_ptr<RecommendationEngine> engines[2];
   const char* precisions[2] = {"fp32", "bf16"};
