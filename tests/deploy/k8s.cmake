@@ -1,0 +1,21 @@
+# Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+# The Kubernetes manifests (deploy/k8s/). The first test renders them with `kubectl
+# kustomize`, validates them against Kubernetes' schemas offline and cross-checks them with
+# the flags, envoy.yaml and the Dockerfiles, broken copies rejected; its first run does
+# `npm ci` (the npm registry) into the work dir, reused until
+# deploy/k8s/validate/package-lock.json changes. The second starts the built binaries with
+# the dev ConfigMaps as their environment and probes them as the kubelet would.
+
+set(SHOP_K8S_TEST "k8s: overlays render, match the Kubernetes schemas, flags, envoy.yaml and Dockerfiles, broken copies rejected")
+add_test(NAME "${SHOP_K8S_TEST}"
+  COMMAND ${SHOP_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/k8s_test.py
+          --work_dir ${CMAKE_BINARY_DIR}/k8s_validate)
+set_tests_properties("${SHOP_K8S_TEST}" PROPERTIES TIMEOUT 300)
+
+set(SHOP_K8S_LIVE_TEST "k8s: the binaries start from their dev ConfigMaps, answer the probes' health names and stop within the grace period")
+add_test(NAME "${SHOP_K8S_LIVE_TEST}"
+  COMMAND ${SHOP_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/k8s_test.py
+          --work_dir ${CMAKE_BINARY_DIR}/k8s_live
+          --python_out ${SHOP_PYTHON_OUT}
+          --live $<TARGET_FILE:recommender> $<TARGET_FILE:translator> $<TARGET_FILE:support-bot>)
+set_tests_properties("${SHOP_K8S_LIVE_TEST}" PROPERTIES TIMEOUT 300)
