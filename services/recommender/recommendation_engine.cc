@@ -335,7 +335,9 @@ std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEng
     const int64_t k = std::min<int64_t>(r.k, items);
     // bf16 scores only propose candidates: the re-scoring in fp32 decides.
     const int64_t keep = rescore ? std::min<int64_t>(k + kRescoreSpare, items) : k;
-    TopK unfiltered(keep);
+    // The unfiltered ranking only counts what the filters removed (a metric), so it keeps
+    // just k from the scores as they are, without the re-scoring.
+    TopK unfiltered(k);
     TopK filtered(keep);
     const float* row = scores.data_ptr<float>() + static_cast<int64_t>(j) * (items + 1);
     const bool* eligible = r.eligible.data_ptr<bool>();
@@ -357,12 +359,12 @@ std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEng
     std::vector<ScoredItem> top = filtered.Sorted();
     if (rescore) {
       const float* user = user_matrix.data_ptr<float>() + static_cast<int64_t>(j) * d;
-      best = Rescore(best, user, snap.embeddings, k);
       top = Rescore(top, user, snap.embeddings, k);
     }
     ScoreResult out;
     out.snapshot = *snapshot;
-    // How many of the k best items overall the filters removed.
+    // How many of the k best items overall the filters removed (with bf16 scoring, by the
+    // approximate scores: near-ties at the k-th place may count one item more or less).
     for (int64_t t = 0; t < std::min<int64_t>(k, static_cast<int64_t>(best.size())); ++t) {
       out.filtered_out += eligible[best[static_cast<size_t>(t)].index] ? 0 : 1;
     }
