@@ -3,8 +3,9 @@
 Writes ``<out>/<version>/``:
   model.pt       TorchScript, fp32: forward() encodes, step() decodes one token
                  (see model.ExportTranslator);
-  model_int8.pt  the same with every nn.Linear dynamically quantized to int8
-                 (ONEDNN engine: this LibTorch has no FBGEMM); served with --int8;
+  model_int8.pt  the same with the vocabulary projection dynamically quantized to int8
+                 (per output channel; ONEDNN engine: this LibTorch has no FBGEMM; see
+                 model.Int8OutputExportTranslator for why only that layer); --int8;
   spm.model      the SentencePiece vocabulary the model was trained with;
   metadata.json  signature and decoding facts the server needs (ids, tags, sizes).
 
@@ -29,7 +30,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import vocab  # noqa: E402
-from model import ExportTranslator, Transformer  # noqa: E402
+from model import ExportTranslator, Int8OutputExportTranslator, Transformer  # noqa: E402
 
 SUPPORTED_PAIRS = [("en", "de"), ("de", "en"), ("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en")]
 
@@ -69,10 +70,13 @@ def build_model(state, cfg) -> Transformer:
 
 
 def script(model: Transformer, int8: bool):
-    exp = ExportTranslator(model).eval()
-    if int8:
-        torch.backends.quantized.engine = "onednn"
-        exp = torch.quantization.quantize_dynamic(exp, {torch.nn.Linear}, dtype=torch.qint8)
+    if not int8:
+        return torch.jit.script(ExportTranslator(model).eval())
+    torch.backends.quantized.engine = "onednn"
+    exp = Int8OutputExportTranslator(model).eval()
+    # Per-channel weights: the 8,000 embedding rows differ widely in norm.
+    exp = torch.quantization.quantize_dynamic(
+        exp, {"out": torch.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8)
     return torch.jit.script(exp)
 
 

@@ -197,5 +197,29 @@ class ExportTranslator(nn.Module):
             new_kv.append(torch.stack([k, v], dim=1))
             x = layer(x, k, v, None, cross_kv[:, i, 0], cross_kv[:, i, 1], src_bias)
             i += 1
-        logits = m.logits(m.dec_ln(x)).squeeze(1)
+        logits = self.project(m.dec_ln(x)).squeeze(1)
         return torch.log_softmax(logits.float(), dim=-1), torch.stack(new_kv, dim=1)
+
+    def project(self, h: Tensor) -> Tensor:
+        return self.m.logits(h)
+
+
+class Int8OutputExportTranslator(ExportTranslator):
+    """ExportTranslator whose vocabulary projection (the tied embedding, [V, d]) is an
+    nn.Linear of its own, so that dynamic int8 quantization can take exactly that layer.
+
+    Why only that layer: it is most of a decoding step's arithmetic (V = 8000 outputs
+    against 256-1024 for every other layer), while LibTorch 1.13's oneDNN dynamic-int8
+    linear builds its oneDNN primitives anew on every call (ONEDNN_VERBOSE: 39 primitive
+    cache misses per step with every nn.Linear quantized, identical shapes each time), a
+    fixed cost that outweighs the int8 gain on the small layers.
+    """
+
+    def __init__(self, model: "Transformer"):
+        super().__init__(model)
+        self.out = nn.Linear(model.d, model.emb.weight.shape[0], bias=False)
+        with torch.no_grad():
+            self.out.weight.copy_(model.emb.weight)
+
+    def project(self, h: Tensor) -> Tensor:
+        return self.out(h)
