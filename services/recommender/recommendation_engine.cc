@@ -258,23 +258,29 @@ absl::StatusOr<EngineResult> RecommendationEngine::Recommend(const RecommendInpu
   result.fallback = v1::FALLBACK_NONE;
   result.filtered_out = scored->filtered_out;
 
-  // Reason: the history item most similar (cosine) to each recommended item.
-  torch::Tensor history_index = torch::tensor(sequence, torch::kInt64);
-  std::vector<int64_t> top_index;
-  for (const ScoredItem& s : top) top_index.push_back(s.index);
-  torch::Tensor related;
-  if (!top.empty()) {
-    c10::InferenceMode guard;
-    torch::Tensor sim = torch::mm(snapshot->normalized.index_select(0, torch::tensor(top_index)),
-                                  snapshot->normalized.index_select(0, history_index).t());
-    related = history_index.index_select(0, sim.argmax(1));
-  }
-  for (size_t j = 0; j < top.size(); ++j) {
+  // Reason: the history item most similar (cosine) to each recommended item; the first
+  // (oldest) one on ties. At most k x 50 dot products of 64 floats: plain loops cost less
+  // than the dispatch of the half-dozen tensor ops the same product takes in LibTorch.
+  const float* unit = snapshot->normalized.data_ptr<float>();
+  const int64_t d = snapshot->normalized.size(1);
+  for (const ScoredItem& s : top) {
+    const float* candidate = unit + s.index * d;
+    int64_t related = sequence.front();
+    float best = -std::numeric_limits<float>::infinity();
+    for (int64_t h : sequence) {
+      const float* seen = unit + h * d;
+      float dot = 0;
+      for (int64_t t = 0; t < d; ++t) dot += candidate[t] * seen[t];
+      if (dot > best) {
+        best = dot;
+        related = h;
+      }
+    }
     EngineItem item;
-    item.index = top[j].index;
-    item.score = top[j].score;
+    item.index = s.index;
+    item.score = s.score;
     item.reason = v1::REASON_TYPE_RELATED_TO_HISTORY;
-    item.related_index = related.accessor<int64_t, 1>()[static_cast<int64_t>(j)];
+    item.related_index = related;
     result.items.push_back(item);
   }
   return result;

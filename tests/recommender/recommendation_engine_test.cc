@@ -112,9 +112,21 @@ TEST_CASE("a history is ranked by the model's user vector under the filters", "[
   CHECK(Indices(*r) ==
         f.Expected({3, 7, 12}, Eligible([](int i) { return i <= 10 && i != 5; }), 5));
   for (size_t j = 1; j < r->items.size(); ++j) CHECK(r->items[j - 1].score >= r->items[j].score);
+  // Each reason is the history item whose embedding is closest by cosine.
+  torch::Tensor unit = f.embeddings / f.embeddings.norm(2, {1}, true).clamp_min(1e-12);
   for (const auto& item : r->items) {
     CHECK(item.reason == v1::REASON_TYPE_RELATED_TO_HISTORY);
-    CHECK((item.related_index == 3 || item.related_index == 7 || item.related_index == 12));
+    int64_t closest = 0;
+    float best = -2;
+    for (int64_t h : {3, 7, 12}) {
+      const float cosine = torch::dot(unit[item.index], unit[h]).item<float>();
+      if (cosine > best) {
+        best = cosine;
+        closest = h;
+      }
+    }
+    INFO("item " << item.index);
+    CHECK(item.related_index == closest);
   }
 }
 
