@@ -162,7 +162,9 @@ class DynamicBatcher {
   };
 
   DynamicBatcher(BatcherOptions options, BatchFn batch_fn, InferenceMetrics* metrics)
-      : options_(std::move(options)), batch_fn_(std::move(batch_fn)), metrics_(metrics) {}
+      : options_(std::move(options)), batch_fn_(std::move(batch_fn)), metrics_(metrics) {
+    if (metrics_) metrics_->SetQueueCapacity(options_.max_queue_size);
+  }
 
   // A request abandoned by Run() is skipped by the worker; only one side wins.
   static bool Abandon(Task& task) {
@@ -277,14 +279,13 @@ class DynamicBatcher {
       results = batch_fn_(inputs);
     } catch (const std::exception& e) {
       results.clear();
-      results.resize(batch.size(), absl::InternalError(absl::StrCat(
-                                        options_.name, " batch failed: ", e.what())));
+      results.resize(batch.size(),
+                     absl::InternalError(absl::StrCat(options_.name, " batch failed: ", e.what())));
     }
     if (results.size() != batch.size()) {
       results.assign(batch.size(),
-                     absl::InternalError(absl::StrCat(options_.name, " returned ",
-                                                      results.size(), " results for ",
-                                                      batch.size(), " requests")));
+                     absl::InternalError(absl::StrCat(options_.name, " returned ", results.size(),
+                                                      " results for ", batch.size(), " requests")));
     }
     if (metrics_) {
       metrics_->RecordBatch(static_cast<int64_t>(batch.size()),

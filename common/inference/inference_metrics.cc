@@ -5,8 +5,8 @@ namespace shop {
 namespace {
 
 prometheus::Histogram::BucketBoundaries TimeBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-          0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+          0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5};
 }
 
 prometheus::Histogram::BucketBoundaries BatchBuckets() {
@@ -51,6 +51,12 @@ InferenceMetrics::InferenceMetrics(prometheus::Registry& registry, const std::st
                       .Help("Requests waiting in the batcher queue.")
                       .Register(registry)
                       .Add({{"model", model}});
+  queue_capacity_ =
+      &prometheus::BuildGauge()
+           .Name("shop_inference_queue_capacity")
+           .Help("Requests the batcher queue holds before rejecting (--max_queue_size).")
+           .Register(registry)
+           .Add({{"model", model}});
   version_loaded_ = &prometheus::BuildGauge()
                          .Name("shop_model_version_loaded")
                          .Help("Version of the model now serving (0 before the first load).")
@@ -94,6 +100,10 @@ void InferenceMetrics::RecordQueueTime(double seconds) { queue_seconds_->Observe
 
 void InferenceMetrics::SetQueueDepth(int64_t depth) {
   queue_depth_->Set(static_cast<double>(depth));
+}
+
+void InferenceMetrics::SetQueueCapacity(int64_t capacity) {
+  queue_capacity_->Set(static_cast<double>(capacity));
 }
 
 void InferenceMetrics::RecordLoad(bool success, int64_t version) {

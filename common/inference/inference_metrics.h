@@ -9,6 +9,8 @@
 //   shop_inference_queue_seconds{model}           histogram, enqueue -> batch start
 //   shop_inference_compute_seconds{model}         histogram, one forward call
 //   shop_inference_queue_depth{model}             gauge, requests waiting
+//   shop_inference_queue_capacity{model}          gauge, --max_queue_size (depth / capacity
+//                                                 is the saturation alerts watch)
 //   shop_model_version_loaded{model}              gauge, version now serving
 //   shop_model_loads_total{model,result}          result: success, failure
 #ifndef SHOP_COMMON_INFERENCE_INFERENCE_METRICS_H_
@@ -36,6 +38,7 @@ class InferenceMetrics {
   void RecordBatch(int64_t size, double compute_seconds);
   void RecordQueueTime(double seconds);
   void SetQueueDepth(int64_t depth);
+  void SetQueueCapacity(int64_t capacity);
   void RecordLoad(bool success, int64_t version);
 
   const std::string& model() const { return model_; }
@@ -52,6 +55,7 @@ class InferenceMetrics {
   prometheus::Histogram* queue_seconds_;
   prometheus::Histogram* compute_seconds_;
   prometheus::Gauge* queue_depth_;
+  prometheus::Gauge* queue_capacity_;
   prometheus::Gauge* version_loaded_;
   prometheus::Counter* loads_ok_;
   prometheus::Counter* loads_failed_;
