@@ -46,9 +46,13 @@ def main():
 
     texts = [x[2] for x in data.multi30k(args.data_dir or data.default_data_dir(), "test_2016_flickr", "de")]
     texts = texts[:args.sentences]
-    sp = spm.SentencePieceProcessor(model_file=os.path.join(args.model_root, "translator", "1", "spm.model"))
+    # The version the server serves: the newest one.
+    root = os.path.join(args.model_root, "translator")
+    newest = str(max(int(v) for v in os.listdir(root) if v.isdigit()))
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(root, newest, "spm.model"))
     print(f"# translator benchmark\n\nmachine: {machine_line()}\n"
           f"command: {' '.join(sys.argv)}\nserver flags: {args.server_args} --cache_mb=0\n"
+          f"model: {root}/{newest}\n"
           f"data: Multi30k test_2016_flickr en->de, first {len(texts)} sentences\n")
     print("| variant | decoding | load | sentences/s | target tokens/s | p50 ms | p99 ms |")
     print("|---|---|---|---:|---:|---:|---:|")

@@ -41,7 +41,9 @@ def main():
     cases = [("en", "de", [x[2] for x in m30k[:args.n]]), ("de", "en", [x[3] for x in m30k[:args.n]]),
              ("en", "es", [x[2] for x in tato[:args.n]])]
 
-    model_dir = os.path.join(args.model_root, "translator", "1")
+    # The version the server serves: the newest under <model_root>/translator.
+    versions = [int(v) for v in os.listdir(os.path.join(args.model_root, "translator")) if v.isdigit()]
+    model_dir = os.path.join(args.model_root, "translator", str(max(versions)))
     reference = Translator(model_dir, threads=1)
     proc, port = start_server([args.server, "--listen_address=127.0.0.1", "--port=0",
                                "--metrics_port=-1", f"--model_root={args.model_root}",
