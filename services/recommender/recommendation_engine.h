@@ -30,8 +30,9 @@ struct EngineOptions {
   std::string index = "exact";
   HnswOptions hnsw;
   // Exact index: precision of the all-items matrix product. "bf16" finds candidates with
-  // a bfloat16 product (oneDNN's AVX-512-BF16/AMX kernels: ~8x faster than fp32 at batch
-  // 16 on this machine's Xeon) and re-scores them in fp32, so returned scores are exact;
+  // a bfloat16 product (oneDNN's AVX-512-BF16/AMX kernels: at batch 16 several times
+  // faster than fp32 on this machine's Xeon) and re-scores them in fp32, so returned
+  // scores are exact;
   // "fp32" scores everything in fp32; "auto" takes bf16 where the CPU has AVX512-BF16
   // (elsewhere oneDNN would emulate it, slower than fp32).
   std::string scoring_precision = "auto";
@@ -82,7 +83,7 @@ class RecommendationEngine {
 
   int64_t max_len() const { return max_len_; }
   // "fp32" or "bf16": the resolved EngineOptions::scoring_precision.
-  const std::string& scoring_precision() const { return scoring_precision_; }
+  std::string scoring_precision() const { return bf16_scoring_ ? "bf16" : "fp32"; }
   const Catalog& catalog() const { return *catalog_; }
 
  private:
@@ -123,14 +124,14 @@ class RecommendationEngine {
   // same count from the item index's SearchStats).
   static int FilteredOut(const torch::Tensor& scores, const torch::Tensor& eligible, int k);
   // Exact index: scores of every item for the batch's user vectors [b, d] -> [b, N + 1]
-  // (bf16 scoring: approximate; RescoreTop makes the kept ones exact).
+  // (bf16 scoring: approximate; ScoreBatch re-scores the kept ones in fp32).
   torch::Tensor ScoreAll(const Snapshot& snapshot, const torch::Tensor& users) const;
 
   BatchedModel* const model_;
   const Catalog* const catalog_;
   const EngineOptions options_;
   int64_t max_len_ = 50;
-  std::string scoring_precision_ = "fp32";
+  bool bf16_scoring_ = false;              // EngineOptions::scoring_precision, "auto" resolved
   std::unique_ptr<ScoreBatcher> batcher_;  // declared last: stopped first
 
   mutable std::mutex mu_;
