@@ -40,7 +40,17 @@ void ReexecForBlasKernels(char** argv) {
   const std::string preferred = PreferredBlasCoreType();
   if (preferred.empty()) return;
   setenv("OPENBLAS_CORETYPE", preferred.c_str(), /*overwrite=*/1);
-  execv("/proc/self/exe", argv);
+  // The binary's own path rather than /proc/self/exe: the kernel names a process after the
+  // file it executes, and "exe" in ps, top and perf hides which service is which. If the
+  // file was replaced since start ("... (deleted)"), /proc/self/exe still reaches it.
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  bool usable = false;
+  if (n > 0 && n < static_cast<ssize_t>(sizeof(path)) - 1) {
+    path[n] = '\0';
+    usable = std::strstr(path, " (deleted)") == nullptr;
+  }
+  execv(usable ? path : "/proc/self/exe", argv);
   // Still here: the exec failed. Serve with the slow kernels rather than not at all, and
   // leave the variable unset so child processes don't inherit a choice never tested.
   std::fprintf(stderr,

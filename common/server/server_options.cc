@@ -28,6 +28,9 @@ ABSL_FLAG(absl::Duration, max_connection_age, kDefaults.max_connection_age,
 ABSL_FLAG(int, max_server_threads, kDefaults.max_server_threads,
           "Maximum threads of the gRPC server (0 = unlimited); beyond it calls get "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_idle_server_threads, kDefaults.max_idle_server_threads,
+          "Idle gRPC server threads kept waiting for calls (gRPC's MAX_POLLERS); too few "
+          "makes blocking handlers start and end a thread per call.");
 ABSL_FLAG(absl::Duration, shutdown_delay, kDefaults.shutdown_delay,
           "On SIGTERM, keep serving this long after health turns NOT_SERVING.");
 ABSL_FLAG(absl::Duration, drain_deadline, kDefaults.drain_deadline,
@@ -51,6 +54,7 @@ ServerOptions ServerOptions::FromFlags() {
   o.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
   o.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   o.max_server_threads = absl::GetFlag(FLAGS_max_server_threads);
+  o.max_idle_server_threads = absl::GetFlag(FLAGS_max_idle_server_threads);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   o.drain_deadline = absl::GetFlag(FLAGS_drain_deadline);
   o.log_level = absl::GetFlag(FLAGS_log_level);

@@ -90,6 +90,10 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
     quota.SetMaxThreads(options.max_server_threads);
     builder.SetResourceQuota(quota);
   }
+  if (options.max_idle_server_threads > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                                options.max_idle_server_threads);
+  }
   auto metrics = std::make_shared<GrpcServerMetrics>(*self->registry_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   // Send-side hooks run in this order: the status is corrected before it is counted.

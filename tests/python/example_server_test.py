@@ -75,6 +75,12 @@ class ExampleServerTest(unittest.TestCase):
                                 f"OpenBLAS runs {core} kernels on a CPU with "
                                 f"{preferred_blas_core()}-class instructions")
 
+    def test_process_is_named_after_its_binary_after_the_reexec(self):
+        # The BLAS re-exec must not rename the process "exe" (ps, top and perf show comm).
+        with open(f"/proc/{self.proc.pid}/comm") as f:
+            comm = f.read().strip()
+        self.assertEqual(comm, os.path.basename(ARGS.server)[:15])
+
     def test_health_reports_serving_for_overall_and_service(self):
         from grpc_health.v1 import health_pb2, health_pb2_grpc
         stub = health_pb2_grpc.HealthStub(self.channel)
