@@ -1,8 +1,6 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
 // The serving bootstrap with the example service, in process, over real loopback gRPC.
-#include "common/server/serving_bootstrap.h"
-
 #include <dirent.h>
 
 #include <atomic>
@@ -11,10 +9,11 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "tests/catch.h"
 #include "common/inference/batched_model.h"
+#include "common/server/serving_bootstrap.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "tests/catch.h"
 #include "tests/common/test_models.h"
 #include "tests/example/example_service.h"
 #include "tests/integration/test_client.h"
