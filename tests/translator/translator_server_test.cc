@@ -25,8 +25,9 @@ const std::string kModelRoot = std::string(SHOP_SOURCE_DIR) + "/models";
 
 // Outputs of the shipped model for "A man in a blue shirt is playing the guitar." en->de,
 // printed by the Python reference decoder:
-//   /usr/bin/python3 services/translator/translate.py --model_dir models/translator/2 \
+//   /usr/bin/python3 services/translator/translate.py --model_dir models/translator/3
 //       --target de --beam 4 "A man in a blue shirt is playing the guitar."   (and --beam 1)
+// (one command line; v1, v2 and v3 all print the same sentence for both).
 const char kExpectedBeam4De[] = "Ein Mann in einem blauen Hemd spielt Gitarre.";
 const char kExpectedGreedyDe[] = "Ein Mann in einem blauen Hemd spielt Gitarre.";
 
@@ -115,7 +116,7 @@ TEST_CASE("ListLanguagePairs lists the trained directions and English pivots") {
 
 TEST_CASE("A fixed sentence gets the fixed translation of the shipped model") {
   // Expected outputs: services/translator/translate.py (the Python reference decoder) on
-  // models/translator/2, beam 4 and greedy.
+  // models/translator/3, beam 4 and greedy.
   Client client(SharedServer().port());
   const std::string sentence = "A man in a blue shirt is playing the guitar.";
   CHECK(client.Texts({sentence}, "de", "en", 4)[0] == kExpectedBeam4De);
