@@ -304,41 +304,60 @@ TEST_CASE("an unknown scoring precision is refused at start", "[engine]") {
   CHECK_THAT(std::string(engine.status().message()), Catch::Contains("fp16"));
 }
 
+// The shipped model (models/recommender) over its 12,101-item demo catalog.
+struct ShippedModel {
+  prometheus::Registry registry;
+  InferenceMetrics metrics{registry, "recommender"};
+  std::unique_ptr<ModelRepository> repository;
+  std::unique_ptr<BatchedModel> model;
+  std::unique_ptr<Catalog> catalog;
+  torch::Tensor embeddings;
+
+  ShippedModel() {
+    auto repo = ModelRepository::Create(
+        testing::RepositoryOptions(std::string(SHOP_REPO_DIR) + "/models", "recommender"),
+        &metrics);
+    REQUIRE(repo.ok());
+    repository = *std::move(repo);
+    auto batched = BatchedModel::Create(repository.get(), BatcherOptions{}, &metrics);
+    REQUIRE(batched.ok());
+    model = *std::move(batched);
+    auto table = repository->Current()->Attribute("item_embeddings");
+    REQUIRE(table.ok());
+    embeddings = *table;
+    auto cat =
+        Catalog::Load(std::string(SHOP_REPO_DIR) + "/services/recommender/demo/catalog.jsonl",
+                      embeddings.size(0) - 1);
+    REQUIRE(cat.ok());
+    catalog = *std::move(cat);
+  }
+
+  std::unique_ptr<RecommendationEngine> Engine(const std::string& precision) {
+    EngineOptions eo;
+    eo.scoring_precision = precision;
+    auto engine = RecommendationEngine::Create(model.get(), catalog.get(), eo);
+    REQUIRE(engine.ok());
+    return *std::move(engine);
+  }
+};
+
 // bf16 only proposes candidates; the fp32 re-scoring must make the answer identical to
 // fp32 scoring. A 20-item catalog cannot show that (every item is a candidate), so this
 // runs the shipped model over its 12,101-item demo catalog.
 TEST_CASE("bf16 scoring returns fp32's items and scores on the shipped model", "[engine]") {
-  prometheus::Registry registry;
-  InferenceMetrics metrics{registry, "recommender"};
-  auto repo = ModelRepository::Create(
-      testing::RepositoryOptions(std::string(SHOP_REPO_DIR) + "/models", "recommender"), &metrics);
-  REQUIRE(repo.ok());
-  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
-  REQUIRE(model.ok());
-  auto embeddings = (*repo)->Current()->Attribute("item_embeddings");
-  REQUIRE(embeddings.ok());
-  auto catalog =
-      Catalog::Load(std::string(SHOP_REPO_DIR) + "/services/recommender/demo/catalog.jsonl",
-                    embeddings->size(0) - 1);
-  REQUIRE(catalog.ok());
-  std::unique_ptr<RecommendationEngine> engines[2];
-  const char* precisions[2] = {"fp32", "bf16"};
-  for (int e = 0; e < 2; ++e) {
-    EngineOptions eo;
-    eo.scoring_precision = precisions[e];
-    auto engine = RecommendationEngine::Create(model->get(), catalog->get(), eo);
-    REQUIRE(engine.ok());
-    engines[e] = *std::move(engine);
-  }
+  ShippedModel shipped;
+  std::unique_ptr<RecommendationEngine> engines[2] = {shipped.Engine("fp32"),
+                                                      shipped.Engine("bf16")};
+  const Catalog* catalog = shipped.catalog.get();
   std::mt19937 rng(7);
-  std::uniform_int_distribution<int64_t> item(1, (*catalog)->num_items());
+  std::uniform_int_distribution<int64_t> item(1, catalog->num_items());
   std::uniform_int_distribution<int> length(1, 60);
   int compared = 0;
   for (int trial = 0; trial < 60; ++trial) {
     RecommendInput in;
     const int n = length(rng);
     for (int j = 0; j < n; ++j) {
-      if (const CatalogItem* it = (*catalog)->ItemAt(item(rng))) in.history.push_back(it->item_id);
+      if (const CatalogItem* it = catalog->ItemAt(item(rng))) in.history.push_back(it->item_id);
     }
     in.k = 20;
     in.country = trial % 2 == 0 ? "DE" : "";
@@ -363,29 +382,15 @@ TEST_CASE("bf16 scoring returns fp32's items and scores on the shipped model", "
   CHECK(compared == 60 * 20);
 }
 
-// The exact path's top-k scan skips whole blocks of items below its thresholds; on the
-// shipped model's 12,101 items (756 blocks and a tail of 5) it must return what sorting
-// the full fp32 product of the model's user vector gives, filters applied.
+// The exact path's one-pass top-k over the shipped model's 12,101 items must return what
+// sorting the full fp32 product of the model's user vector gives, filters applied.
 TEST_CASE("the exact scan returns the best eligible items of the full product", "[engine]") {
-  prometheus::Registry registry;
-  InferenceMetrics metrics{registry, "recommender"};
-  auto repo = ModelRepository::Create(
-      testing::RepositoryOptions(std::string(SHOP_REPO_DIR) + "/models", "recommender"), &metrics);
-  REQUIRE(repo.ok());
-  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
-  REQUIRE(model.ok());
-  std::shared_ptr<const TorchModel> current = (*repo)->Current();
-  auto embeddings = current->Attribute("item_embeddings");
-  REQUIRE(embeddings.ok());
-  auto catalog =
-      Catalog::Load(std::string(SHOP_REPO_DIR) + "/services/recommender/demo/catalog.jsonl",
-                    embeddings->size(0) - 1);
-  REQUIRE(catalog.ok());
-  EngineOptions eo;
-  eo.scoring_precision = "fp32";
-  auto engine = RecommendationEngine::Create(model->get(), catalog->get(), eo);
-  REQUIRE(engine.ok());
-  const int64_t items = (*catalog)->num_items();
+  ShippedModel shipped;
+  std::unique_ptr<RecommendationEngine> engine = shipped.Engine("fp32");
+  std::shared_ptr<const TorchModel> current = shipped.repository->Current();
+  const torch::Tensor& embeddings = shipped.embeddings;
+  const Catalog* catalog = shipped.catalog.get();
+  const int64_t items = catalog->num_items();
   const int64_t max_len = current->metadata().inputs[0].shape[1];
   std::mt19937 rng(11);
   std::uniform_int_distribution<int64_t> item(1, items);
@@ -394,11 +399,11 @@ TEST_CASE("the exact scan returns the best eligible items of the full product", 
     RecommendInput in;
     std::vector<int64_t> history;
     for (int j = length(rng); j > 0; --j) history.push_back(item(rng));
-    for (int64_t h : history) in.history.push_back((*catalog)->ItemAt(h)->item_id);
+    for (int64_t h : history) in.history.push_back(catalog->ItemAt(h)->item_id);
     in.country = trial % 3 == 0 ? "" : (trial % 3 == 1 ? "DE" : "JP");
     in.excluded = {in.history.back()};
     in.k = 1 + trial % 25;
-    auto got = (*engine)->Recommend(in);
+    auto got = engine->Recommend(in);
     REQUIRE(got.ok());
 
     torch::Tensor input = torch::zeros({1, max_len}, torch::kInt64);
@@ -408,8 +413,8 @@ TEST_CASE("the exact scan returns the best eligible items of the full product", 
     }
     auto user = current->Forward({input});
     REQUIRE(user.ok());
-    torch::Tensor scores = torch::mv(*embeddings, (*user)[0].reshape({-1}));
-    torch::Tensor eligible = (*catalog)->EligibleMask(in.country).clone();
+    torch::Tensor scores = torch::mv(embeddings, (*user)[0].reshape({-1}));
+    torch::Tensor eligible = catalog->EligibleMask(in.country).clone();
     eligible[history.back()] = false;
     std::vector<int64_t> order;
     for (int64_t i = 1; i <= items; ++i) {
