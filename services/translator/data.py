@@ -156,6 +156,19 @@ def validation_pairs(data_dir: str) -> List[Pair]:
     return both_directions(pairs)
 
 
+def validation_sets(data_dir: str) -> Dict[str, List[Pair]]:
+    """name -> en-X pairs of the validation splits, whole (training's validation
+    loss uses the first few hundred of each): for tuning decoding settings such as
+    the length penalty without looking at the test sets.  IKEA at sentence level."""
+    sets: Dict[str, List[Pair]] = {}
+    for lang in ("de", "fr"):
+        sets[f"multi30k_val_{lang}"] = multi30k(data_dir, "val", lang)
+        sets[f"ikea_val_{lang}"] = ikea(data_dir, "val", lang, sentence_level=True)
+    sets["fashion12k_val_de"] = fashion12k(data_dir, "val")
+    sets["tatoeba_val_es"] = tatoeba(data_dir, "val")
+    return sets
+
+
 def test_sets(data_dir: str) -> Dict[str, List[Pair]]:
     """name -> en-X pairs; each is evaluated in both directions.  IKEA stays at
     paragraph level: the evaluator splits sentences the way the service does."""

@@ -42,16 +42,20 @@ def parse_args(argv=None):
     p.add_argument("--average", type=int, default=3, help="average the last N epoch checkpoints")
     p.add_argument("--out", default=str(data.REPO_ROOT / "models" / "translator"))
     p.add_argument("--version", type=int, default=1)
+    p.add_argument("--length_penalty", type=float, default=1.0,
+                   help="the version's default length penalty (metadata.json), chosen on the "
+                        "validation splits with evaluate.py --split val --length_penalties ...")
     p.add_argument("--langid", default=str(data.REPO_ROOT / "build" / "langid" / "langid.bin"),
                    help="language identifier (langid_train.py output); trained here if missing")
     return p.parse_args(argv)
 
 
 def load_weights(args):
-    """(state_dict, config, description of what was loaded)."""
+    """(state_dict, config, description of what was loaded, training facts of the
+    newest checkpoint: epoch, step, validation loss, where recorded)."""
     if args.checkpoint:
         ck = torch.load(args.checkpoint, map_location="cpu")
-        return ck["model"], ck["config"], os.path.basename(args.checkpoint)
+        return ck["model"], ck["config"], os.path.basename(args.checkpoint), training_facts(ck)
     files = sorted(glob.glob(os.path.join(args.ckpt_dir, "epoch*.pt")),
                    key=lambda f: int(re.search(r"epoch(\d+)\.pt$", f).group(1)))
     if not files:
@@ -59,7 +63,21 @@ def load_weights(args):
     files = files[-args.average:]
     cks = [torch.load(f, map_location="cpu") for f in files]
     avg = {k: sum(ck["model"][k].float() for ck in cks) / len(cks) for k in cks[0]["model"]}
-    return avg, cks[-1]["config"], "average of " + ", ".join(os.path.basename(f) for f in files)
+    return (avg, cks[-1]["config"], "average of " + ", ".join(os.path.basename(f) for f in files),
+            training_facts(cks[-1]))
+
+
+def training_facts(ck) -> dict:
+    """What train.py --init_from needs to continue from an exported version: epochs
+    finished, batches done of the next one, optimizer steps (and the validation
+    loss, when the checkpoint is an epoch's end).  ``last.pt`` may stop mid-epoch."""
+    if "state" in ck:  # last.pt: the epoch in progress and the batch reached in it
+        st = ck["state"]
+        return {"epoch": st["epoch"] - 1, "batch": st["batch"], "step": st["step"]}
+    facts = {k: ck[k] for k in ("epoch", "step", "val_loss") if k in ck}
+    if "epoch" in facts:
+        facts["batch"] = 0
+    return facts
 
 
 def build_model(state, cfg) -> Transformer:
@@ -82,7 +100,9 @@ def script(model: Transformer, int8: bool):
 
 def main(argv=None):
     args = parse_args(argv)
-    state, cfg, source = load_weights(args)
+    if not 0 < args.length_penalty <= 2:
+        raise SystemExit(f"--length_penalty {args.length_penalty}: must be in (0, 2] (what the server accepts)")
+    state, cfg, source, training = load_weights(args)
     model = build_model(state, cfg)
     final = os.path.join(args.out, str(args.version))
     tmp = final + ".tmp"
@@ -115,6 +135,8 @@ def main(argv=None):
         "max_positions": 1024,
         "pairs": [list(p) for p in SUPPORTED_PAIRS],
         "weights": source,
+        "training": training,
+        "default_length_penalty": args.length_penalty,
     }
     with open(os.path.join(tmp, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=1)

@@ -18,7 +18,9 @@ ABSL_FLAG(bool, int8, false,
           "Serve the int8 variant of the model (dynamic quantization of the linear layers, "
           "ONEDNN): faster on CPU at a small BLEU cost; see docs/bench_translator.md.");
 ABSL_FLAG(int, default_beam_size, 4, "Beam size when a request leaves it at 0 (1 = greedy).");
-ABSL_FLAG(double, default_length_penalty, 1.0, "Length penalty when a request leaves it at 0.");
+ABSL_FLAG(double, default_length_penalty, 0.0,
+          "Length penalty when a request leaves it at 0; 0 = the one tuned for the model on "
+          "validation data (default_length_penalty in its metadata.json).");
 ABSL_FLAG(int64_t, cache_mb, 64, "Sentence translation cache size in MiB (0 disables it).");
 ABSL_FLAG(double, min_detection_confidence, 0.5,
           "Language detections below this confidence answer \"und\".");

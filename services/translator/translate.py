@@ -41,8 +41,11 @@ class Translator:
         return [tag] + self.sp.encode(text)[:254] + [self.eos]
 
     @torch.no_grad()
-    def translate(self, texts: List[str], tgt: str, beam: int = 4, length_penalty: float = 1.0,
+    def translate(self, texts: List[str], tgt: str, beam: int = 4, length_penalty: float = 0.0,
                   max_len_a: float = 1.5, max_len_b: int = 10, batch_size: int = 64) -> List[str]:
+        # 0 = the model's tuned default, as in the server.
+        if length_penalty <= 0:
+            length_penalty = float(self.meta.get("default_length_penalty", 1.0))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: List[str] = [""] * len(texts)
         for s in range(0, len(order), batch_size):
@@ -124,11 +127,12 @@ def main():
     p.add_argument("--model_dir", default="models/translator/3")
     p.add_argument("--target", required=True)
     p.add_argument("--beam", type=int, default=4)
+    p.add_argument("--length_penalty", type=float, default=0.0, help="0 = the model's default")
     p.add_argument("--int8", action="store_true")
     p.add_argument("texts", nargs="+")
     args = p.parse_args()
     t = Translator(args.model_dir, args.int8)
-    for line in t.translate(args.texts, args.target, args.beam):
+    for line in t.translate(args.texts, args.target, args.beam, args.length_penalty):
         print(line)
 
 

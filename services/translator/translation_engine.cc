@@ -325,8 +325,9 @@ absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const TranslationModel> model, CurrentModel());
   const int beam = options.beam_size > 0 ? options.beam_size : options_.default_beam_size;
-  const float alpha =
-      options.length_penalty > 0 ? options.length_penalty : options_.default_length_penalty;
+  const float alpha = options.length_penalty > 0           ? options.length_penalty
+                      : options_.default_length_penalty > 0 ? options_.default_length_penalty
+                                                            : model->default_length_penalty();
   PrepareOptions prepare;
   prepare.html = options.html;
   prepare.do_not_translate = options.do_not_translate;

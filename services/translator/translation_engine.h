@@ -30,7 +30,9 @@ namespace shop::translator {
 struct EngineOptions {
   int default_beam_size = 4;
   int max_beam_size = 8;
-  float default_length_penalty = 1.0f;
+  // Length penalty when a request leaves it at 0; 0 here means the model's own
+  // (TranslationModel::default_length_penalty), which follows hot reloads.
+  float default_length_penalty = 0.0f;
   // Output limit per sentence: ratio * source pieces + extra.
   double max_output_ratio = 1.5;
   int max_output_extra = 10;

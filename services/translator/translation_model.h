@@ -48,6 +48,9 @@ class TranslationModel {
   const std::vector<std::pair<std::string, std::string>>& pairs() const { return pairs_; }
   // Id of placeholder i ("<ph{i}>"); -1 beyond the model's placeholders.
   int num_placeholders() const { return num_placeholders_; }
+  // Length penalty (alpha) this model decodes best with, tuned on validation data at
+  // export ("default_length_penalty" in metadata.json; 1.0 when absent).
+  float default_length_penalty() const { return default_length_penalty_; }
 
  private:
   TranslationModel() = default;
@@ -58,6 +61,7 @@ class TranslationModel {
   std::map<std::string, int> target_tags_;
   std::vector<std::pair<std::string, std::string>> pairs_;
   int num_placeholders_ = 0;
+  float default_length_penalty_ = 1.0f;
 };
 
 }  // namespace shop::translator

@@ -2,7 +2,8 @@
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """The C++ decoder of the real translator binary against the Python reference decoder
 (services/translator/translate.py) on the shipped model: the same Multi30k and Tatoeba
-test sentences, greedy and beam 4, several directions, must give identical output.
+test sentences, greedy and beam 4 (the model's default length penalty and 2.0), several
+directions, must give identical output.
 
 Only sentences without digits or URLs are used: the server protects those spans with
 placeholders, which the raw Python decoder does not, so the inputs would differ. For the
@@ -51,20 +52,24 @@ def main():
     failures = 0
     try:
         stub = translator_pb2_grpc.TranslatorStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        # 0 = each side's default (the model's metadata); 2.0 takes the path where a
+        # finished hypothesis cannot end the search early (alpha > 1).
         for src, tgt, texts in cases:
-            for beam in (1, 4):
+            for beam, alpha in ((1, 0.0), (4, 0.0), (4, 2.0)):
                 req = translator_pb2.TranslateRequest(texts=texts, source_language=src, target_language=tgt)
                 req.options.beam_size = beam
+                req.options.length_penalty = alpha
                 got = [t.text for t in stub.Translate(req, timeout=300).translations]
                 # The server removes placeholders the model invents (it protected none in
                 # these sentences); the raw reference output keeps them.
                 want = [" ".join(re.sub(r"<ph\d+>", " ", w).split())
-                        for w in reference.translate(texts, tgt, beam=beam)]
+                        for w in reference.translate(texts, tgt, beam=beam, length_penalty=alpha)]
+                how = f"{src}->{tgt} beam {beam} length penalty {alpha or 'default'}"
                 for text, g, w in zip(texts, got, want):
                     if g != w:
                         failures += 1
-                        print(f"MISMATCH {src}->{tgt} beam {beam}: {text!r}\n  C++:    {g!r}\n  Python: {w!r}")
-                print(f"{src}->{tgt} beam {beam}: {sum(g == w for g, w in zip(got, want))}/{len(texts)} identical")
+                        print(f"MISMATCH {how}: {text!r}\n  C++:    {g!r}\n  Python: {w!r}")
+                print(f"{how}: {sum(g == w for g, w in zip(got, want))}/{len(texts)} identical")
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)

@@ -5,8 +5,13 @@
 // detection, the cache, deadlines and every documented bad-input status.
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "nlohmann/json.hpp"
 #include "shop/translator/v1/translator.grpc.pb.h"
 #include "tests/catch.h"
 #include "tests/integration/test_client.h"
@@ -353,6 +359,69 @@ TEST_CASE("A deadline that passes mid-translation gives DEADLINE_EXCEEDED and th
   grpc::Status st = client.Translate(req, &resp, std::chrono::milliseconds(50));
   CHECK(st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
   CHECK(client.Texts({"Good morning."}, "fr")[0].size() > 0);
+}
+
+// A model root whose translator/3 is the shipped version with its metadata.json's
+// default_length_penalty replaced (the other files are symlinks); removed with the object.
+class ModelRootWithLengthPenalty {
+ public:
+  explicit ModelRootWithLengthPenalty(double alpha) {
+    namespace fs = std::filesystem;
+    root_ = fs::temp_directory_path() / absl::StrCat("shop_translator_lp_", ::getpid(), "_", alpha);
+    const fs::path shipped = fs::path(kModelRoot) / "translator" / "3";
+    const fs::path dir = root_ / "translator" / "3";
+    fs::remove_all(root_);
+    fs::create_directories(dir);
+    for (const auto& entry : fs::directory_iterator(shipped)) {
+      if (entry.path().filename() != "metadata.json") {
+        fs::create_symlink(fs::absolute(entry.path()), dir / entry.path().filename());
+      }
+    }
+    std::ifstream in(shipped / "metadata.json");
+    nlohmann::json meta = nlohmann::json::parse(in);
+    meta["default_length_penalty"] = alpha;
+    std::ofstream(dir / "metadata.json") << meta.dump(1);
+  }
+  ~ModelRootWithLengthPenalty() { std::filesystem::remove_all(root_); }
+  std::string path() const { return root_.string(); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+TEST_CASE("The length penalty tuned for a model is the default, and requests and the flag override it") {
+  // Python reference decoder on models/translator/3, beam 4:
+  //   translate.py --target de --beam 4 --length_penalty 1.0 (and 2.0) "<sentence>"
+  const std::string sentence = "A young white male is sweeping a porch with a large broom.";
+  const std::string at_1 = "Ein junger weißer Mann kehrt eine Veranda mit einem großen balai.";
+  const std::string at_2 = "Ein junger weißer Mann fegt eine Veranda mit einem großen Besen.";
+  v1::TranslateOptions alpha_1, alpha_2;
+  alpha_1.set_length_penalty(1.0f);
+  alpha_2.set_length_penalty(2.0f);
+
+  ModelRootWithLengthPenalty root(2.0);
+  {
+    auto server = StartServer({"--model_root=" + root.path(), "--cache_mb=0"});
+    Client client(server->port());
+    CHECK(client.Texts({sentence}, "de", "en", 4)[0] == at_2);  // the model's own default
+    CHECK(client.Texts({sentence}, "de", "en", 4, alpha_1)[0] == at_1);
+    CHECK(client.Texts({sentence}, "de", "en", 4, alpha_2)[0] == at_2);
+  }
+  {
+    // An operator's flag wins over the model's value.
+    auto server = StartServer(
+        {"--model_root=" + root.path(), "--cache_mb=0", "--default_length_penalty=1.0"});
+    Client client(server->port());
+    CHECK(client.Texts({sentence}, "de", "en", 4)[0] == at_1);
+  }
+  // A value requests could not ask for is refused at load, naming the key.
+  ModelRootWithLengthPenalty bad(5.0);
+  std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
+                                   "--metrics_address=127.0.0.1", "--metrics_port=0",
+                                   "--model_root=" + bad.path(), "--model_poll_interval=0s"};
+  auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER, args);
+  REQUIRE(!server.ok());
+  CHECK(absl::StrContains(server.status().message(), "default_length_penalty"));
 }
 
 TEST_CASE("The int8 variant serves too") {

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+# Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+"""Continuing translator training from a shipped model (train.py --init_from): the
+weights arrive exactly, the epoch/batch/step come from the metadata export.py writes
+(or the flags, for versions exported before it did), and the learning rate ramps up
+again while Adam's fresh moment estimates settle."""
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+import torch  # noqa: E402
+
+import export  # noqa: E402
+import train  # noqa: E402
+import vocab  # noqa: E402
+from model import Transformer  # noqa: E402
+
+SHIPPED = os.path.join(REPO, "models", "translator", "3")
+
+
+def fresh_model():
+    return Transformer(8000, 256, 4, 1024, 4, 3, 0.1, pad_id=vocab.PAD_ID)
+
+
+class InitFromShippedTest(unittest.TestCase):
+    def test_weights_arrive_exactly(self):
+        model = fresh_model()
+        args = train.parse_args(["--init_epoch", "4", "--init_step", "6254"])
+        epoch, batch, step = train.init_from_shipped(SHIPPED, model, args, lambda msg: None)
+        self.assertEqual((epoch, batch, step), (4, 0, 6254))
+        scripted = torch.jit.load(os.path.join(SHIPPED, "model.pt")).state_dict()
+        for name, value in model.state_dict().items():
+            self.assertTrue(torch.equal(value, scripted["m." + name]), name)
+
+    def test_metadata_training_entry_wins_and_missing_facts_are_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(SHIPPED, "metadata.json")) as f:
+                meta = json.load(f)
+            meta.pop("training", None)
+            os.symlink(os.path.join(SHIPPED, meta["file"]), os.path.join(d, meta["file"]))
+            with open(os.path.join(d, "metadata.json"), "w") as f:
+                json.dump(meta, f)
+            with self.assertRaises(SystemExit) as e:
+                train.init_from_shipped(d, fresh_model(), train.parse_args([]), lambda msg: None)
+            self.assertIn("--init_epoch", str(e.exception))
+
+            meta["training"] = {"epoch": 4, "batch": 900, "step": 7154}
+            with open(os.path.join(d, "metadata.json"), "w") as f:
+                json.dump(meta, f)
+            got = train.init_from_shipped(d, fresh_model(), train.parse_args(["--init_step", "1"]),
+                                          lambda msg: None)
+            self.assertEqual(got, (4, 900, 7154))
+
+
+class TrainingFactsTest(unittest.TestCase):
+    def test_mid_epoch_checkpoint(self):
+        # last.pt holds the epoch in progress (5) and the batches done in it.
+        facts = export.training_facts({"state": {"epoch": 5, "batch": 900, "step": 7154}})
+        self.assertEqual(facts, {"epoch": 4, "batch": 900, "step": 7154})
+
+    def test_epoch_checkpoint(self):
+        facts = export.training_facts({"epoch": 5, "step": 7815, "val_loss": 1.79, "model": {}})
+        self.assertEqual(facts, {"epoch": 5, "step": 7815, "val_loss": 1.79, "batch": 0})
+
+
+class LearningRateTest(unittest.TestCase):
+    def test_rewarm_after_init(self):
+        args = train.parse_args(["--init_rewarm", "200"])
+        plain = train.lr_at(6454, args)
+        self.assertEqual(train.lr_at(6254, args, init_step=6254), 0.0)
+        self.assertAlmostEqual(train.lr_at(6354, args, init_step=6254), 0.5 * train.lr_at(6354, args))
+        self.assertAlmostEqual(train.lr_at(6454, args, init_step=6254), plain)
+        self.assertAlmostEqual(train.lr_at(9000, args, init_step=6254), train.lr_at(9000, args))
+        # Without --init_from the schedule is the usual warm-up and decay.
+        self.assertAlmostEqual(train.lr_at(500, args), args.lr * 0.5)
+        self.assertAlmostEqual(train.lr_at(4000, args), args.lr * 0.5)
+
+
+if __name__ == "__main__":
+    unittest.main()
