@@ -32,14 +32,14 @@ import data  # noqa: E402
 import mt_metrics  # noqa: E402
 
 
-def server_translator(address: str, python_out: str, beam: int, length_penalty: float):
+def server_translator(address: str, python_out: str, beam: int):
     sys.path.insert(0, python_out)
     import grpc
     from shop.translator.v1 import translator_pb2, translator_pb2_grpc
 
     stub = translator_pb2_grpc.TranslatorStub(grpc.insecure_channel(address))
 
-    def translate(texts, src, tgt):
+    def translate(texts, src, tgt, length_penalty):
         out = []
         for s in range(0, len(texts), 32):
             req = translator_pb2.TranslateRequest(texts=texts[s:s + 32], source_language=src,
@@ -51,12 +51,12 @@ def server_translator(address: str, python_out: str, beam: int, length_penalty: 
     return translate
 
 
-def python_translator(model_dir: str, beam: int, length_penalty: float, int8: bool, threads: int):
+def python_translator(model_dir: str, beam: int, int8: bool, threads: int):
     from translate import Translator
 
     t = Translator(model_dir, int8=int8, threads=threads)
 
-    def translate(texts, src, tgt):
+    def translate(texts, src, tgt, length_penalty):
         return t.translate(texts, tgt, beam=beam, length_penalty=length_penalty)
     return translate
 
@@ -99,9 +99,13 @@ def main():
     print("| test set | direction | length penalty | sentences | BLEU (cased, 13a) | chrF2 | BLEU (lc, tok) "
           "| sent/s |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
+    # One model (or channel) for every length penalty; 0 = the model's default.
+    translate_with = (server_translator(args.server, args.python_out, args.beam) if args.server
+                      else python_translator(args.model_dir, args.beam, args.int8, args.threads))
     for alpha in (float(a) for a in args.length_penalties.split(",")):
-        translate = (server_translator(args.server, args.python_out, args.beam, alpha) if args.server
-                     else python_translator(args.model_dir, args.beam, alpha, args.int8, args.threads))
+        def translate(texts, src, tgt, alpha=alpha):
+            return translate_with(texts, src, tgt, alpha)
+
         for name, pairs in sets.items():
             if wanted and name not in wanted:
                 continue

@@ -36,6 +36,7 @@ Example:
   /usr/bin/python3 services/translator/train.py --epochs 12
 """
 import argparse
+import json
 import math
 import os
 import random
@@ -280,8 +281,6 @@ def init_from_shipped(model_dir, model, args, log):
     (epoch, batch, step): the epochs it finished, the batches it did of the next
     one and its optimizer steps, from metadata.json's ``training`` entry (export.py
     writes it), else the ``--init_epoch``/``--init_step`` flags."""
-    import json
-
     with open(os.path.join(model_dir, "metadata.json")) as f:
         meta = json.load(f)
     training = meta.get("training", {})
@@ -330,6 +329,8 @@ def main(argv=None):
                         args.dec_layers, args.dropout, pad_id=vocab.PAD_ID).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-9)
     gen = torch.Generator()
+    amp = use_amp(args.amp, device)
+    autocast_device = device.type
     last_path = os.path.join(args.out_dir, "last.pt")
     state = {"epoch": 1, "batch": 0, "step": 0, "best_val": float("inf"), "best_epoch": 0,
              "train_time_s": 0.0, "history": []}
@@ -344,21 +345,18 @@ def main(argv=None):
         state = ck["state"]
         torch.set_rng_state(ck["rng"])
         log(f"resumed from {last_path}: epoch {state['epoch']} batch {state['batch']} step {state['step']}")
-    elif args.init_from:
-        epoch, batch, step = init_from_shipped(args.init_from, model, args, log)
-        state.update(epoch=epoch + 1, batch=batch, step=step, init_step=step)
-        log("start " + " ".join(f"{k}={v}" for k, v in sorted(vars(args).items())))
-        # Shows that weights and vocabulary arrived intact: this should equal
-        # the validation loss the shipped model's card reports.
-        log(f"validation loss of the shipped weights: "
-            f"{validate(model, val, device, device.type, use_amp(args.amp, device)):.4f}")
     else:
         log("start " + " ".join(f"{k}={v}" for k, v in sorted(vars(args).items())))
         log(f"device={device} params={sum(p.numel() for p in model.parameters())} "
             f"train_examples={len(train)}")
+        if args.init_from:
+            epoch, batch, step = init_from_shipped(args.init_from, model, args, log)
+            state.update(epoch=epoch + 1, batch=batch, step=step, init_step=step)
+            # Shows that weights and vocabulary arrived intact: this should equal
+            # the validation loss the shipped model's card reports.
+            log(f"validation loss of the shipped weights: "
+                f"{validate(model, val, device, autocast_device, amp):.4f}")
 
-    amp = use_amp(args.amp, device)
-    autocast_device = device.type
     log(f"bfloat16 autocast: {'on' if amp else 'off'} (--amp {args.amp})")
 
     def save(path_state):
@@ -377,8 +375,9 @@ def main(argv=None):
         for bi in range(state["batch"], len(batches)):
             src, tgt = collate(train, batches[bi], device)
             state["step"] += 1
+            lr = lr_at(state["step"], args, state.get("init_step", 0))
             for g in opt.param_groups:
-                g["lr"] = lr_at(state["step"], args, state.get("init_step", 0))
+                g["lr"] = lr
             loss, ntok = loss_fn(model, src, tgt, args.label_smoothing, autocast_device, amp)
             opt.zero_grad(set_to_none=True)
             (loss / ntok).backward()
@@ -389,7 +388,7 @@ def main(argv=None):
             state["batch"] = bi + 1
             if bi % 100 == 0:
                 log(f"epoch {epoch} batch {bi}/{len(batches)} step {state['step']} "
-                    f"loss {tot / max(ntot, 1):.4f} lr {lr_at(state['step'], args, state.get('init_step', 0)):.2e}")
+                    f"loss {tot / max(ntot, 1):.4f} lr {lr:.2e}")
             if time.time() - t_save > args.save_every_min * 60:
                 state["train_time_s"] += time.time() - t_save
                 t_save = time.time()

@@ -45,9 +45,10 @@ absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationModel::Create
     }
     m->num_placeholders_ = j.value("num_placeholders", 0);
     m->default_length_penalty_ = j.value("default_length_penalty", 1.0f);
-    if (!(m->default_length_penalty_ > 0.0f && m->default_length_penalty_ <= 2.0f)) {
+    if (!(m->default_length_penalty_ > 0.0f && m->default_length_penalty_ <= kMaxLengthPenalty)) {
       return absl::InvalidArgumentError(absl::StrCat(dir, "/metadata.json: default_length_penalty ",
-                                                     m->default_length_penalty_, " is not in (0, 2]"));
+                                                     m->default_length_penalty_, " is not in (0, ",
+                                                     kMaxLengthPenalty, "]"));
     }
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(dir, "/metadata.json: ", e.what()));

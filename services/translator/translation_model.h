@@ -20,6 +20,10 @@
 
 namespace shop::translator {
 
+// Largest length penalty (alpha) a request may ask for; a model's own default must be
+// one a request could ask for too.
+inline constexpr float kMaxLengthPenalty = 2.0f;
+
 // Layout of the decoder's key/value cache: [rows, layers, 2, heads, steps, head_dim].
 struct DecoderSpec {
   int layers = 0;

@@ -80,9 +80,10 @@ absl::StatusOr<TextOptions> ValidateOptions(const v1::TranslateOptions& o) {
   }
   out.beam_size = o.beam_size();
   const float lp = o.length_penalty();
-  if (std::isnan(lp) || lp < 0 || lp > 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("options.length_penalty is ", lp, "; must be 0 (default) or in (0, 2]"));
+  if (std::isnan(lp) || lp < 0 || lp > kMaxLengthPenalty) {
+    return absl::InvalidArgumentError(absl::StrCat("options.length_penalty is ", lp,
+                                                   "; must be 0 (default) or in (0, ",
+                                                   kMaxLengthPenalty, "]"));
   }
   out.length_penalty = lp;
   switch (o.markup_mode()) {

@@ -4,14 +4,12 @@
 // translations, batching equivalence, protected spans, glossary, markup, language
 // detection, the cache, deadlines and every documented bad-input status.
 #include <signal.h>
-
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -83,13 +81,18 @@ class Client {
   std::unique_ptr<v1::Translator::Stub> stub_;
 };
 
-std::unique_ptr<testing::ChildServer> StartServer(std::vector<std::string> extra = {}) {
+// The test servers' flags; `extra` come last, so they override (e.g. --model_root).
+std::vector<std::string> ServerArgs(const std::vector<std::string>& extra) {
   std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
                                    "--metrics_address=127.0.0.1", "--metrics_port=0",
                                    "--model_root=" + kModelRoot, "--model_poll_interval=0s",
                                    "--intra_op_threads=1"};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER, args);
+  return args;
+}
+
+std::unique_ptr<testing::ChildServer> StartServer(const std::vector<std::string>& extra = {}) {
+  auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER, ServerArgs(extra));
   if (!server.ok()) FAIL(server.status().ToString());
   return *std::move(server);
 }
@@ -416,10 +419,8 @@ TEST_CASE("The length penalty tuned for a model is the default, and requests and
   }
   // A value requests could not ask for is refused at load, naming the key.
   ModelRootWithLengthPenalty bad(5.0);
-  std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
-                                   "--metrics_address=127.0.0.1", "--metrics_port=0",
-                                   "--model_root=" + bad.path(), "--model_poll_interval=0s"};
-  auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER, args);
+  auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER,
+                                            ServerArgs({"--model_root=" + bad.path()}));
   REQUIRE(!server.ok());
   CHECK(absl::StrContains(server.status().message(), "default_length_penalty"));
 }
