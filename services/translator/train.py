@@ -30,7 +30,8 @@ Uses CUDA when present (``--device auto``).  Matmuls run in bfloat16 under
 autocast (``--amp auto``) on CUDA and on CPUs with bfloat16 instructions (AMX or
 AVX512-BF16: about 5x the fp32 speed on a Sapphire Rapids core); elsewhere in
 fp32, since an AVX2-only CPU emulates bfloat16: on a 2-core AMD EPYC (AVX2) a
-6,000-token training step took 4.5 s in fp32 and 64 s under bfloat16 autocast.
+6,000-token training step took 4.4 s in fp32 and 64.8 s under bfloat16 autocast
+(scripts/bench_translator_training.py).
 
 Example:
   /usr/bin/python3 services/translator/train.py --epochs 12
