@@ -29,7 +29,10 @@
 #                              first); the request's history comes from it
 #   HISTORY_USER []            user whose last HISTORY_LEN items form the history
 #                              (default: the first user with at least HISTORY_LEN items)
-#   HISTORY_LEN [8]            items in recent_item_ids
+#   HISTORY_LEN [8]            items in recent_item_ids; 0 = none: the request names a user
+#                              the service has no history for, so every request takes the
+#                              cold-start path (popular items under the same filters, no
+#                              model): the cost of serving a Recommend without inference
 #   REQUESTS [3000]            requests per point; a point runs max(REQUESTS, 20*C)
 #   WARMUP_REQUESTS [200]      discarded warm-up requests per point (at least 2*C)
 #   CONCURRENCY ["1 16 64"]    h2load connections (-c), one stream each (-m 1)
@@ -125,9 +128,17 @@ fi
 read -r -a history_fields <<<"$HISTORY_LINE"
 HISTORY_USER="${history_fields[0]}"
 history=("${history_fields[@]:1}")
-if ((${#history[@]} > HISTORY_LEN)); then history=("${history[@]: -$HISTORY_LEN}"); fi
-HISTORY_JSON="$(printf '"%s",' "${history[@]}")"
-REQUEST_JSON="{\"k\": $K, \"recent_item_ids\": [${HISTORY_JSON%,}],"
+if ((HISTORY_LEN == 0)); then
+  history=()  # no history: the cold-start path (popularity under the filters, no model)
+elif ((${#history[@]} > HISTORY_LEN)); then
+  history=("${history[@]: -$HISTORY_LEN}")
+fi
+if ((${#history[@]} > 0)); then
+  HISTORY_JSON="$(printf '"%s",' "${history[@]}")"
+  REQUEST_JSON="{\"k\": $K, \"recent_item_ids\": [${HISTORY_JSON%,}],"
+else  # a user id the service has no history for: a cold start
+  REQUEST_JSON="{\"k\": $K, \"user_id\": \"bench-user-without-history\","
+fi
 REQUEST_JSON+=" \"filters\": {\"ship_to_country\": \"$COUNTRY\"}}"
 BODY="$WORK/body.bin"
 /usr/bin/python3 "$SCRIPT_DIR/grpc_body.py" --python_out "$PYTHON_OUT" \
@@ -218,8 +229,12 @@ echo "- Load, per point: \`h2load -n N -c C -m 1 -H 'content-type: application/g
   "-H 'te: trailers' -d body.bin --log-file=FILE http://127.0.0.1:PORT$RPC_PATH\`" \
   "with N = max($REQUESTS, 20*C), after a discarded warm-up of max($WARMUP_REQUESTS, 2*C)" \
   "requests; h2load and the servers share the machine"
-echo "- Request (body.bin): \`$REQUEST_JSON\` (the last ${#history[@]} items of user" \
-  "$HISTORY_USER in $HISTORY_FILE)"
+if ((${#history[@]} > 0)); then
+  echo "- Request (body.bin): \`$REQUEST_JSON\` (the last ${#history[@]} items of user" \
+    "$HISTORY_USER in $HISTORY_FILE)"
+else
+  echo "- Request (body.bin): \`$REQUEST_JSON\` (no history: every answer is a cold start)"
+fi
 for server in empty recommender; do
   [[ -z "${LOG_NOTES[$server]:-}" ]] \
     || echo "- Server log ($server), warnings/errors: ${LOG_NOTES[$server]}"

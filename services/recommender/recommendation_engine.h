@@ -119,10 +119,9 @@ class RecommendationEngine {
       std::shared_ptr<const TorchModel> model);
   torch::Tensor FilterMask(const std::vector<std::string>& excluded, const std::string& country,
                            const std::string& category) const;
+  // The k most popular eligible items (catalog counts plus those recorded for `country`),
+  // and in filtered_out how many of the k most popular overall the filters removed.
   EngineResult Popular(const torch::Tensor& eligible, const std::string& country, int k) const;
-  // How many of the top k popularity scores the filters removed (model rankings get the
-  // same count from the item index's SearchStats).
-  static int FilteredOut(const torch::Tensor& scores, const torch::Tensor& eligible, int k);
   // Exact index: scores of every item for the batch's user vectors [b, d] -> [b, N + 1]
   // (bf16 scoring: approximate; ScoreBatch re-scores the kept ones in fp32).
   torch::Tensor ScoreAll(const Snapshot& snapshot, const torch::Tensor& users) const;

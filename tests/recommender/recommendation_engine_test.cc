@@ -182,6 +182,8 @@ TEST_CASE("cold start returns popular items under the same filters", "[engine]")
   CHECK(r->fallback == v1::FALLBACK_COLD_START);
   CHECK(r->model_version == 0);
   CHECK(Indices(*r) == std::vector<int64_t>{10, 9, 8, 7, 6});  // 5 is out of stock
+  // The 5 most popular overall (20..16) do not ship to DE.
+  CHECK(r->filtered_out == 5);
   for (const auto& item : r->items) CHECK(item.reason == v1::REASON_TYPE_POPULAR_IN_COUNTRY);
   in.country.clear();
   auto anywhere = f.engine->Recommend(in);
@@ -237,6 +239,13 @@ TEST_CASE("recorded purchases lift an item in its country's cold-start ranking",
   auto us = f.engine->Recommend(in);
   REQUIRE(us.ok());
   CHECK(Indices(*us) == std::vector<int64_t>{20});
+  // Ties go to the lower index, so cold starts rank the same on every call: item 1 now has
+  // 10 + 190 in the US, as many as item 20.
+  f.engine->RecordPopularity("1", "US", 190.f);
+  in.k = 3;
+  auto tied = f.engine->Recommend(in);
+  REQUIRE(tied.ok());
+  CHECK(Indices(*tied) == std::vector<int64_t>{1, 20, 19});
 }
 
 TEST_CASE("similar items are nearest by cosine, never the item itself", "[engine]") {
