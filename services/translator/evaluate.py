@@ -20,7 +20,7 @@ which measures the whole C++ path: sentence splitting, protected spans, cache,
 batching and beam search.
 
 Example:
-  /usr/bin/python3 services/translator/evaluate.py --model_dir models/translator/4
+  /usr/bin/python3 services/translator/evaluate.py --model_dir models/translator/5
 """
 import argparse
 import os
@@ -75,7 +75,7 @@ def translate_paragraphs(translate, paragraphs, src, tgt):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data_dir", default=data.default_data_dir())
-    p.add_argument("--model_dir", default=str(data.REPO_ROOT / "models" / "translator" / "4"))
+    p.add_argument("--model_dir", default=str(data.REPO_ROOT / "models" / "translator" / "5"))
     p.add_argument("--server", default="", help="host:port of a running translator instead of Python")
     p.add_argument("--python_out", default=str(data.REPO_ROOT / "build" / "python"))
     p.add_argument("--beam", type=int, default=4)

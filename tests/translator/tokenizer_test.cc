@@ -14,7 +14,7 @@ namespace {
 
 const Tokenizer& Shipped() {
   static std::unique_ptr<Tokenizer> tok = [] {
-    auto t = Tokenizer::Load(std::string(SHOP_SOURCE_DIR) + "/models/translator/4/spm.model");
+    auto t = Tokenizer::Load(std::string(SHOP_SOURCE_DIR) + "/models/translator/5/spm.model");
     REQUIRE(t.ok());
     return *std::move(t);
   }();

@@ -19,9 +19,9 @@ import train  # noqa: E402
 import vocab  # noqa: E402
 from model import Transformer  # noqa: E402
 
-SHIPPED = os.path.join(REPO, "models", "translator", "4")
+SHIPPED = os.path.join(REPO, "models", "translator", "5")
 # What export.py recorded for it: epochs done, batches of the next one, optimizer steps.
-SHIPPED_FACTS = (4, 892, 7146)
+SHIPPED_FACTS = (7, 0, 10938)
 
 
 def fresh_model():
