@@ -231,9 +231,13 @@ def through_gateway(gateway, direct, translator_process):
           and (got.code(), got.details()) == (want.code(), want.details()),
           f"INVALID_ARGUMENT passes through unchanged: {got.details()!r}")
 
-    # Texts the translator has not cached, so the answer takes far longer than the deadline.
-    slow = tr.TranslateRequest(texts=[f"Order {n} ships today with a free gift." for n in range(8)],
-                               source_language="en", target_language="de")
+    # Texts the translator has not cached, so the answer takes far longer than the deadline:
+    # 32 long sentences at the largest beam. (8 short ones at the default beam once did, but
+    # a faster machine translated them inside 50 ms and the call succeeded.)
+    slow = tr.TranslateRequest(
+        texts=[f"Order {n} ships today with a long wooden table with four legs, a drawer and "
+               f"a shelf for books and magazines, and a free gift." for n in range(32)],
+        source_language="en", target_language="de", options=tr.TranslateOptions(beam_size=8))
     started = time.monotonic()
     got = rpc_error(lambda: translator.Translate(slow, timeout=0.05))
     elapsed = time.monotonic() - started
