@@ -136,8 +136,10 @@ fi
 if ((${#history[@]} > 0)); then
   HISTORY_JSON="$(printf '"%s",' "${history[@]}")"
   REQUEST_JSON="{\"k\": $K, \"recent_item_ids\": [${HISTORY_JSON%,}],"
+  REQUEST_ABOUT="the last ${#history[@]} items of user $HISTORY_USER in $HISTORY_FILE"
 else  # a user id the service has no history for: a cold start
   REQUEST_JSON="{\"k\": $K, \"user_id\": \"bench-user-without-history\","
+  REQUEST_ABOUT="no history: every answer is a cold start"
 fi
 REQUEST_JSON+=" \"filters\": {\"ship_to_country\": \"$COUNTRY\"}}"
 BODY="$WORK/body.bin"
@@ -229,12 +231,7 @@ echo "- Load, per point: \`h2load -n N -c C -m 1 -H 'content-type: application/g
   "-H 'te: trailers' -d body.bin --log-file=FILE http://127.0.0.1:PORT$RPC_PATH\`" \
   "with N = max($REQUESTS, 20*C), after a discarded warm-up of max($WARMUP_REQUESTS, 2*C)" \
   "requests; h2load and the servers share the machine"
-if ((${#history[@]} > 0)); then
-  echo "- Request (body.bin): \`$REQUEST_JSON\` (the last ${#history[@]} items of user" \
-    "$HISTORY_USER in $HISTORY_FILE)"
-else
-  echo "- Request (body.bin): \`$REQUEST_JSON\` (no history: every answer is a cold start)"
-fi
+echo "- Request (body.bin): \`$REQUEST_JSON\` ($REQUEST_ABOUT)"
 for server in empty recommender; do
   [[ -z "${LOG_NOTES[$server]:-}" ]] \
     || echo "- Server log ($server), warnings/errors: ${LOG_NOTES[$server]}"

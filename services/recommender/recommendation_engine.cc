@@ -64,6 +64,32 @@ class TopK {
   std::priority_queue<ScoredItem, std::vector<ScoredItem>, Worse> heap_;
 };
 
+// One pass over items 1..`items` of `scores` (index 0 is padding): `all` keeps the best
+// items, `kept` the best eligible ones. The hot loop of a request: one comparison per item
+// almost always rejects it.
+void ScanBest(const float* scores, const bool* eligible, int64_t items, TopK* all, TopK* kept) {
+  float all_min = all->threshold();
+  float kept_min = kept->threshold();
+  for (int64_t i = 1; i <= items; ++i) {
+    const float v = scores[i];
+    if (v > all_min) {
+      all->Push(v, i);
+      all_min = all->threshold();
+    }
+    if (v > kept_min && eligible[i]) {
+      kept->Push(v, i);
+      kept_min = kept->threshold();
+    }
+  }
+}
+
+// How many of the best items overall the filters removed (a metric).
+int CountFilteredOut(const std::vector<ScoredItem>& best, const bool* eligible) {
+  int n = 0;
+  for (const ScoredItem& s : best) n += eligible[s.index] ? 0 : 1;
+  return n;
+}
+
 // fp32 dot products of `user` with the candidates' embeddings, re-ranked best first.
 std::vector<ScoredItem> Rescore(const std::vector<ScoredItem>& candidates, const float* user,
                                 const torch::Tensor& embeddings, int64_t keep) {
@@ -181,23 +207,22 @@ EngineResult RecommendationEngine::Popular(const torch::Tensor& eligible,
   // One pass over the catalog with plain loops, as in ScoreBatch. The tensor version (a
   // clone, an add, two topk, masked_fill, and an item() per returned element) was about
   // 40% of the server's CPU on cold starts (perf, c=16), more than gRPC itself.
-  TopK unfiltered(n);
-  TopK filtered(n);
   const float* base = counts.data_ptr<float>();
-  const bool* ok = eligible.data_ptr<bool>();
+  std::vector<float> scores(base, base + items + 1);
   {
-    // Held for the pass: RecordPopularity adds to these counts in place.
+    // RecordPopularity adds to the country's counts in place.
     std::lock_guard<std::mutex> lock(mu_);
     auto it = country_popularity_.find(country);
-    const float* extra = it == country_popularity_.end() ? nullptr : it->second.data_ptr<float>();
-    for (int64_t i = 1; i <= items; ++i) {
-      const float v = extra == nullptr ? base[i] : base[i] + extra[i];
-      if (v > unfiltered.threshold()) unfiltered.Push(v, i);
-      if (ok[i] && v > filtered.threshold()) filtered.Push(v, i);
+    if (it != country_popularity_.end()) {
+      const float* extra = it->second.data_ptr<float>();
+      for (int64_t i = 1; i <= items; ++i) scores[i] += extra[i];
     }
   }
-  // How many of the n most popular items overall the filters removed.
-  for (const ScoredItem& s : unfiltered.Sorted()) result.filtered_out += ok[s.index] ? 0 : 1;
+  const bool* ok = eligible.data_ptr<bool>();
+  TopK unfiltered(n);
+  TopK filtered(n);
+  ScanBest(scores.data(), ok, items, &unfiltered, &filtered);
+  result.filtered_out = CountFilteredOut(unfiltered.Sorted(), ok);
   const v1::ReasonType reason =
       country.empty() ? v1::REASON_TYPE_POPULAR : v1::REASON_TYPE_POPULAR_IN_COUNTRY;
   for (const ScoredItem& s : filtered.Sorted()) {
@@ -353,21 +378,7 @@ std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEng
     TopK filtered(keep);
     const float* row = scores.data_ptr<float>() + static_cast<int64_t>(j) * (items + 1);
     const bool* eligible = r.eligible.data_ptr<bool>();
-    // The hot loop of a request: one comparison per item almost always rejects it.
-    float all_min = unfiltered.threshold();
-    float eligible_min = filtered.threshold();
-    for (int64_t i = 1; i <= items; ++i) {  // row 0 is padding
-      const float v = row[i];
-      if (v > all_min) {
-        unfiltered.Push(v, i);
-        all_min = unfiltered.threshold();
-      }
-      if (v > eligible_min && eligible[i]) {
-        filtered.Push(v, i);
-        eligible_min = filtered.threshold();
-      }
-    }
-    std::vector<ScoredItem> best = unfiltered.Sorted();
+    ScanBest(row, eligible, items, &unfiltered, &filtered);
     std::vector<ScoredItem> top = filtered.Sorted();
     if (rescore) {
       const float* user = user_matrix.data_ptr<float>() + static_cast<int64_t>(j) * d;
@@ -377,9 +388,7 @@ std::vector<absl::StatusOr<RecommendationEngine::ScoreResult>> RecommendationEng
     out.snapshot = *snapshot;
     // How many of the k best items overall the filters removed (with bf16 scoring, by the
     // approximate scores: near-ties at the k-th place may count one item more or less).
-    for (int64_t t = 0; t < std::min<int64_t>(k, static_cast<int64_t>(best.size())); ++t) {
-      out.filtered_out += eligible[best[static_cast<size_t>(t)].index] ? 0 : 1;
-    }
+    out.filtered_out = CountFilteredOut(unfiltered.Sorted(), eligible);
     if (static_cast<int64_t>(top.size()) > k) top.resize(static_cast<size_t>(k));
     out.top = std::move(top);
     results[ok[j]] = std::move(out);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """The out-of-scope rule of the intent classifier (services/support-bot/intent/metrics.py)
-and the threshold tuning train.py applies to both datasets: the least rejecting
+and the threshold tuning train.py applies to bitext-intent: the least rejecting
 (threshold, margin) that reaches an oos_val recall target without letting validation
 in-scope accuracy fall below a floor."""
 import os
@@ -15,12 +15,10 @@ sys.path.insert(0, os.path.join(REPO, "services", "support-bot", "intent"))
 import metrics  # noqa: E402
 
 
-def rows(best_probs, runner_up=0.0, classes=4, best_class=0):
-    """One probability row per entry: `best_class` gets p, class 1 gets the runner-up."""
+def rows(best_probs, classes=4):
+    """One probability row per entry: class 0 gets it, the others 0."""
     out = np.zeros((len(best_probs), classes), np.float32)
-    for i, p in enumerate(best_probs):
-        out[i, best_class] = p
-        out[i, 1 if best_class != 1 else 2] = runner_up
+    out[:, 0] = best_probs
     return out
 
 
