@@ -16,8 +16,9 @@ PACKAGES=(
   libhiredis-dev redis-server libfaiss-dev
   # translator: regular expressions for protected spans/markup, the SentencePiece tokenizer
   libre2-dev libsentencepiece-dev python3-sentencepiece
-  # support bot: the embedded order database
-  libsqlite3-dev
+  # support bot: the embedded order database; for retraining the intent model's word
+  # vectors (services/support-bot/intent/pretrain_words.py): WordNet's text and gensim
+  libsqlite3-dev wordnet-base python3-gensim
   # models, test fixtures and the Python test client
   python3 python3-torch python3-grpcio python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests

@@ -99,10 +99,14 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
     c->max_words_ = f.at("max_words").get<int>();
     c->min_n_ = f.at("min_n").get<int>();
     c->max_n_ = f.at("max_n").get<int>();
+    // Models trained with pretrained word vectors (train.py --pretrained) look every word
+    // up once more, as a "pword" feature.
+    c->pretrained_words_ = f.contains("pretrained") && !f.at("pretrained").is_null();
     features_file = meta.at("features").get<std::string>();
     const auto unk = meta.at("unk_ids").get<std::map<std::string, int64_t>>();
     if (unk.at("word") != kUnkWord || unk.at("bigram") != kUnkBigram ||
-        unk.at("char") != kUnkChar || meta.at("first_id").get<int64_t>() != kFirstId) {
+        unk.at("char") != kUnkChar || meta.at("first_id").get<int64_t>() != kFirstId ||
+        (c->pretrained_words_ && (unk.count("pword") == 0 || unk.at("pword") != 0))) {
       return Invalid(meta_path, "unexpected unknown ids (featurizer version mismatch)");
     }
     num_features = meta.at("num_features").get<int64_t>();
@@ -173,6 +177,14 @@ std::vector<int64_t> IntentClassifier::FeatureIds(absl::string_view text) const 
     const absl::string_view s(bracketed);
     for (int n = min_n_; n <= max_n_; ++n) {
       for (size_t j = 0; j + n <= s.size(); ++j) lookup(Fnv1a64('c', s.substr(j, n)), kUnkChar);
+    }
+  }
+  if (pretrained_words_) {
+    // A word without a pretrained vector adds nothing (data.py: the pword kind has no
+    // unknown id).
+    for (const std::string& w : words) {
+      auto it = ids_.find(Fnv1a64('p', w));
+      if (it != ids_.end()) ids.push_back(it->second);
     }
   }
   return ids;

@@ -8,7 +8,8 @@
 // probabilities), metadata.json (signature, labels, threshold, margin, featurizer
 // settings) and features.txt (the feature vocabulary). The featurizer here mirrors
 // data.py byte for byte: lower-cased ASCII words, digit runs folded to "0", word
-// bigrams and byte n-grams of "<word>", each looked up by its 64-bit FNV-1a hash.
+// bigrams, byte n-grams of "<word>" and (models with pretrained word vectors) each word
+// once more, each looked up by its 64-bit FNV-1a hash.
 //
 // A message is in scope when the best probability is >= threshold and exceeds the
 // runner-up's by >= margin (and, for models trained with an out-of-scope class, that
@@ -74,6 +75,7 @@ class IntentClassifier {
   int max_words_ = 64;
   int min_n_ = 3;
   int max_n_ = 5;
+  bool pretrained_words_ = false;  // featurizer "pretrained": also a "p" + word feature each
   // Feature hash -> model input id; kinds not found map to their unknown id.
   std::unordered_map<uint64_t, int64_t> ids_;
   int64_t unk_word_ = 1;

@@ -13,7 +13,7 @@
 namespace shop::supportbot {
 namespace {
 
-const std::string kModelDir = std::string(SHOP_SOURCE_DIR) + "/models/support-bot/1";
+const std::string kModelDir = std::string(SHOP_SOURCE_DIR) + "/models/support-bot/2";
 
 const IntentClassifier& Classifier() {
   static const auto* classifier = [] {
@@ -24,13 +24,15 @@ const IntentClassifier& Classifier() {
   return *classifier;
 }
 
-TEST_CASE("the shipped model has the 27 bitext intents and a threshold", "[intent]") {
+TEST_CASE("the shipped model has the 27 bitext intents and a rejection rule", "[intent]") {
   const IntentClassifier& c = Classifier();
   CHECK(c.labels().size() == 27);
-  CHECK(c.version() == 1);
-  CHECK(c.threshold() > 0.0f);
+  CHECK(c.version() == 2);
+  CHECK(c.threshold() >= 0.0f);
   CHECK(c.threshold() < 1.0f);
   CHECK(c.margin() >= 0.0f);
+  CHECK(c.margin() < 1.0f);
+  CHECK(c.threshold() + c.margin() > 0.0f);  // something is rejected
 }
 
 TEST_CASE("a missing model directory is NotFound", "[intent]") {
@@ -67,9 +69,14 @@ TEST_CASE("customer requests map to their intents, in scope", "[intent]") {
 }
 
 TEST_CASE("misspelt requests still get their intent", "[intent]") {
-  // Every word misspelt: the character n-grams still find the intent, with a confidence
-  // too low to be in scope for the heaviest case.
-  CHECK(Classifier().Classify("i wnat to cancle my ordr").intent == "cancel_order");
+  // Every word misspelt: the character n-grams still find the intent. In the heaviest
+  // case it is a near tie (v2's pretrained vectors cost about half a point on typos, see
+  // the model card), which the margin rejects rather than act on the wrong intent.
+  const IntentPrediction heavy = Classifier().Classify("i wnat to cancle my ordr");
+  INFO(heavy.intent << " " << heavy.confidence << ", " << heavy.runner_up << " "
+                    << heavy.runner_up_confidence);
+  CHECK((heavy.intent == "cancel_order" || heavy.runner_up == "cancel_order"));
+  CHECK_FALSE(heavy.in_scope);
   CHECK(Classifier().Classify("wher is my oder").intent == "track_order");
   CHECK(Classifier().Classify("i forgott my pasword").intent == "recover_password");
 }
@@ -103,12 +110,27 @@ TEST_CASE("features follow the Python featurizer's normalisation", "[intent]") {
   CHECK(c.FeatureIds("") == std::vector<int64_t>{2});  // only the unknown <s> </s> bigram
 }
 
+TEST_CASE("a word the training split lacks still has its pretrained vector", "[intent]") {
+  // "jacket" is not a bitext-intent word but has a pretrained vector; "qzxvbn" has
+  // neither. Same length, so the same number of word, bigram and char features: the
+  // vector is the one more, and the last (its id range comes after all the others).
+  const IntentClassifier& c = Classifier();
+  const std::vector<int64_t> jacket = c.FeatureIds("jacket");
+  const std::vector<int64_t> gibberish = c.FeatureIds("qzxvbn");
+  CHECK(jacket.front() == 1);  // the unknown word
+  CHECK(gibberish.front() == 1);
+  REQUIRE(jacket.size() == gibberish.size() + 1);
+  CHECK(jacket.back() > *std::max_element(gibberish.begin(), gibberish.end()));
+  CHECK(c.FeatureIds("Jacket!").back() == jacket.back());
+}
+
 // Reference numbers printed by (one line)
 //   /usr/bin/python3 services/support-bot/intent/export.py
-//       --ckpt build/support_bot_intent/bitext/ensemble.pt --out models/support-bot/1 --reference
+//       --ckpt build/support_bot_intent/bitext/ensemble.pt --out models/support-bot/2 --version 2
+//       --reference
 // (data.py's featurizer + the exported TorchScript, run from Python): the first feature
 // ids and the three largest probabilities of each text. Regenerate them when the model
-// in models/support-bot/1 changes.
+// in models/support-bot/2 changes.
 struct Reference {
   std::string text;
   std::vector<int64_t> first_ids;
@@ -117,12 +139,12 @@ struct Reference {
 
 TEST_CASE("C++ features and probabilities equal Python's", "[intent]") {
   const std::vector<Reference> references = {
-      {"I want to cancel order 1234567", {4, 21, 5, 51, 25, 9, 1274, 1281, 1348, 1364, 1561, 1285}, {{"cancel_order", 0.95692009f}, {"delete_account", 0.0020615994f}, {"change_order", 0.0020575852f}}},
-      {"where is my package?? it's been 2 weeks", {41, 44, 13, 303, 1, 354, 9, 775, 1309, 2, 2, 2188}, {{"delivery_period", 0.25631607f}, {"track_order", 0.14299835f}, {"track_refund", 0.051475916f}}},
-      {"Can u help me get my MONEY back", {11, 461, 7, 17, 49, 13, 53, 152, 1287, 2, 2, 1279}, {{"get_refund", 0.88779598f}, {"check_refund_policy", 0.026355745f}, {"get_invoice", 0.010195954f}}},
-      {"what's the weather like in Paris tomorrow", {1, 8, 1, 163, 58, 1, 1, 2, 2, 2, 2, 2}, {{"check_refund_policy", 0.14513984f}, {"track_order", 0.067919835f}, {"check_cancellation_fee", 0.06101948f}}},
-      {"", {2}, {{"edit_account", 0.053368565f}, {"check_cancellation_fee", 0.049085282f}, {"registration_problems", 0.047411475f}}},
-      {"Ich möchte meine Bestellung stornieren", {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3}, {{"track_order", 0.08766941f}, {"check_refund_policy", 0.057753731f}, {"recover_password", 0.057218894f}}},
+      {"I want to cancel order 1234567", {4, 21, 5, 51, 25, 9, 1274, 1281, 1348, 1364, 1561, 1285}, {{"cancel_order", 0.96173668f}, {"newsletter_subscription", 0.0017642095f}, {"delete_account", 0.0017285522f}}},
+      {"where is my package?? it's been 2 weeks", {41, 44, 13, 303, 1, 354, 9, 775, 1309, 2, 2, 2188}, {{"delivery_period", 0.20411426f}, {"track_order", 0.15795009f}, {"track_refund", 0.081345432f}}},
+      {"Can u help me get my MONEY back", {11, 461, 7, 17, 49, 13, 53, 152, 1287, 2, 2, 1279}, {{"get_refund", 0.8758592f}, {"check_refund_policy", 0.025082223f}, {"get_invoice", 0.01532503f}}},
+      {"what's the weather like in Paris tomorrow", {1, 8, 1, 163, 58, 1, 1, 2, 2, 2, 2, 2}, {{"check_refund_policy", 0.090992779f}, {"delivery_options", 0.073230654f}, {"change_shipping_address", 0.069474846f}}},
+      {"", {2}, {{"place_order", 0.0472336f}, {"get_refund", 0.047166117f}, {"edit_account", 0.046531033f}}},
+      {"Ich möchte meine Bestellung stornieren", {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3}, {{"delivery_options", 0.064276628f}, {"check_refund_policy", 0.061309747f}, {"track_order", 0.060614139f}}},
   };
   const IntentClassifier& c = Classifier();
   for (const Reference& r : references) {

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """The out-of-scope rule of the intent classifier (services/support-bot/intent/metrics.py)
-and the threshold tuning train.py applies to bitext-intent: the least rejecting
-(threshold, margin) that reaches an oos_val recall target without letting validation
-in-scope accuracy fall below a floor."""
+and the threshold tuning train.py applies:
+- bitext-intent: the least rejecting (threshold, margin) that reaches an oos_val recall
+  target without letting validation in-scope accuracy fall below a floor;
+- CLINC150: the published protocol, the threshold with the best validation accuracy over
+  all intents with out-of-scope counted as one more."""
 import os
 import sys
 import unittest
@@ -60,6 +62,27 @@ class TuneForRecallTest(unittest.TestCase):
         t, m = metrics.tune_for_recall(self.IN, self.LABELS, self.OOS, 0.9, 0.9)
         self.assertGreaterEqual(metrics.in_scope_accuracy(metrics.decide(self.IN, t, m), self.LABELS), 0.9)
         self.assertAlmostEqual(metrics.oos_recall(metrics.decide(self.OOS, t, m)), 0.8)
+
+
+class TuneJointAccuracyTest(unittest.TestCase):
+    def test_best_accuracy_over_in_scope_and_oos_together(self):
+        # 6 in-scope rows (class 0: right in the first five, wrong in the last) and 4 oos rows.
+        # Right decisions out of 10 by threshold: <= 0.1: 5 + 0; (0.2, 0.3]: 5 + 3 = 8, the
+        # best, from 0.21 on the grid; (0.3, 0.35]: 4 + 3; (0.35, 0.4]: 3 + 3; (0.4, 0.7]:
+        # 3 + 4.  Rejecting every oos row costs more right in-scope rows than it gains.
+        probs = rows([0.9, 0.8, 0.7, 0.35, 0.3, 0.25])
+        labels = [0, 0, 0, 0, 0, 1]
+        oos = rows([0.1, 0.15, 0.2, 0.4])
+        t, m = metrics.tune_joint_accuracy(probs, labels, oos)
+        self.assertEqual(m, 0.0)
+        self.assertAlmostEqual(t, 0.21)
+        kept = metrics.decide(probs, t, m)
+        right = np.sum(kept == np.array(labels)) + np.sum(metrics.decide(oos, t, m) == metrics.REJECT)
+        self.assertEqual(right, 8)
+
+    def test_no_oos_rows_keeps_everything(self):
+        probs = rows([0.9, 0.5, 0.05])
+        self.assertEqual(metrics.tune_joint_accuracy(probs, [0, 0, 0], rows([]))[0], 0.0)
 
 
 if __name__ == "__main__":

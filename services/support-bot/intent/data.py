@@ -14,13 +14,17 @@ Featurizer (mirrored byte for byte by services/support-bot/intent_classifier.cc)
    - ``b"w" + word`` for each word;
    - ``b"b" + left + b" " + right`` for each adjacent pair of ``["<s>"] + words + ["</s>"]``;
    - ``b"c" + gram`` for each byte n-gram (n in [min_n, max_n]) of ``b"<" + word + b">"``,
-     word by word, n ascending, then left to right.
+     word by word, n ascending, then left to right;
+   - with pretrained word vectors (featurizer setting "pretrained"), ``b"p" + word`` for
+     each word once more.
 3. Each key is hashed with 64-bit FNV-1a (offset 0xcbf29ce484222325, prime 0x100000001b3)
    and looked up in the vocabulary (features.txt: one 16-hex-digit hash per line, the line
    at index i has id ``FIRST_ID + i``).  Keys not in it become the unknown id of their kind
-   (UNK_WORD, UNK_BIGRAM, UNK_CHAR).  Id 0 is padding.
-The vocabulary lists the kinds in order (words, then bigrams, then char n-grams), so a
-feature's kind follows from its id range (``ranges`` in the vocabulary object).
+   (UNK_WORD, UNK_BIGRAM, UNK_CHAR); a "p" key not in it (a word without a vector) is
+   dropped.  Id 0 is padding.
+The vocabulary lists the kinds in order (words, then bigrams, then char n-grams, then the
+words of the pretrained vectors, in the vectors' row order), so a feature's kind follows
+from its id range (``ranges`` in the vocabulary object).
 """
 import csv
 import json
@@ -32,8 +36,10 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 PAD, UNK_WORD, UNK_BIGRAM, UNK_CHAR = 0, 1, 2, 3
 FIRST_ID = 4
-KINDS = ("word", "bigram", "char")
-UNK_OF_KIND = {"word": UNK_WORD, "bigram": UNK_BIGRAM, "char": UNK_CHAR}
+KINDS = ("word", "bigram", "char", "pword")
+# "pword": a word looked up in the pretrained word vectors (pretrain_words.py), when the
+# featurizer has them.  It has no unknown id: a word without a vector is dropped.
+UNK_OF_KIND = {"word": UNK_WORD, "bigram": UNK_BIGRAM, "char": UNK_CHAR, "pword": PAD}
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
@@ -161,6 +167,8 @@ def feature_keys(text, cfg):
         for n in range(lo, hi + 1):
             for j in range(0, len(s) - n + 1):
                 keys.append(("char", b"c" + s[j:j + n]))
+    if cfg.get("pretrained"):
+        keys += [("pword", b"p" + w) for w in words]
     return keys
 
 
@@ -175,6 +183,8 @@ class Vocabulary:
         self.hashes = []
         self.ranges = {}
         for kind in KINDS:
+            if kind not in hashes_by_kind:
+                continue  # pword, when the featurizer has no pretrained vectors
             start = FIRST_ID + len(self.hashes)
             self.hashes += hashes_by_kind[kind]
             self.ranges[kind] = [start, FIRST_ID + len(self.hashes)]
@@ -187,14 +197,20 @@ class Vocabulary:
         return FIRST_ID + len(self.hashes)
 
     @classmethod
-    def build(cls, texts, cfg=None):
+    def build(cls, texts, cfg=None, pretrained_words=None):
+        """The vocabulary of `texts`; with `pretrained_words` (the rows of the pretrained
+        vectors, in order) the pword kind lists exactly those words."""
         cfg = dict(cfg or DEFAULT_FEATURIZER)
         counts = {k: Counter() for k in KINDS}
         for t in texts:
             for kind, key in feature_keys(t, cfg):
                 counts[kind][fnv1a64(key)] += 1
         by_kind = {}
+        if cfg.get("pretrained"):
+            by_kind["pword"] = [fnv1a64(b"p" + w.encode("utf-8")) for w in pretrained_words]
         for kind in KINDS:
+            if kind == "pword":
+                continue
             keep = [(h, c) for h, c in counts[kind].items() if c >= cfg["min_count"][kind]]
             keep.sort(key=lambda hc: (-hc[1], hc[0]))  # frequent first, deterministic
             by_kind[kind] = [h for h, _ in keep]
@@ -203,7 +219,9 @@ class Vocabulary:
     def encode(self, text):
         ids = []
         for kind, key in feature_keys(text, self.cfg):
-            ids.append(self.index.get(fnv1a64(key), UNK_OF_KIND[kind]))
+            i = self.index.get(fnv1a64(key), UNK_OF_KIND[kind])
+            if i != PAD:
+                ids.append(i)
         return ids
 
     def to_json(self):
@@ -220,6 +238,8 @@ class Vocabulary:
             hashes = [int(line, 16) for line in f if line.strip()]
         by_kind = {}
         for kind in KINDS:
+            if kind not in meta["ranges"]:
+                continue
             a, b = meta["ranges"][kind]
             by_kind[kind] = hashes[a - FIRST_ID:b - FIRST_ID]
         return cls(meta["featurizer"], by_kind)
@@ -231,6 +251,8 @@ class Vocabulary:
     def from_state(cls, st):
         by_kind = {}
         for kind in KINDS:
+            if kind not in st["ranges"]:
+                continue
             a, b = st["ranges"][kind]
             by_kind[kind] = st["hashes"][a - FIRST_ID:b - FIRST_ID]
         return cls(st["cfg"], by_kind)

@@ -1,11 +1,12 @@
 """Export a trained intent ensemble (train.py's ensemble.pt) for the C++ IntentClassifier.
 
   /usr/bin/python3 services/support-bot/intent/export.py \
-      --ckpt build/support_bot_intent/bitext/ensemble.pt --out models/support-bot/1
+      --ckpt build/support_bot_intent/bitext/ensemble.pt --out models/support-bot/2 --version 2
 
 Writes into --out:
   model.pt       TorchScript IntentEnsemble: forward(ids int64 [B, L], 0-padded) ->
-                 probabilities float32 [B, #labels]; the feature tables stored as float16
+                 probabilities float32 [B, #labels]; the feature tables (and the
+                 pretrained word vectors, shared by the bag members) stored as float16
   features.txt   the feature vocabulary (data.py: one FNV-1a 64 hash per line, id 4 + line)
   metadata.json  the model_metadata.h descriptor plus labels, threshold, margin and the
                  featurizer settings
@@ -28,7 +29,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
 from data import FIRST_ID, OOS, UNK_OF_KIND, Vocabulary, default_data_dir, load_dataset, pad_batch  # noqa: E402
-from model import LinearMember  # noqa: E402
+from model import IntentModel, LinearMember  # noqa: E402
 from train import build_ensemble, encode, predict  # noqa: E402
 
 # Fixed texts whose probabilities the C++ test compares with (see --reference).
@@ -73,8 +74,16 @@ def main(argv=None):
     ckpt = torch.load(args.ckpt)
     vocab, ens = build_ensemble(ckpt)
     half = copy.deepcopy(ens)
+    shared = None
     for m in half.members:  # the big tables in float16; the layers after them stay float32
         (m.weight if isinstance(m, LinearMember) else m.embedding).half()
+        if isinstance(m, IntentModel) and m.has_pretrained:
+            # Every bag member holds the same frozen vectors: one tensor, saved once.
+            if shared is None:
+                shared = m.pretrained.weight.detach().half()
+            if not torch.equal(m.pretrained.weight.detach().half(), shared):
+                raise ValueError("bag members have different pretrained vectors")
+            m.pretrained.weight = torch.nn.Parameter(shared, requires_grad=False)
     scripted = torch.jit.script(half)
     os.makedirs(args.out, exist_ok=True)
     scripted.save(os.path.join(args.out, "model.pt"))

@@ -2,8 +2,12 @@
 head, model.py) on bitext-intent or CLINC150, then tune its out-of-scope threshold and
 margin on the validation split.
 
+  /usr/bin/python3 services/support-bot/intent/pretrain_words.py   # once: word vectors
   /usr/bin/python3 services/support-bot/intent/train.py --dataset bitext
   /usr/bin/python3 services/support-bot/intent/train.py --dataset clinc150
+
+The bag members pool pretrained word vectors (pretrain_words.py's output, --pretrained)
+beside their own features, so words the training split lacks still mean something.
 
 Writes <out>/member<k>.pt after each ensemble member (re-running the same command skips
 the members already trained: resumable) and <out>/ensemble.pt (everything evaluate.py and
@@ -11,13 +15,17 @@ export.py need: labels, vocabulary, members, threshold, margin).
 
 Threshold tuning, on the validation split and CLINC150's oos_val (bitext-intent has no
 out-of-scope examples; CLINC150's oos utterances -- weather, sports, trivia... -- are
-outside a shop's customer support too).  Both rules keep the validation in-scope accuracy
->= (accuracy without rejection - --max_in_scope_drop):
-- clinc150 (metrics.tune): the (threshold, margin) with the highest oos_val recall;
+outside a shop's customer support too):
+- clinc150 (metrics.tune_joint_accuracy, the published protocol of Larson et al. 2019):
+  the threshold with the best validation accuracy over all intents, out-of-scope counted
+  as one more intent.  --clinc_rule recall restores the rule used until 2026-11-29
+  (metrics.tune: the highest oos_val recall within --max_in_scope_drop);
 - bitext (metrics.tune_for_recall): the least rejecting (threshold, margin) that rejects
-  >= --oos_target of oos_val.  bitext-intent's validation utterances are templated like
-  its training ones, so its accuracy stays flat up to high thresholds that would reject
-  real customers' paraphrases; stopping at the target leaves them room.
+  >= --oos_target of oos_val while validation in-scope accuracy stays within
+  --max_in_scope_drop of its value without rejection.  bitext-intent's validation
+  utterances are templated like its training ones, so its accuracy stays flat up to high
+  thresholds that would reject real customers' paraphrases; stopping at the target
+  leaves them room.
 """
 import argparse
 import os
@@ -37,7 +45,7 @@ from data import (DEFAULT_FEATURIZER, FIRST_ID, OOS, REPO_ROOT, UNK_OF_KIND, Voc
                   clinc150_negatives, default_data_dir, load_clinc150, load_dataset, pad_batch)
 from model import IntentEnsemble, IntentModel, LinearMember  # noqa: E402
 
-MODEL_KEYS = ("dim", "hidden", "dropout")
+MODEL_KEYS = ("dim", "hidden", "dropout", "pretrained_dim")
 
 
 def parse_args(argv=None):
@@ -76,6 +84,16 @@ def parse_args(argv=None):
     p.add_argument("--oos_target", type=float, default=-1,
                    help="threshold tuning: > 0 = take the least rejecting threshold/margin whose "
                         "oos_val recall reaches this (default 0.9 for bitext, off for clinc150)")
+    p.add_argument("--clinc_rule", choices=["joint", "recall"], default="joint",
+                   help="clinc150 threshold tuning: joint = the published protocol "
+                        "(metrics.tune_joint_accuracy: best validation accuracy over all intents "
+                        "with oos as one more); recall = the highest oos_val recall within "
+                        "--max_in_scope_drop (metrics.tune; the rule until 2026-11-29)")
+    p.add_argument("--pretrained", default=str(REPO_ROOT / "build" / "support_bot_intent" / "word_vectors.npz"),
+                   help="word vectors from pretrain_words.py (.npz): bag members pool them as a "
+                        "fourth kind of feature (frozen, with a trained projection); 'none' = "
+                        "without them (as models/support-bot/1 was trained)")
+    p.add_argument("--pretrained_norm", type=int, default=0, help="1 = scale each vector to unit length")
     p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
 
@@ -112,16 +130,28 @@ def unk_table(vocab):
     return t
 
 
-def train_member(args, vocab, train_ids, train_y, num_classes, seed, val=None, log=print):
+def load_pretrained(path, normalize):
+    """(words, float32 tensor [N, dim]) of pretrain_words.py's output."""
+    z = np.load(path)
+    vectors = torch.from_numpy(z["vectors"].astype(np.float32))
+    if normalize:
+        vectors = vectors / vectors.norm(dim=1, keepdim=True).clamp(min=1e-6)
+    return [str(w) for w in z["words"]], vectors
+
+
+def train_member(args, vocab, train_ids, train_y, num_classes, seed, val=None, log=print, pretrained=None):
     set_seed(seed)
     model = IntentModel(vocab.size, vocab.ranges, num_classes, dim=args.dim, hidden=args.hidden,
-                        dropout=args.dropout)
+                        dropout=args.dropout, pretrained_dim=args.pretrained_dim)
+    if pretrained is not None:
+        with torch.no_grad():
+            model.pretrained.weight.copy_(pretrained)
     # The embedding table is large and each batch touches few rows: sparse gradients and
     # SparseAdam for it, AdamW for the rest; linear warm-up over 10% of the steps, then
     # linear decay to 0.
     model.embedding.sparse = True
     emb_params = [model.embedding.weight]
-    rest = [p for n, p in model.named_parameters() if n != "embedding.weight"]
+    rest = [p for n, p in model.named_parameters() if n != "embedding.weight" and p.requires_grad]
     opts = [torch.optim.SparseAdam(emb_params, lr=args.lr),
             torch.optim.AdamW(rest, lr=args.lr, weight_decay=args.weight_decay)]
     steps_per_epoch = (len(train_ids) + args.batch_size - 1) // args.batch_size
@@ -212,7 +242,11 @@ def build_ensemble(ckpt):
             m = LinearMember(vocab.size, vocab.ranges, len(ckpt["labels"]), torch.zeros(vocab.size))
         else:
             m = IntentModel(vocab.size, vocab.ranges, len(ckpt["labels"]), **ckpt["model"])
-        m.load_state_dict(member["state_dict"])
+        missing, unexpected = m.load_state_dict(member["state_dict"], strict=False)
+        # Checkpoints from before pretrained vectors lack the (unused) placeholder layers.
+        if unexpected or (missing and (getattr(m, "has_pretrained", True)
+                                       or set(missing) - {"pretrained.weight", "project.weight", "project.bias"})):
+            raise RuntimeError(f"checkpoint does not fit the model: missing {missing}, unexpected {unexpected}")
         m.eval()
         members.append(m)
     return vocab, IntentEnsemble(members).eval()
@@ -246,7 +280,17 @@ def main(argv=None):
     cfg = dict(DEFAULT_FEATURIZER, min_n=args.min_n, max_n=args.max_n,
                min_count=dict(DEFAULT_FEATURIZER["min_count"], bigram=args.min_count_bigram,
                               char=args.min_count_char))
-    vocab = Vocabulary.build([t for t, _ in train], cfg)
+    pretrained_words, pretrained = None, None
+    args.pretrained_dim = 0
+    if args.pretrained != "none":
+        if not os.path.exists(args.pretrained):
+            sys.exit(f"{args.pretrained} not found: run services/support-bot/intent/pretrain_words.py "
+                     f"first, or pass --pretrained none")
+        pretrained_words, pretrained = load_pretrained(args.pretrained, args.pretrained_norm)
+        args.pretrained_dim = pretrained.shape[1]
+        cfg["pretrained"] = {"file": os.path.basename(args.pretrained), "words": len(pretrained_words),
+                             "dim": args.pretrained_dim, "normalized": bool(args.pretrained_norm)}
+    vocab = Vocabulary.build([t for t, _ in train], cfg, pretrained_words)
     log(f"# {len(train)} training utterances, {len(labels)} classes, vocabulary {vocab.size} "
         f"({ {k: b - a for k, (a, b) in vocab.ranges.items()} })")
     train_ids = encode(vocab, [t for t, _ in train])
@@ -263,7 +307,7 @@ def main(argv=None):
     for kind, k in plan:
         path = os.path.join(out, f"{kind}{k}.pt")
         seed = args.seed + k
-        hparams = model_cfg if kind == "bag" else {
+        hparams = dict(model_cfg, pretrained=cfg.get("pretrained")) if kind == "bag" else {
             "epochs": args.linear_epochs, "lr": args.linear_lr, "wd": args.linear_weight_decay}
         if os.path.exists(path):
             st = torch.load(path)
@@ -273,7 +317,8 @@ def main(argv=None):
                 states.append({"type": kind, "state_dict": st["state_dict"]})
                 continue
         if kind == "bag":
-            m = train_member(args, vocab, train_ids, train_y, len(labels), seed, val=(val_ids, val_y), log=log)
+            m = train_member(args, vocab, train_ids, train_y, len(labels), seed, val=(val_ids, val_y), log=log,
+                             pretrained=pretrained)
         else:
             m = train_linear(args, vocab, train_ids, train_y, len(labels), idf_table(vocab, train_ids), seed,
                              val=(val_ids, val_y), log=log)
@@ -292,6 +337,8 @@ def main(argv=None):
     target = args.oos_target if args.oos_target >= 0 else (0.9 if args.dataset == "bitext" else 0)
     if target > 0:
         t, m = metrics.tune_for_recall(vp, val_y, op, raw - drop, target, oos_class)
+    elif args.clinc_rule == "joint":
+        t, m = metrics.tune_joint_accuracy(vp, val_y, op, oos_class)
     else:
         t, m = metrics.tune(vp, val_y, op, raw - drop, oos_class)
     ckpt["threshold"], ckpt["margin"] = t, m
