@@ -52,21 +52,25 @@ def main():
     p.add_argument("--python_out", default=os.path.join(build, "python"))
     p.add_argument("--turns", type=int, default=200, help="turns per measurement")
     p.add_argument("--concurrency", default="1,16")
+    p.add_argument("--bot_model_root", default=os.path.join(REPO, "models"),
+                   help="the support bot's --model_root (it serves the latest support-bot version "
+                        "there), e.g. to compare an older intent model")
     args = p.parse_args()
     sys.path.insert(0, args.python_out)
     import grpc
     from shop.supportbot.v1 import supportbot_pb2, supportbot_pb2_grpc
 
     workdir = tempfile.mkdtemp(prefix="bench_bot_")
-    common = ["--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-              f"--model_root={os.path.join(REPO, 'models')}", "--model_poll_interval=0s"]
-    translator, tport = start_server([args.translator] + common + ["--intra_op_threads=1"])
-    bot, bport = start_server([args.bot] + common + [
+    common = ["--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1", "--model_poll_interval=0s"]
+    translator, tport = start_server([args.translator] + common + [
+        f"--model_root={os.path.join(REPO, 'models')}", "--intra_op_threads=1"])
+    bot, bport = start_server([args.bot] + common + [f"--model_root={args.bot_model_root}",
         f"--orders_db={os.path.join(workdir, 'orders.db')}",
         f"--kb={os.path.join(REPO, 'services', 'support-bot', 'kb', 'articles.jsonl')}",
         f"--translator_address=127.0.0.1:{tport}", "--translator_timeout=30s",
         "--intra_op_threads=1"])
     print(f"# support-bot benchmark\n\nmachine: {machine_line()}\ncommand: {' '.join(sys.argv)}\n"
+          f"intent model root: {args.bot_model_root}\n"
           f"one fresh session per turn; translator on the same machine (sentence cache on)\n")
     print("| messages | concurrency | turns/s | p50 ms | p99 ms | degraded |")
     print("|---|---:|---:|---:|---:|---:|")
