@@ -117,6 +117,18 @@ absl::StatusOr<std::unique_ptr<TranslationEngine>> TranslationEngine::Create(
   if (options.default_beam_size < 1 || options.default_beam_size > options.max_beam_size) {
     return absl::InvalidArgumentError("default beam size must be in [1, max_beam_size]");
   }
+  // The same range requests are held to (and NaN fails both comparisons).
+  const float alpha = options.default_length_penalty;
+  if (!(alpha == 0.0f || (alpha > 0.0f && alpha <= kMaxLengthPenalty))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("default_length_penalty ", alpha, " must be 0 (the model's own) or in (0, ",
+                     kMaxLengthPenalty, "]"));
+  }
+  const float confidence = options.min_detection_confidence;
+  if (!(confidence >= 0.0f && confidence <= 1.0f)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_detection_confidence ", confidence, " must be in [0, 1]"));
+  }
   std::unique_ptr<TranslationEngine> engine(
       new TranslationEngine(repository, std::move(options), metrics, registry));
   RETURN_IF_ERROR(engine->CurrentModel().status());

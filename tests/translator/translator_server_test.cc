@@ -427,6 +427,17 @@ TEST_CASE("The length penalty tuned for a model is the default, and requests and
   CHECK(absl::StrContains(server.status().message(), "default_length_penalty"));
 }
 
+TEST_CASE("Out-of-range default flags stop the server at start, naming the flag") {
+  for (const std::string flag : {"--default_length_penalty=-1", "--default_length_penalty=2.5",
+                                 "--default_length_penalty=nan", "--min_detection_confidence=1.5"}) {
+    INFO(flag);
+    auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER, ServerArgs({flag}));
+    REQUIRE(!server.ok());
+    const std::string name = flag.substr(2, flag.find('=') - 2);
+    CHECK(absl::StrContains(server.status().message(), name));
+  }
+}
+
 TEST_CASE("The int8 variant serves too") {
   auto server = StartServer({"--int8"});
   Client client(server->port());
