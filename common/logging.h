@@ -31,8 +31,7 @@ class LogField {
       : key_(key), value_(value), quoted_(true) {}
   LogField(absl::string_view key, const std::string& value)
       : key_(key), value_(value), quoted_(true) {}
-  LogField(absl::string_view key, const char* value)
-      : key_(key), value_(value), quoted_(true) {}
+  LogField(absl::string_view key, const char* value) : key_(key), value_(value), quoted_(true) {}
   LogField(absl::string_view key, bool value)
       : key_(key), value_(value ? "true" : "false"), quoted_(false) {}
   LogField(absl::string_view key, const absl::Status& status)

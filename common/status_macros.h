@@ -12,9 +12,9 @@
 #define SHOP_CONCAT_(a, b) SHOP_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    const ::absl::Status _shop_status = (expr); \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    const ::absl::Status _shop_status = (expr);  \
     if (!_shop_status.ok()) return _shop_status; \
   } while (0)
 

@@ -55,8 +55,7 @@ InferenceOptions InferenceOptions::FromFlags(const std::string& model_name) {
   return o;
 }
 
-absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads,
-                                   int blas_threads) {
+absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads, int blas_threads) {
   if (intra_op_threads < 0 || inter_op_threads < 0) {
     return absl::InvalidArgumentError("thread counts must be >= 0");
   }

@@ -28,8 +28,8 @@ absl::StatusOr<TensorSpec> ParseTensorSpec(const nlohmann::json& j, absl::string
   }
   for (size_t i = 1; i < spec.shape.size(); ++i) {
     if (spec.shape[i] == 0 || spec.shape[i] < -1) {
-      return absl::InvalidArgumentError(absl::StrCat(where, " \"", spec.name, "\": dimension ", i,
-                                                     " must be positive or -1"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " \"", spec.name, "\": dimension ", i, " must be positive or -1"));
     }
   }
   spec.pad_value = j.value("pad_value", 0.0);
@@ -77,7 +77,8 @@ absl::StatusOr<ModelMetadata> ModelMetadata::Parse(absl::string_view json) {
     m.name = j.value("name", "");
     m.version = j.value("version", int64_t{0});
     m.file = j.value("file", "model.pt");
-    if (j.contains("variants")) m.variants = j.at("variants").get<std::map<std::string, std::string>>();
+    if (j.contains("variants"))
+      m.variants = j.at("variants").get<std::map<std::string, std::string>>();
     if (!j.contains("inputs") || !j.at("inputs").is_array() || j.at("inputs").empty()) {
       return absl::InvalidArgumentError("metadata needs a non-empty \"inputs\" array");
     }
@@ -114,7 +115,8 @@ absl::StatusOr<ModelMetadata> ModelMetadata::ReadFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   auto m = Parse(buffer.str());
-  if (!m.ok()) return absl::Status(m.status().code(), absl::StrCat(path, ": ", m.status().message()));
+  if (!m.ok())
+    return absl::Status(m.status().code(), absl::StrCat(path, ": ", m.status().message()));
   return m;
 }
 

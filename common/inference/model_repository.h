@@ -51,7 +51,7 @@ class ModelRepository {
   // Loads and warms up the initial version. With the latest policy, a broken newest
   // version falls back to the next older one; fails when no version loads.
   static absl::StatusOr<std::unique_ptr<ModelRepository>> Create(ModelRepositoryOptions options,
-                                                                  InferenceMetrics* metrics);
+                                                                 InferenceMetrics* metrics);
   ~ModelRepository();
 
   // The version serving now; never null. Hold the pointer for the whole of one batch.

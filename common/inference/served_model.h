@@ -25,8 +25,7 @@ class ServedModel {
   ModelRepository* repository() { return repository_.get(); }
 
  private:
-  ServedModel(prometheus::Registry& registry, const std::string& name)
-      : metrics_(registry, name) {}
+  ServedModel(prometheus::Registry& registry, const std::string& name) : metrics_(registry, name) {}
 
   // Declared in dependency order: destroyed batcher first, metrics last.
   InferenceMetrics metrics_;

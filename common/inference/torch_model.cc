@@ -25,8 +25,8 @@ absl::Status CheckTensor(const TensorSpec& spec, const torch::Tensor& t, int64_t
                                                    spec.DebugString()));
   }
   if (batch >= 0 && t.size(0) != batch) {
-    return absl::InvalidArgumentError(absl::StrCat(role, " \"", spec.name, "\" has ", t.size(0),
-                                                   " rows, expected ", batch));
+    return absl::InvalidArgumentError(
+        absl::StrCat(role, " \"", spec.name, "\" has ", t.size(0), " rows, expected ", batch));
   }
   for (size_t i = 1; i < spec.shape.size(); ++i) {
     if (spec.shape[i] != -1 && t.size(static_cast<int64_t>(i)) != spec.shape[i]) {
@@ -51,13 +51,12 @@ torch::Tensor ExampleTensor(const TensorSpec& spec, int64_t batch) {
 
 absl::StatusOr<std::shared_ptr<const TorchModel>> TorchModel::Load(const std::string& version_dir,
                                                                    const std::string& variant) {
-  ASSIGN_OR_RETURN(ModelMetadata metadata,
-                   ModelMetadata::ReadFile(version_dir + "/metadata.json"));
+  ASSIGN_OR_RETURN(ModelMetadata metadata, ModelMetadata::ReadFile(version_dir + "/metadata.json"));
   if (!variant.empty()) {
     auto it = metadata.variants.find(variant);
     if (it == metadata.variants.end()) {
-      return absl::NotFoundError(absl::StrCat(version_dir, "/metadata.json has no variant \"",
-                                              variant, "\""));
+      return absl::NotFoundError(
+          absl::StrCat(version_dir, "/metadata.json has no variant \"", variant, "\""));
     }
     metadata.file = it->second;
   }
@@ -88,9 +87,9 @@ absl::Status TorchModel::Warmup() const {
       for (const TensorSpec& spec : metadata_.inputs) inputs.push_back(ExampleTensor(spec, batch));
       absl::StatusOr<std::vector<torch::Tensor>> outputs = Forward(inputs);
       if (!outputs.ok()) {
-        return absl::Status(outputs.status().code(),
-                            absl::StrCat("warm-up of ", directory_, " failed: ",
-                                         outputs.status().message()));
+        return absl::Status(
+            outputs.status().code(),
+            absl::StrCat("warm-up of ", directory_, " failed: ", outputs.status().message()));
       }
     }
   }
@@ -100,8 +99,8 @@ absl::Status TorchModel::Warmup() const {
 absl::StatusOr<std::vector<torch::Tensor>> TorchModel::Forward(
     const std::vector<torch::Tensor>& inputs) const {
   if (inputs.size() != metadata_.inputs.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("model takes ", metadata_.inputs.size(),
-                                                   " inputs, got ", inputs.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model takes ", metadata_.inputs.size(), " inputs, got ", inputs.size()));
   }
   const int64_t batch = inputs.empty() ? 0 : inputs[0].size(0);
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -27,13 +27,14 @@ class TorchModel {
 
   // Runs the model on batched inputs (one tensor per metadata input, batch dimension 0).
   // Returns one tensor per metadata output. Thread-safe.
-  absl::StatusOr<std::vector<torch::Tensor>> Forward(const std::vector<torch::Tensor>& inputs) const;
+  absl::StatusOr<std::vector<torch::Tensor>> Forward(
+      const std::vector<torch::Tensor>& inputs) const;
 
   // Calls another exported method of the module (e.g. a decoder step) with tensor
   // arguments and returns its tensor outputs. No signature checks: the caller owns the
   // contract of that method. Thread-safe.
-  absl::StatusOr<std::vector<torch::Tensor>> RunMethod(const std::string& method,
-                                                       const std::vector<torch::Tensor>& inputs) const;
+  absl::StatusOr<std::vector<torch::Tensor>> RunMethod(
+      const std::string& method, const std::vector<torch::Tensor>& inputs) const;
 
   const ModelMetadata& metadata() const { return metadata_; }
   int64_t version() const { return metadata_.version; }
@@ -45,7 +46,9 @@ class TorchModel {
 
  private:
   TorchModel(ModelMetadata metadata, std::string directory, torch::jit::script::Module module)
-      : metadata_(std::move(metadata)), directory_(std::move(directory)), module_(std::move(module)) {}
+      : metadata_(std::move(metadata)),
+        directory_(std::move(directory)),
+        module_(std::move(module)) {}
   absl::Status Warmup() const;
 
   ModelMetadata metadata_;

@@ -28,7 +28,6 @@ class RedisClient::Connection {
 
 namespace {
 
-
 absl::Status ReplyError(redisContext* c, const redisReply* r, absl::string_view what) {
   if (r == nullptr) {
     return absl::UnavailableError(
@@ -55,8 +54,7 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {}
 
 RedisClient::~RedisClient() = default;
 
-absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(
-    bool fresh) {
+absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(bool fresh) {
   if (!fresh) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
@@ -124,8 +122,7 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
     Release(*std::move(conn));
     if (io_error && was_pooled && attempt == 0) continue;
     if (!status.ok()) return status;
-    if (transaction &&
-        (last->type != REDIS_REPLY_ARRAY || last->elements != commands.size())) {
+    if (transaction && (last->type != REDIS_REPLY_ARRAY || last->elements != commands.size())) {
       return absl::InternalError(absl::StrCat("redis ", what, ": transaction aborted"));
     }
     return last;

@@ -34,9 +34,9 @@ absl::Status ApplyEnvironmentToFlags(const EnvLookup& env) {
     if (!value.has_value()) continue;
     std::string error;
     if (!flag->ParseFrom(*value, &error)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("environment variable ", var, "=\"", *value, "\" is not a valid value for --",
-                       name, ": ", error));
+      return absl::InvalidArgumentError(absl::StrCat("environment variable ", var, "=\"", *value,
+                                                     "\" is not a valid value for --", name, ": ",
+                                                     error));
     }
   }
   return absl::OkStatus();

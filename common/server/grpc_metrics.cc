@@ -27,8 +27,8 @@ const char* TypeName(ServerRpcInfo::Type type) {
 // Buckets from 100 us to 30 s: inference calls sit in the low milliseconds, but queueing
 // under overload and long translations must still land in a finite bucket.
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,   0.1,     0.25,   0.5,   1,      2.5,    5,     10, 30};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
 }
 
 class MetricsInterceptor : public grpc::experimental::Interceptor {

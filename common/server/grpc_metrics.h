@@ -44,8 +44,7 @@ const char* GrpcCodeName(grpc::StatusCode code);
 // Splits "/pkg.Service/Method" into service and method; unparsable names pass through.
 void SplitFullMethod(absl::string_view full_method, std::string* service, std::string* method);
 
-class GrpcMetricsInterceptorFactory
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class GrpcMetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit GrpcMetricsInterceptorFactory(std::shared_ptr<GrpcServerMetrics> metrics)
       : metrics_(std::move(metrics)) {}

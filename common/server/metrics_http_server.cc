@@ -115,7 +115,8 @@ void MetricsHttpServer::HandleConnection(int fd) {
     return;
   }
   const size_t path_end = line.find(' ', 4);
-  std::string path = line.substr(4, path_end == std::string::npos ? std::string::npos : path_end - 4);
+  std::string path =
+      line.substr(4, path_end == std::string::npos ? std::string::npos : path_end - 4);
   path = path.substr(0, path.find('?'));
   if (path != "/metrics") {
     WriteAll(fd, Response(404, "Not Found", "text/plain", "metrics are at /metrics\n"));

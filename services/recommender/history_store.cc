@@ -15,8 +15,8 @@ absl::StatusOr<HistoryEvent> HistoryEvent::Decode(absl::string_view text) {
   const size_t b = a == absl::string_view::npos ? a : text.find('|', a + 1);
   int kind = 0;
   HistoryEvent event;
-  if (b == absl::string_view::npos || !absl::SimpleAtoi(text.substr(0, a), &kind) ||
-      kind < 1 || kind > 3 || !absl::SimpleAtoi(text.substr(a + 1, b - a - 1), &event.time_ms)) {
+  if (b == absl::string_view::npos || !absl::SimpleAtoi(text.substr(0, a), &kind) || kind < 1 ||
+      kind > 3 || !absl::SimpleAtoi(text.substr(a + 1, b - a - 1), &event.time_ms)) {
     return absl::DataLossError(absl::StrCat("malformed stored event \"", text, "\""));
   }
   event.kind = static_cast<EventKind>(kind);

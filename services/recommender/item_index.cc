@@ -56,8 +56,7 @@ absl::StatusOr<std::unique_ptr<HnswItemIndex>> HnswItemIndex::Build(torch::Tenso
   embeddings = embeddings.contiguous();
   std::unique_ptr<HnswItemIndex> index(new HnswItemIndex(embeddings, options));
   const int d = static_cast<int>(embeddings.size(1));
-  index->index_ =
-      std::make_unique<faiss::IndexHNSWFlat>(d, options.m, faiss::METRIC_INNER_PRODUCT);
+  index->index_ = std::make_unique<faiss::IndexHNSWFlat>(d, options.m, faiss::METRIC_INNER_PRODUCT);
   index->index_->hnsw.efConstruction = options.ef_construction;
   index->index_->hnsw.efSearch = options.ef_search;
   try {
@@ -78,8 +77,8 @@ std::vector<ScoredItem> HnswItemIndex::Search(const torch::Tensor& query,
                                               const torch::Tensor& eligible, int k,
                                               SearchStats* stats, int64_t skip) const {
   if (k <= 0) return {};
-  const int64_t fetch = std::min<int64_t>(static_cast<int64_t>(k) * options_.oversample,
-                                          index_->ntotal);
+  const int64_t fetch =
+      std::min<int64_t>(static_cast<int64_t>(k) * options_.oversample, index_->ntotal);
   std::vector<float> distances(static_cast<size_t>(fetch));
   std::vector<faiss::Index::idx_t> labels(static_cast<size_t>(fetch));
   torch::Tensor q = query.contiguous();

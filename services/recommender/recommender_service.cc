@@ -43,8 +43,8 @@ EventKind ToKind(v1::EventType type) {
 absl::Status ValidateFilters(const v1::Filters& filters, std::string* country) {
   ASSIGN_OR_RETURN(*country, ValidateCountry(filters.ship_to_country(), "filters.ship_to_country"));
   if (filters.category_id().size() > kMaxCategoryLength) {
-    return absl::InvalidArgumentError(absl::StrCat("filters.category_id is longer than ",
-                                                   kMaxCategoryLength, " characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("filters.category_id is longer than ", kMaxCategoryLength, " characters"));
   }
   if (filters.excluded_item_ids_size() > kMaxExcludedItems) {
     return absl::InvalidArgumentError(absl::StrCat("filters.excluded_item_ids has ",
@@ -90,8 +90,8 @@ absl::Status ValidateItemId(absl::string_view id, absl::string_view field) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": item id \"", id, "\" has a character outside [A-Za-z0-9._:-]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": item id \"", id, "\" has a character outside [A-Za-z0-9._:-]"));
     }
   }
   return absl::OkStatus();
@@ -184,9 +184,8 @@ absl::Status RecommenderService::DoRecommend(grpc::ServerContext* context,
   }
   if (!request.user_id().empty()) RETURN_IF_ERROR(ValidateUserId(request.user_id()));
   if (request.recent_item_ids_size() > kMaxRecentItems) {
-    return absl::InvalidArgumentError(absl::StrCat("recent_item_ids has ",
-                                                   request.recent_item_ids_size(),
-                                                   " ids; at most ", kMaxRecentItems));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "recent_item_ids has ", request.recent_item_ids_size(), " ids; at most ", kMaxRecentItems));
   }
   for (const std::string& id : request.recent_item_ids()) {
     RETURN_IF_ERROR(ValidateItemId(id, "recent_item_ids"));

@@ -73,8 +73,7 @@ class RecommenderService final : public v1::Recommender::Service {
                               v1::SimilarItemsResponse* response);
   absl::Status DoRecordEvent(const v1::RecordEventRequest& request,
                              v1::RecordEventResponse* response);
-  absl::Status DoDeleteUser(const v1::DeleteUserRequest& request,
-                            v1::DeleteUserResponse* response);
+  absl::Status DoDeleteUser(const v1::DeleteUserRequest& request, v1::DeleteUserResponse* response);
   absl::StatusOr<RecommendationEngine*> Engine() const;
 
   HistoryStore* const store_;

@@ -34,8 +34,8 @@ RedisHistoryStore::RedisHistoryStore(RedisHistoryStoreOptions options,
 RedisHistoryStore::~RedisHistoryStore() = default;
 
 absl::StatusOr<std::vector<HistoryEvent>> RedisHistoryStore::Get(const std::string& user_id) {
-  ASSIGN_OR_RETURN(RedisReplyPtr r,
-                   redis_->Execute({{"LRANGE", Key(user_id), "0", "-1"}}, /*transaction=*/false, "LRANGE"));
+  ASSIGN_OR_RETURN(RedisReplyPtr r, redis_->Execute({{"LRANGE", Key(user_id), "0", "-1"}},
+                                                    /*transaction=*/false, "LRANGE"));
   std::vector<HistoryEvent> events;
   if (r->type != REDIS_REPLY_ARRAY) return events;
   events.reserve(r->elements);
@@ -53,9 +53,9 @@ absl::StatusOr<int64_t> RedisHistoryStore::Append(const std::string& user_id,
   ASSIGN_OR_RETURN(
       RedisReplyPtr exec,
       redis_->Execute({{"RPUSH", key, event.Encode()},
-               {"LTRIM", key, absl::StrCat(-options_.max_events_per_user), "-1"},
-               {"PEXPIRE", key, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))}},
-              /*transaction=*/true, "append"));
+                       {"LTRIM", key, absl::StrCat(-options_.max_events_per_user), "-1"},
+                       {"PEXPIRE", key, absl::StrCat(absl::ToInt64Milliseconds(options_.ttl))}},
+                      /*transaction=*/true, "append"));
   if (exec->element[0]->type != REDIS_REPLY_INTEGER) {
     return absl::InternalError("redis append: RPUSH did not return a length");
   }

@@ -17,7 +17,6 @@
 #include "common/redis/redis_client.h"
 #include "services/recommender/history_store.h"
 
-
 namespace shop::recommender {
 
 struct RedisHistoryStoreOptions {
@@ -33,7 +32,8 @@ struct RedisHistoryStoreOptions {
 class RedisHistoryStore : public HistoryStore {
  public:
   // Connects once to fail fast on a wrong address.
-  static absl::StatusOr<std::unique_ptr<RedisHistoryStore>> Create(RedisHistoryStoreOptions options);
+  static absl::StatusOr<std::unique_ptr<RedisHistoryStore>> Create(
+      RedisHistoryStoreOptions options);
   ~RedisHistoryStore() override;
 
   absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override;

@@ -21,8 +21,8 @@ using v1::AwaitingState;
 
 const std::set<std::string>& OrderIntents() {
   static const auto* s = new std::set<std::string>{
-      "track_order", "cancel_order", "change_shipping_address", "get_refund",
-      "track_refund", "check_invoice", "get_invoice"};
+      "track_order",   "cancel_order", "change_shipping_address", "get_refund", "track_refund",
+      "check_invoice", "get_invoice"};
   return *s;
 }
 
@@ -54,9 +54,11 @@ std::string StatusPhrase(const Order& o) {
 
 std::string TrackingText(const Order& o) {
   std::string text = absl::StrCat("Your order ", o.id, " ", StatusPhrase(o), ".");
-  if (!o.tracking_number.empty()) absl::StrAppend(&text, " Tracking number: ", o.tracking_number, ".");
+  if (!o.tracking_number.empty())
+    absl::StrAppend(&text, " Tracking number: ", o.tracking_number, ".");
   if (o.status == OrderStatus::kDelivered) {
-    absl::StrAppend(&text, " It was delivered on ", absl::FormatCivilTime(o.expected_delivery), ".");
+    absl::StrAppend(&text, " It was delivered on ", absl::FormatCivilTime(o.expected_delivery),
+                    ".");
   } else if (o.status != OrderStatus::kCancelled && o.status != OrderStatus::kOnHold) {
     absl::StrAppend(&text, " Expected delivery: ", absl::FormatCivilTime(o.expected_delivery), ".");
   }
@@ -133,8 +135,9 @@ struct DialogueManager::Context {
   int customer_turn_id;
   internal::DialogueState& state() { return *session.mutable_state(); }
   Requester requester() {
-    return Requester{session.customer_id(),
-                     state().verified_order_id() == state().order_id() ? state().verification() : ""};
+    return Requester{session.customer_id(), state().verified_order_id() == state().order_id()
+                                                ? state().verification()
+                                                : ""};
   }
 };
 
@@ -146,8 +149,10 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& 
     if (!p.empty()) parts.emplace_back(p);
   }
   // "10115 Berlin", "75002 Paris", "SW1A 2AA London", "London SW1A 2AA", "New York, NY 10001".
-  static const RE2 postcode_first(R"(^([0-9][0-9\- ]{2,8}[0-9]|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})\s+(.+)$)");
-  static const RE2 postcode_last(R"(^(.+?)\s+([0-9][0-9\- ]{2,8}[0-9]|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$)");
+  static const RE2 postcode_first(
+      R"(^([0-9][0-9\- ]{2,8}[0-9]|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})\s+(.+)$)");
+  static const RE2 postcode_last(
+      R"(^(.+?)\s+([0-9][0-9\- ]{2,8}[0-9]|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$)");
   Address a;
   a.country = country;
   int postcode_part = -1;
@@ -172,19 +177,22 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& 
       a.name = parts[i];
     }
   }
-  if (a.street.empty()) return absl::InvalidArgumentError("I could not find the street and house number");
+  if (a.street.empty())
+    return absl::InvalidArgumentError("I could not find the street and house number");
   if (a.name.empty()) a.name = default_name;
   return a;
 }
 
-absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session, const std::string& english_text,
+absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
+                                                const std::string& english_text,
                                                 const Understanding& u, int customer_turn_id) {
   Context c{session, english_text, u, customer_turn_id};
   internal::DialogueState& st = c.state();
   if (st.handed_off()) {
     st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);
-    return Reply(c, "Your conversation is with a colleague now, who will answer here. I have "
-                    "added your message for them.");
+    return Reply(c,
+                 "Your conversation is with a colleague now, who will answer here. I have "
+                 "added your message for them.");
   }
   if (!u.order_ids.empty()) st.set_order_id(u.order_ids.front());
   // A request for a person or a complaint wins over whatever the bot was asking for.
@@ -211,13 +219,15 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session, const st
       if (new_request) break;
       if (st.reprompts() >= options_.max_reprompts) {
         EndRequest(st);
-        return Reply(c, "Without the order number I cannot look the order up. You find it in "
-                        "your order confirmation e-mail (it looks like ORD-12345678); write to "
-                        "me again when you have it.");
+        return Reply(c,
+                     "Without the order number I cannot look the order up. You find it in "
+                     "your order confirmation e-mail (it looks like ORD-12345678); write to "
+                     "me again when you have it.");
       }
       st.set_reprompts(st.reprompts() + 1);
-      return Reply(c, "I still need the order number to continue. It looks like ORD-12345678 "
-                      "and is in your order confirmation e-mail.");
+      return Reply(c,
+                   "I still need the order number to continue. It looks like ORD-12345678 "
+                   "and is in your order confirmation e-mail.");
     default:
       break;
   }
@@ -245,15 +255,17 @@ absl::StatusOr<BotTurn> DialogueManager::StartOrderRequest(Context& c, const std
   st.set_low_confidence_streak(0);
   if (st.order_id().empty() && !c.session.customer_id().empty()) {
     // Signed in: "where is my order?" means the latest one.
-    absl::StatusOr<std::vector<Order>> mine = orders_->ListCustomerOrders(c.session.customer_id(), 1);
+    absl::StatusOr<std::vector<Order>> mine =
+        orders_->ListCustomerOrders(c.session.customer_id(), 1);
     if (!mine.ok()) return mine.status();
     if (!mine->empty()) st.set_order_id(mine->front().id);
   }
   if (st.order_id().empty()) {
     st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
     st.set_reprompts(0);
-    return Reply(c, "Could you give me your order number? It looks like ORD-12345678 and is in "
-                    "your order confirmation e-mail.");
+    return Reply(c,
+                 "Could you give me your order number? It looks like ORD-12345678 and is in "
+                 "your order confirmation e-mail.");
   }
   return ContinueOrderRequest(c);
 }
@@ -266,12 +278,14 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     st.set_order_id("");
     if (st.reprompts() >= options_.max_reprompts) {
       EndRequest(st);
-      return Reply(c, absl::StrCat("I cannot find an order ", bad, ". Please check the number in "
+      return Reply(c, absl::StrCat("I cannot find an order ", bad,
+                                   ". Please check the number in "
                                    "your confirmation e-mail and write to me again."));
     }
     st.set_reprompts(st.reprompts() + 1);
     st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
-    return Reply(c, absl::StrCat("I cannot find an order ", bad, ". Could you check the number? "
+    return Reply(c, absl::StrCat("I cannot find an order ", bad,
+                                 ". Could you check the number? "
                                  "It looks like ORD-12345678."));
   }
   if (!order.ok()) return order.status();
@@ -279,14 +293,15 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     if (!CheckAccess(*order, c.requester()).ok()) {
       EndRequest(st);
       st.set_order_id("");
-      return Reply(c, absl::StrCat("Order ", order->id, " is not in your account, so I cannot "
+      return Reply(c, absl::StrCat("Order ", order->id,
+                                   " is not in your account, so I cannot "
                                    "show or change it. Please check the number."));
     }
   } else if (st.verified_order_id() != order->id) {
     st.set_awaiting(v1::AWAITING_STATE_VERIFICATION);
     if (!c.u.emails.empty()) return HandleVerification(c);
-    return Reply(c, absl::StrCat("For your security: what is the e-mail address of order ", order->id,
-                                 ", or the postcode of its delivery address?"));
+    return Reply(c, absl::StrCat("For your security: what is the e-mail address of order ",
+                                 order->id, ", or the postcode of its delivery address?"));
   }
   const std::string intent = st.pending_intent();
   BotTurn out;
@@ -294,7 +309,8 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     absl::Status can = CheckCancellable(*order);
     if (!can.ok()) {
       EndRequest(st);
-      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order), " It can no longer be cancelled; once it "
+      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order),
+                                        " It can no longer be cancelled; once it "
                                         "arrives you can return it within 30 days for a refund."));
       v1::Action* a = t.turn.mutable_action();
       a->set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
@@ -305,13 +321,16 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     }
     st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
     st.set_reprompts(0);
-    return Reply(c, absl::StrCat("Order ", order->id, " ", StatusPhrase(*order),
-                                 " and can still be cancelled. Shall I cancel it? Please answer yes or no."));
+    return Reply(
+        c,
+        absl::StrCat("Order ", order->id, " ", StatusPhrase(*order),
+                     " and can still be cancelled. Shall I cancel it? Please answer yes or no."));
   }
   if (intent == "change_shipping_address") {
     if (!OrderIsChangeable(order->status)) {
       EndRequest(st);
-      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order), " Its address can no longer be "
+      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order),
+                                        " Its address can no longer be "
                                         "changed. The carrier may offer a redirection with the "
                                         "tracking number."));
       v1::Action* a = t.turn.mutable_action();
@@ -332,8 +351,8 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
   std::string text = TrackingText(*order);
   if (intent != "track_order") {
     if (std::optional<Hit> hit = PickArticle(c)) {
-      absl::StrAppend(&text, "\n\n", hit->article->title, " (", hit->article->id, "): ",
-                      hit->article->body);
+      absl::StrAppend(&text, "\n\n", hit->article->title, " (", hit->article->id,
+                      "): ", hit->article->body);
       BotTurn t = Reply(c, text);
       t.turn.set_kb_article_id(hit->article->id);
       return t;
@@ -346,8 +365,8 @@ absl::StatusOr<BotTurn> DialogueManager::HandleVerification(Context& c) {
   internal::DialogueState& st = c.state();
   absl::StatusOr<Order> order = orders_->GetOrder(st.order_id());
   if (!order.ok()) return order.status();
-  const std::string proof = !c.u.emails.empty() ? c.u.emails.front()
-                                                : std::string(absl::StripAsciiWhitespace(c.text));
+  const std::string proof =
+      !c.u.emails.empty() ? c.u.emails.front() : std::string(absl::StripAsciiWhitespace(c.text));
   if (CheckAccess(*order, Requester{"", proof}).ok()) {
     st.set_verified_order_id(order->id);
     st.set_verification(proof);
@@ -359,8 +378,9 @@ absl::StatusOr<BotTurn> DialogueManager::HandleVerification(Context& c) {
                    "That does not match our records either. A colleague will verify the order with "
                    "you and continue here.");
   }
-  return Reply(c, "That does not match our records for this order. Please give the e-mail address "
-                  "used for the order, or the postcode of its delivery address.");
+  return Reply(c,
+               "That does not match our records for this order. Please give the e-mail address "
+               "used for the order, or the postcode of its delivery address.");
 }
 
 absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
@@ -387,7 +407,8 @@ absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
   if (intent == "cancel_order") {
     action.set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
     result = orders_->CancelOrder(st.order_id(), c.requester(), ref);
-    done_text = absl::StrCat("Done: order ", st.order_id(), " is cancelled. The refund goes back to "
+    done_text = absl::StrCat("Done: order ", st.order_id(),
+                             " is cancelled. The refund goes back to "
                              "your original payment method; you will get a confirmation e-mail.");
   } else {
     action.set_action_type(v1::ACTION_TYPE_CHANGE_SHIPPING_ADDRESS);
@@ -433,7 +454,8 @@ absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
                                    " keeps its current one. You can try again any time."));
     }
     st.set_reprompts(st.reprompts() + 1);
-    return Reply(c, absl::StrCat(valid.message(), ". Please write the address as: name, street and "
+    return Reply(c, absl::StrCat(valid.message(),
+                                 ". Please write the address as: name, street and "
                                  "number, postcode and city."));
   }
   st.set_pending_address(EncodeAddress(*address));
@@ -450,7 +472,8 @@ std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
   // Among close candidates, prefer an article of the intent's categories.
   for (const Hit& hit : kb_->Search(c.text, 5)) {
     if (hit.score < 0.5 * best->score) break;
-    if (std::find(categories->begin(), categories->end(), hit.article->category) != categories->end()) {
+    if (std::find(categories->begin(), categories->end(), hit.article->category) !=
+        categories->end()) {
       return hit;
     }
   }
@@ -461,8 +484,8 @@ BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_int
   internal::DialogueState& st = c.state();
   if (std::optional<Hit> hit = PickArticle(c)) {
     st.set_low_confidence_streak(0);
-    BotTurn t = Reply(c, absl::StrCat(hit->article->title, " (", hit->article->id, "): ",
-                                      hit->article->body));
+    BotTurn t = Reply(
+        c, absl::StrCat(hit->article->title, " (", hit->article->id, "): ", hit->article->body));
     t.turn.set_kb_article_id(hit->article->id);
     return t;
   }
@@ -472,11 +495,12 @@ BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_int
                    "I am sorry, I do not understand. I am passing you to a colleague, who will "
                    "continue here.");
   }
-  return Reply(c, understood_intent
-                      ? "I do not have an answer to that. Could you say a bit more about what you need?"
-                      : "I am not sure I understood. I can track, cancel or re-address orders and "
-                        "answer questions about shipping, customs, returns, payments and your "
-                        "account. Could you rephrase?");
+  return Reply(
+      c, understood_intent
+             ? "I do not have an answer to that. Could you say a bit more about what you need?"
+             : "I am not sure I understood. I can track, cancel or re-address orders and "
+               "answer questions about shipping, customs, returns, payments and your "
+               "account. Could you rephrase?");
 }
 
 BotTurn DialogueManager::Handoff(Context& c, v1::HandoffReason reason, const std::string& text) {

@@ -134,7 +134,8 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
     char* end = nullptr;
     const uint64_t hash = std::strtoull(line.c_str(), &end, 16);
     if (line.size() != 16 || end != line.c_str() + line.size()) {
-      return Invalid(features_path, absl::StrCat("line ", id - kFirstId + 1, " is not 16 hex digits"));
+      return Invalid(features_path,
+                     absl::StrCat("line ", id - kFirstId + 1, " is not 16 hex digits"));
     }
     if (!c->ids_.emplace(hash, id).second) {
       return Invalid(features_path, absl::StrCat("duplicate hash on line ", id - kFirstId + 1));
@@ -142,8 +143,8 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
     ++id;
   }
   if (id - kFirstId != num_features) {
-    return Invalid(features_path, absl::StrCat("has ", id - kFirstId, " features, metadata says ",
-                                               num_features));
+    return Invalid(features_path,
+                   absl::StrCat("has ", id - kFirstId, " features, metadata says ", num_features));
   }
 
   ASSIGN_OR_RETURN(c->model_, TorchModel::Load(version_dir));
@@ -201,8 +202,8 @@ absl::StatusOr<std::vector<std::vector<float>>> IntentClassifier::Probabilities(
     rows.push_back(FeatureIds(t));
     width = std::max(width, rows.back().size());
   }
-  torch::Tensor ids = torch::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)},
-                                   torch::kInt64);
+  torch::Tensor ids =
+      torch::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)}, torch::kInt64);
   auto acc = ids.accessor<int64_t, 2>();
   for (size_t i = 0; i < rows.size(); ++i) {
     for (size_t j = 0; j < rows[i].size(); ++j) acc[i][j] = rows[i][j];

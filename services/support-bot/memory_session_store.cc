@@ -37,7 +37,8 @@ absl::Status MemorySessionStore::Update(const std::string& session_id, const Mut
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<SessionRecord>> MemorySessionStore::Get(const std::string& session_id) {
+absl::StatusOr<std::optional<SessionRecord>> MemorySessionStore::Get(
+    const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mu_);
   EvictLocked(options_.now());
   auto it = sessions_.find(session_id);

@@ -26,7 +26,8 @@ struct MemorySessionStoreOptions {
 
 class MemorySessionStore : public SessionStore {
  public:
-  explicit MemorySessionStore(MemorySessionStoreOptions options = {}) : options_(std::move(options)) {}
+  explicit MemorySessionStore(MemorySessionStoreOptions options = {})
+      : options_(std::move(options)) {}
 
   absl::Status Update(const std::string& session_id, const Mutator& fn) override;
   absl::StatusOr<std::optional<SessionRecord>> Get(const std::string& session_id) override;

@@ -49,7 +49,8 @@ absl::StatusOr<std::string> RedisSessionStore::Lock(const std::string& id) {
                                      /*transaction=*/false, "session lock"));
     if (r->type == REDIS_REPLY_STATUS) return token;  // "OK"; nil when held by another
     if (absl::Now() >= give_up) {
-      return absl::UnavailableError(absl::StrCat("session ", id, " is busy on another replica; retry"));
+      return absl::UnavailableError(
+          absl::StrCat("session ", id, " is busy on another replica; retry"));
     }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Milliseconds(20));
@@ -117,9 +118,10 @@ absl::StatusOr<int64_t> RedisSessionStore::Size() {
   std::string cursor = "0";
   const std::string lock_prefix = options_.key_prefix + "lock:";
   do {
-    ASSIGN_OR_RETURN(RedisReplyPtr r,
-                     redis_->Execute({{"SCAN", cursor, "MATCH", options_.key_prefix + "*", "COUNT", "1000"}},
-                                     false, "session scan"));
+    ASSIGN_OR_RETURN(
+        RedisReplyPtr r,
+        redis_->Execute({{"SCAN", cursor, "MATCH", options_.key_prefix + "*", "COUNT", "1000"}},
+                        false, "session scan"));
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
       return absl::InternalError("redis session scan: unexpected reply");
     }

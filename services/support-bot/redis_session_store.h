@@ -30,7 +30,8 @@ struct RedisSessionStoreOptions {
 
 class RedisSessionStore : public SessionStore {
  public:
-  static absl::StatusOr<std::unique_ptr<RedisSessionStore>> Create(RedisSessionStoreOptions options);
+  static absl::StatusOr<std::unique_ptr<RedisSessionStore>> Create(
+      RedisSessionStoreOptions options);
 
   absl::Status Update(const std::string& session_id, const Mutator& fn) override;
   absl::StatusOr<std::optional<SessionRecord>> Get(const std::string& session_id) override;

@@ -25,8 +25,8 @@ absl::Status ValidateSessionId(const std::string& id, bool allow_empty) {
     return absl::InvalidArgumentError("session_id is required");
   }
   if (id.size() > kMaxSessionIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat("session_id has ", id.size(),
-                                                   " characters; at most ", kMaxSessionIdLength));
+    return absl::InvalidArgumentError(
+        absl::StrCat("session_id has ", id.size(), " characters; at most ", kMaxSessionIdLength));
   }
   for (char ch : id) {
     if (!absl::ascii_isalnum(ch) && ch != '_' && ch != '-') {
@@ -38,8 +38,8 @@ absl::Status ValidateSessionId(const std::string& id, bool allow_empty) {
 
 absl::Status ValidateCustomerId(const std::string& id) {
   if (id.size() > kMaxCustomerIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat("customer_id has ", id.size(),
-                                                   " characters; at most ", kMaxCustomerIdLength));
+    return absl::InvalidArgumentError(
+        absl::StrCat("customer_id has ", id.size(), " characters; at most ", kMaxCustomerIdLength));
   }
   for (char ch : id) {
     if (ch < 0x21 || ch > 0x7e) {
@@ -75,7 +75,9 @@ std::string NewSessionId() {
   return id;
 }
 
-google::protobuf::Timestamp Now() { return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now())); }
+google::protobuf::Timestamp Now() {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+}
 
 }  // namespace
 
@@ -99,8 +101,9 @@ SupportBotMetrics::SupportBotMetrics(prometheus::Registry& registry) {
                      .Add({});
   degraded_ = &prometheus::BuildCounter()
                    .Name("shop_supportbot_translation_degraded_total")
-                   .Help("Turns where the translator failed, by direction (to_english, "
-                         "from_english); the bot answered in English.")
+                   .Help(
+                       "Turns where the translator failed, by direction (to_english, "
+                       "from_english); the bot answered in English.")
                    .Register(registry);
   ratings_ = &prometheus::BuildCounter()
                   .Name("shop_supportbot_ratings_total")
@@ -146,9 +149,9 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     int customer_messages = 0;
     for (const v1::Turn& t : s.turns()) customer_messages += t.role() == v1::ROLE_CUSTOMER;
     if (customer_messages >= options_.max_customer_messages) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "this session reached its limit of ", options_.max_customer_messages,
-          " customer messages; start a new session"));
+      return absl::ResourceExhaustedError(absl::StrCat("this session reached its limit of ",
+                                                       options_.max_customer_messages,
+                                                       " customer messages; start a new session"));
     }
     if (created) *s.mutable_create_time() = Now();
     if (s.customer_id().empty()) s.set_customer_id(in.customer_id);
@@ -173,7 +176,8 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     Entities entities = entities_.Extract(in.message);
     Entities english_entities = entities_.Extract(english);
     for (const std::string& id : english_entities.order_ids) {
-      if (std::find(entities.order_ids.begin(), entities.order_ids.end(), id) == entities.order_ids.end()) {
+      if (std::find(entities.order_ids.begin(), entities.order_ids.end(), id) ==
+          entities.order_ids.end()) {
         entities.order_ids.push_back(id);
       }
     }
@@ -248,7 +252,8 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
 
 grpc::Status SupportBotService::Converse(grpc::ServerContext*, const v1::ConverseRequest* request,
                                          v1::ConverseResponse* response) {
-  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id()};
+  TurnInput in{request->session_id(), request->message(), request->locale(),
+               request->customer_id()};
   v1::TurnMetadata metadata;
   absl::Status st = DoTurn(in, response->mutable_reply(), &metadata);
   if (!st.ok()) return ToGrpcStatus(st);
@@ -257,10 +262,11 @@ grpc::Status SupportBotService::Converse(grpc::ServerContext*, const v1::Convers
   return grpc::Status::OK;
 }
 
-grpc::Status SupportBotService::ConverseStream(grpc::ServerContext* context,
-                                               const v1::ConverseStreamRequest* request,
-                                               grpc::ServerWriter<v1::ConverseStreamResponse>* writer) {
-  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id()};
+grpc::Status SupportBotService::ConverseStream(
+    grpc::ServerContext* context, const v1::ConverseStreamRequest* request,
+    grpc::ServerWriter<v1::ConverseStreamResponse>* writer) {
+  TurnInput in{request->session_id(), request->message(), request->locale(),
+               request->customer_id()};
   std::string reply;
   v1::TurnMetadata metadata;
   absl::Status st = DoTurn(in, &reply, &metadata);
@@ -300,9 +306,9 @@ grpc::Status SupportBotService::GetTranscript(grpc::ServerContext*,
   absl::StatusOr<std::optional<SessionRecord>> s = sessions_->Get(request->session_id());
   if (!s.ok()) return ToGrpcStatus(s.status());
   if (!s->has_value()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        absl::StrCat("no session ", request->session_id(),
-                                     " (never created, deleted or expired)"));
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        absl::StrCat("no session ", request->session_id(), " (never created, deleted or expired)"));
   }
   response->set_session_id((*s)->session_id());
   *response->mutable_turns() = (*s)->turns();
@@ -313,12 +319,15 @@ grpc::Status SupportBotService::GetTranscript(grpc::ServerContext*,
 grpc::Status SupportBotService::RateReply(grpc::ServerContext*, const v1::RateReplyRequest* request,
                                           v1::RateReplyResponse* response) {
   absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
-  if (valid.ok() && request->turn_id() <= 0) valid = absl::InvalidArgumentError("turn_id must be positive");
-  if (valid.ok() && request->rating() != v1::RATING_HELPFUL && request->rating() != v1::RATING_NOT_HELPFUL) {
+  if (valid.ok() && request->turn_id() <= 0)
+    valid = absl::InvalidArgumentError("turn_id must be positive");
+  if (valid.ok() && request->rating() != v1::RATING_HELPFUL &&
+      request->rating() != v1::RATING_NOT_HELPFUL) {
     valid = absl::InvalidArgumentError("rating must be RATING_HELPFUL or RATING_NOT_HELPFUL");
   }
   if (valid.ok() && CountCodePoints(request->comment()) > kMaxCommentChars) {
-    valid = absl::InvalidArgumentError(absl::StrCat("comment has more than ", kMaxCommentChars, " characters"));
+    valid = absl::InvalidArgumentError(
+        absl::StrCat("comment has more than ", kMaxCommentChars, " characters"));
   }
   if (!valid.ok()) return ToGrpcStatus(valid);
   absl::Status st = sessions_->Update(request->session_id(), [&](SessionRecord& s, bool created) {
@@ -326,15 +335,16 @@ grpc::Status SupportBotService::RateReply(grpc::ServerContext*, const v1::RateRe
     for (v1::Turn& t : *s.mutable_turns()) {
       if (t.turn_id() != request->turn_id()) continue;
       if (t.role() != v1::ROLE_BOT) {
-        return absl::InvalidArgumentError(absl::StrCat("turn ", t.turn_id(), " is not a reply of the bot"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("turn ", t.turn_id(), " is not a reply of the bot"));
       }
       response->set_replaced(t.rating() != v1::RATING_UNSPECIFIED);
       t.set_rating(request->rating());
       t.set_rating_comment(request->comment());
       return absl::OkStatus();
     }
-    return absl::NotFoundError(absl::StrCat("session ", request->session_id(), " has no turn ",
-                                            request->turn_id()));
+    return absl::NotFoundError(
+        absl::StrCat("session ", request->session_id(), " has no turn ", request->turn_id()));
   });
   if (!st.ok()) return ToGrpcStatus(st);
   metrics_->RecordRating(request->rating());

@@ -77,7 +77,8 @@ class SupportBotService final : public v1::SupportBot::Service {
 
   grpc::Status Converse(grpc::ServerContext* context, const v1::ConverseRequest* request,
                         v1::ConverseResponse* response) override;
-  grpc::Status ConverseStream(grpc::ServerContext* context, const v1::ConverseStreamRequest* request,
+  grpc::Status ConverseStream(grpc::ServerContext* context,
+                              const v1::ConverseStreamRequest* request,
                               grpc::ServerWriter<v1::ConverseStreamResponse>* writer) override;
   grpc::Status GetTranscript(grpc::ServerContext* context, const v1::GetTranscriptRequest* request,
                              v1::GetTranscriptResponse* response) override;

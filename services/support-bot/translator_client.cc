@@ -18,8 +18,8 @@ TranslatorClient::TranslatorClient(TranslatorClientOptions options) : options_(s
 }
 
 absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(const std::string& text,
-                                                             const std::string& source,
-                                                             const std::string& target) {
+                                                              const std::string& source,
+                                                              const std::string& target) {
   if (stub_ == nullptr) return absl::UnavailableError("no translator configured");
   tv1::TranslateRequest req;
   req.add_texts(text);
@@ -34,14 +34,16 @@ absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(const std::string&
     absl::Status s = FromGrpcStatus(st);
     return absl::Status(s.code(), absl::StrCat("translator: ", s.message()));
   }
-  if (resp.translations_size() != 1) return absl::InternalError("translator: wrong number of results");
+  if (resp.translations_size() != 1)
+    return absl::InternalError("translator: wrong number of results");
   return resp;
 }
 
 absl::StatusOr<ToEnglishResult> TranslatorClient::ToEnglish(const std::string& text,
                                                             const std::string& language_hint) {
   if (language_hint == "en") return ToEnglishResult{text, "en"};
-  absl::StatusOr<tv1::TranslateResponse> resp = Call(text, language_hint.empty() ? "auto" : language_hint, "en");
+  absl::StatusOr<tv1::TranslateResponse> resp =
+      Call(text, language_hint.empty() ? "auto" : language_hint, "en");
   if (!resp.ok()) return resp.status();
   const tv1::Translation& t = resp->translations(0);
   ToEnglishResult out;

@@ -40,7 +40,8 @@ class TranslatorClient {
   bool enabled() const { return stub_ != nullptr; }
 
   // `language_hint` is a lower-case primary subtag or empty (= detect).
-  absl::StatusOr<ToEnglishResult> ToEnglish(const std::string& text, const std::string& language_hint);
+  absl::StatusOr<ToEnglishResult> ToEnglish(const std::string& text,
+                                            const std::string& language_hint);
   absl::StatusOr<std::string> FromEnglish(const std::string& text, const std::string& language);
 
  private:

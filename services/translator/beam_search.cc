@@ -17,8 +17,8 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 struct Sentence {
   const DecodeJob* job = nullptr;
   int k = 1;
-  std::vector<std::vector<int>> hyps;  // live hypotheses' tokens
-  std::vector<float> scores;           // their log-probabilities
+  std::vector<std::vector<int>> hyps;                        // live hypotheses' tokens
+  std::vector<float> scores;                                 // their log-probabilities
   std::vector<std::pair<float, std::vector<int>>> finished;  // (normalised score, tokens)
   absl::Status status;
   bool done = false;
@@ -41,8 +41,8 @@ struct Continuation {
 std::vector<Continuation> Expand(Sentence& s, int64_t first_row, const torch::Tensor& logp,
                                  int step, int eos) {
   const int64_t vocab = logp.size(1);
-  torch::Tensor block = logp.narrow(0, first_row, s.k) +
-                        torch::tensor(s.scores, torch::kFloat32).unsqueeze(1);
+  torch::Tensor block =
+      logp.narrow(0, first_row, s.k) + torch::tensor(s.scores, torch::kFloat32).unsqueeze(1);
   const int64_t want = std::min<int64_t>(2 * s.k, block.numel());
   auto [top_s, top_i] = block.view(-1).topk(want);
   auto ts = top_s.accessor<float, 1>();
@@ -89,13 +89,15 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearch(const std::vector<const Dec
   } catch (const std::exception& e) {
     std::string what = e.what();
     return std::vector<absl::StatusOr<DecodeOutput>>(
-        jobs.size(), absl::InternalError(absl::StrCat("decoding failed: ", what.substr(0, what.find('\n')))));
+        jobs.size(),
+        absl::InternalError(absl::StrCat("decoding failed: ", what.substr(0, what.find('\n')))));
   }
 }
 
 namespace {
 
-std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const DecodeJob*>& jobs) {
+std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(
+    const std::vector<const DecodeJob*>& jobs) {
   std::vector<absl::StatusOr<DecodeOutput>> results(jobs.size(), absl::UnknownError("not decoded"));
   if (jobs.empty()) return results;
   const TranslationModel& model = *jobs[0]->model;
@@ -109,8 +111,9 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const
   // Encode all sources at once.
   size_t max_src = 0;
   for (const DecodeJob* j : jobs) max_src = std::max(max_src, j->source.size());
-  torch::Tensor src = torch::full({static_cast<int64_t>(jobs.size()), static_cast<int64_t>(max_src)},
-                                  spec.pad_id, torch::kInt64);
+  torch::Tensor src =
+      torch::full({static_cast<int64_t>(jobs.size()), static_cast<int64_t>(max_src)}, spec.pad_id,
+                  torch::kInt64);
   auto src_a = src.accessor<int64_t, 2>();
   for (size_t i = 0; i < jobs.size(); ++i) {
     for (size_t t = 0; t < jobs[i]->source.size(); ++t) src_a[i][t] = jobs[i]->source[t];
@@ -140,8 +143,8 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const
   torch::Tensor rows = torch::tensor(row_source, torch::kInt64);
   cross_kv = cross_kv.index_select(0, rows);
   src_bias = src_bias.index_select(0, rows);
-  torch::Tensor self_kv = torch::zeros(
-      {rows.size(0), spec.layers, 2, spec.heads, 0, spec.head_dim}, torch::kFloat32);
+  torch::Tensor self_kv =
+      torch::zeros({rows.size(0), spec.layers, 2, spec.heads, 0, spec.head_dim}, torch::kFloat32);
   torch::Tensor banned = torch::tensor(spec.banned_ids, torch::kInt64);
   std::vector<int> live(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) live[i] = static_cast<int>(i);
@@ -149,8 +152,8 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const
   for (int step = 0; !live.empty(); ++step) {
     const absl::Time now = absl::Now();
     absl::StatusOr<std::vector<torch::Tensor>> out = torch_model.RunMethod(
-        "step", {torch::tensor(tokens, torch::kInt64), torch::tensor({int64_t{step}}, torch::kInt64),
-                 self_kv, cross_kv, src_bias});
+        "step", {torch::tensor(tokens, torch::kInt64),
+                 torch::tensor({int64_t{step}}, torch::kInt64), self_kv, cross_kv, src_bias});
     if (!out.ok()) return fail_all(out.status());
     torch::Tensor logp = (*out)[0];
     self_kv = (*out)[1];

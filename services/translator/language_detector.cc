@@ -121,8 +121,7 @@ std::vector<std::u32string> Words(const std::vector<char32_t>& cps) {
     const char32_t cp = cps[i];
     if (IsLetter(cp)) {
       current.push_back(Lower(cp));
-    } else if (IsApostrophe(cp) && !current.empty() && i + 1 < cps.size() &&
-               IsLetter(cps[i + 1])) {
+    } else if (IsApostrophe(cp) && !current.empty() && i + 1 < cps.size() && IsLetter(cps[i + 1])) {
       current.push_back(0x27);
     } else if (!current.empty()) {
       words.push_back(std::move(current));
@@ -160,9 +159,9 @@ absl::StatusOr<std::unique_ptr<LanguageDetector>> LanguageDetector::Load(const s
   const size_t weights_offset = kMagicSize + 4 + static_cast<size_t>(header_size);
   if (weights_offset > blob.size()) return Invalid(path, "truncated header");
 
-  nlohmann::json h = nlohmann::json::parse(blob.begin() + kMagicSize + 4,
-                                           blob.begin() + weights_offset, nullptr,
-                                           /*allow_exceptions=*/false);
+  nlohmann::json h =
+      nlohmann::json::parse(blob.begin() + kMagicSize + 4, blob.begin() + weights_offset, nullptr,
+                            /*allow_exceptions=*/false);
   if (h.is_discarded() || !h.is_object()) return Invalid(path, "header is not a JSON object");
   std::unique_ptr<LanguageDetector> d(new LanguageDetector());
   try {
@@ -213,7 +212,7 @@ void LanguageDetector::Score(absl::string_view utf8_text, std::vector<double>* s
     for (size_t l = 0; l < num_languages; ++l) (*sums)[l] += row[l];
     ++*count;
   };
-  std::string padded;        // " word " in UTF-8
+  std::string padded;          // " word " in UTF-8
   std::vector<size_t> starts;  // byte offset of each code point of `padded`, plus the end
   for (const std::u32string& word : Words(DecodeUtf8(utf8_text, max_chars_))) {
     padded.clear();

@@ -77,8 +77,12 @@ class LruCache {
     size_t bytes = 0;
   };
   // Strings plus a rough per-entry overhead (list node, hash node, two headers).
-  static size_t Cost(const std::string& k, const std::string& v) { return k.size() + v.size() + 128; }
-  Shard& ShardFor(const std::string& key) { return shards_[std::hash<std::string>()(key) % shards_.size()]; }
+  static size_t Cost(const std::string& k, const std::string& v) {
+    return k.size() + v.size() + 128;
+  }
+  Shard& ShardFor(const std::string& key) {
+    return shards_[std::hash<std::string>()(key) % shards_.size()];
+  }
 
   std::vector<Shard> shards_;
   const size_t shard_capacity_;

@@ -34,7 +34,8 @@ struct PendingBatch {
 // original check reads the grpc::ServerContext, which is gone by then.
 class CallerLiveness {
  public:
-  explicit CallerLiveness(std::function<bool()> is_cancelled) : is_cancelled_(std::move(is_cancelled)) {}
+  explicit CallerLiveness(std::function<bool()> is_cancelled)
+      : is_cancelled_(std::move(is_cancelled)) {}
   bool IsCancelled() {
     std::lock_guard<std::mutex> lock(mu_);
     return !alive_ || (is_cancelled_ && is_cancelled_());
@@ -60,8 +61,8 @@ std::vector<std::string> CutLongSentence(const Tokenizer& tok, const std::string
   const size_t half = words.size() / 2;
   std::vector<std::string> out =
       CutLongSentence(tok, absl::StrJoin(words.begin(), words.begin() + half, " "), max_pieces);
-  for (std::string& s : CutLongSentence(tok, absl::StrJoin(words.begin() + half, words.end(), " "),
-                                        max_pieces)) {
+  for (std::string& s :
+       CutLongSentence(tok, absl::StrJoin(words.begin() + half, words.end(), " "), max_pieces)) {
     out.push_back(std::move(s));
   }
   return out;
@@ -93,14 +94,16 @@ TranslationEngine::TranslationEngine(ModelRepository* repository, EngineOptions 
                         .Add({});
   span_repairs_ = &prometheus::BuildCounter()
                        .Name("shop_translator_protected_span_repairs_total")
-                       .Help("Protected spans the model dropped, duplicated or invented, "
-                             "repaired after decoding.")
+                       .Help(
+                           "Protected spans the model dropped, duplicated or invented, "
+                           "repaired after decoding.")
                        .Register(registry)
                        .Add({});
   texts_ = &prometheus::BuildCounter()
                 .Name("shop_translator_texts_total")
-                .Help("Texts by outcome (translated, empty_input, same_language, "
-                      "unsupported_source).")
+                .Help(
+                    "Texts by outcome (translated, empty_input, same_language, "
+                    "unsupported_source).")
                 .Register(registry);
   pivot_sentences_ = &prometheus::BuildCounter()
                           .Name("shop_translator_pivot_sentences_total")
@@ -120,9 +123,9 @@ absl::StatusOr<std::unique_ptr<TranslationEngine>> TranslationEngine::Create(
   // The same range requests are held to (and NaN fails both comparisons).
   const float alpha = options.default_length_penalty;
   if (!(alpha == 0.0f || (alpha > 0.0f && alpha <= kMaxLengthPenalty))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("default_length_penalty ", alpha, " must be 0 (the model's own) or in (0, ",
-                     kMaxLengthPenalty, "]"));
+    return absl::InvalidArgumentError(absl::StrCat("default_length_penalty ", alpha,
+                                                   " must be 0 (the model's own) or in (0, ",
+                                                   kMaxLengthPenalty, "]"));
   }
   const float confidence = options.min_detection_confidence;
   if (!(confidence >= 0.0f && confidence <= 1.0f)) {
@@ -134,10 +137,11 @@ absl::StatusOr<std::unique_ptr<TranslationEngine>> TranslationEngine::Create(
   RETURN_IF_ERROR(engine->CurrentModel().status());
   BatcherOptions bo = engine->options_.batcher;
   bo.name = "translator";
-  ASSIGN_OR_RETURN(engine->batcher_,
-                   (DynamicBatcher<DecodeJob, DecodeOutput>::Create(
-                       bo, [raw = engine.get()](std::vector<DecodeJob>& jobs) { return raw->RunBatch(jobs); },
-                       metrics)));
+  ASSIGN_OR_RETURN(
+      engine->batcher_,
+      (DynamicBatcher<DecodeJob, DecodeOutput>::Create(
+          bo, [raw = engine.get()](std::vector<DecodeJob>& jobs) { return raw->RunBatch(jobs); },
+          metrics)));
   return engine;
 }
 
@@ -195,7 +199,8 @@ std::string TranslationEngine::ModelVersion() const {
                       repository_->options().variant);
 }
 
-std::vector<absl::StatusOr<DecodeOutput>> TranslationEngine::RunBatch(std::vector<DecodeJob>& jobs) {
+std::vector<absl::StatusOr<DecodeOutput>> TranslationEngine::RunBatch(
+    std::vector<DecodeJob>& jobs) {
   std::vector<absl::StatusOr<DecodeOutput>> results(jobs.size(), absl::UnknownError("not run"));
   // Bucket by model version, then by source length: one beam search per bucket, so short
   // sentences do not pad to long ones.
@@ -229,9 +234,8 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
     const RequestContext& context) {
   const int tag = model->TargetTag(target);
   if (tag < 0) return absl::InvalidArgumentError(absl::StrCat("the model cannot produce ", target));
-  const std::string key_prefix =
-      absl::StrCat(model->version(), repository_->options().variant, "|", source, "|", target, "|",
-                   beam, "|", alpha, "|");
+  const std::string key_prefix = absl::StrCat(model->version(), repository_->options().variant, "|",
+                                              source, "|", target, "|", beam, "|", alpha, "|");
   std::vector<std::string> out(sentences.size());
   // Distinct sentences not in the cache -> indices of `sentences` waiting for them.
   std::map<std::string, std::vector<size_t>> misses;
@@ -249,7 +253,8 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
   // Long sentences are decoded in parts; `parts` maps each decoded part to its sentence.
   std::vector<std::pair<const std::string*, std::string>> parts;
   for (const auto& [sentence, unused] : misses) {
-    for (std::string& p : CutLongSentence(model->tokenizer(), sentence, options_.max_source_pieces)) {
+    for (std::string& p :
+         CutLongSentence(model->tokenizer(), sentence, options_.max_source_pieces)) {
       parts.emplace_back(&sentence, std::move(p));
     }
   }
@@ -332,12 +337,13 @@ absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
   if (!detect && source != target && !Supports(source, target)) {
     std::vector<std::string> names;
     for (const auto& [s, t] : SupportedPairs()) names.push_back(absl::StrCat(s, "->", t));
-    return absl::InvalidArgumentError(absl::StrCat("unsupported language pair ", source, "->", target,
-                                                   "; supported pairs: ", absl::StrJoin(names, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported language pair ", source, "->", target,
+                     "; supported pairs: ", absl::StrJoin(names, ", ")));
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const TranslationModel> model, CurrentModel());
   const int beam = options.beam_size > 0 ? options.beam_size : options_.default_beam_size;
-  const float alpha = options.length_penalty > 0           ? options.length_penalty
+  const float alpha = options.length_penalty > 0            ? options.length_penalty
                       : options_.default_length_penalty > 0 ? options_.default_length_penalty
                                                             : model->default_length_penalty();
   PrepareOptions prepare;
@@ -386,9 +392,11 @@ absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
     if (prepared[i]) translated[i] = prepared[i]->sentences();  // no-model sentences stay
   }
   for (const auto& [lang, where] : by_language) {
-    ASSIGN_OR_RETURN(std::vector<std::string> out,
-                     TranslateSentencesAnyPair(model, inputs[lang], lang, target, beam, alpha, context));
-    for (size_t k = 0; k < where.size(); ++k) translated[where[k].first][where[k].second] = std::move(out[k]);
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> out,
+        TranslateSentencesAnyPair(model, inputs[lang], lang, target, beam, alpha, context));
+    for (size_t k = 0; k < where.size(); ++k)
+      translated[where[k].first][where[k].second] = std::move(out[k]);
   }
   for (size_t i = 0; i < texts.size(); ++i) {
     if (!prepared[i]) continue;

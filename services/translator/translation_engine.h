@@ -50,8 +50,8 @@ struct EngineOptions {
 
 // Per-request settings, already validated by the service.
 struct TextOptions {
-  int beam_size = 0;             // 0 = default
-  float length_penalty = 0;      // 0 = default
+  int beam_size = 0;         // 0 = default
+  float length_penalty = 0;  // 0 = default
   bool html = false;
   std::vector<std::string> do_not_translate;
   std::vector<std::pair<std::string, std::string>> glossary;
@@ -70,9 +70,9 @@ class TranslationEngine {
  public:
   // `repository` and `registry` must outlive the engine.
   static absl::StatusOr<std::unique_ptr<TranslationEngine>> Create(ModelRepository* repository,
-                                                                  EngineOptions options,
-                                                                  InferenceMetrics* metrics,
-                                                                  prometheus::Registry& registry);
+                                                                   EngineOptions options,
+                                                                   InferenceMetrics* metrics,
+                                                                   prometheus::Registry& registry);
   ~TranslationEngine();
 
   // `source` empty or "auto" = detect per text. Fails with INVALID_ARGUMENT for an
@@ -100,15 +100,15 @@ class TranslationEngine {
 
   // Translates placeholder-bearing sentences from `source` to `target` (a direct pair).
   absl::StatusOr<std::vector<std::string>> TranslateSentences(
-      const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
-      const std::string& source, const std::string& target, int beam, float alpha,
-      const RequestContext& context);
+      const std::shared_ptr<const TranslationModel>& model,
+      const std::vector<std::string>& sentences, const std::string& source,
+      const std::string& target, int beam, float alpha, const RequestContext& context);
 
   // Direct or through English.
   absl::StatusOr<std::vector<std::string>> TranslateSentencesAnyPair(
-      const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
-      const std::string& source, const std::string& target, int beam, float alpha,
-      const RequestContext& context);
+      const std::shared_ptr<const TranslationModel>& model,
+      const std::vector<std::string>& sentences, const std::string& source,
+      const std::string& target, int beam, float alpha, const RequestContext& context);
 
   std::vector<absl::StatusOr<DecodeOutput>> RunBatch(std::vector<DecodeJob>& jobs);
 

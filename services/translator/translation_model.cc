@@ -19,7 +19,8 @@ absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationModel::Create
   std::shared_ptr<TranslationModel> m(new TranslationModel());
   try {
     const nlohmann::json j = nlohmann::json::parse(buf.str());
-    ASSIGN_OR_RETURN(m->tokenizer_, Tokenizer::Load(dir + "/" + j.at("tokenizer").get<std::string>()));
+    ASSIGN_OR_RETURN(m->tokenizer_,
+                     Tokenizer::Load(dir + "/" + j.at("tokenizer").get<std::string>()));
     DecoderSpec& s = m->spec_;
     const auto& d = j.at("decoder");
     s.layers = d.at("layers").get<int>();
@@ -34,8 +35,8 @@ absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationModel::Create
     for (const auto& [lang, tag] : j.at("lang_tags").items()) {
       const int id = m->tokenizer_->PieceToId(tag.get<std::string>());
       if (id < 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(dir, ": language tag ", tag.get<std::string>(), " is not in the vocabulary"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            dir, ": language tag ", tag.get<std::string>(), " is not in the vocabulary"));
       }
       m->target_tags_[lang] = id;
       s.banned_ids.push_back(id);

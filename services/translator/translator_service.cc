@@ -26,20 +26,21 @@ absl::Status ValidateTexts(const google::protobuf::RepeatedPtrField<std::string>
     }
     const int64_t n = CountCodePoints(texts[i]);
     if (n > kMaxTextChars) {
-      return absl::InvalidArgumentError(absl::StrCat("texts[", i, "] has ", n,
-                                                     " characters; at most ", kMaxTextChars));
+      return absl::InvalidArgumentError(
+          absl::StrCat("texts[", i, "] has ", n, " characters; at most ", kMaxTextChars));
     }
     total += n;
   }
   if (total > kMaxTotalChars) {
-    return absl::InvalidArgumentError(absl::StrCat("texts have ", total,
-                                                   " characters in total; at most ", kMaxTotalChars));
+    return absl::InvalidArgumentError(
+        absl::StrCat("texts have ", total, " characters in total; at most ", kMaxTotalChars));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateTerm(const std::string& term, const std::string& field) {
-  if (!IsValidUtf8(term)) return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
+  if (!IsValidUtf8(term))
+    return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
   const int64_t n = CountCodePoints(term);
   if (n < 1 || n > kMaxTermChars) {
     return absl::InvalidArgumentError(
@@ -57,8 +58,10 @@ absl::StatusOr<TextOptions> ValidateOptions(const v1::TranslateOptions& o) {
   std::set<std::string> seen;
   for (int i = 0; i < o.glossary_size(); ++i) {
     const auto& e = o.glossary(i);
-    RETURN_IF_ERROR(ValidateTerm(e.source_term(), absl::StrCat("options.glossary[", i, "].source_term")));
-    RETURN_IF_ERROR(ValidateTerm(e.target_term(), absl::StrCat("options.glossary[", i, "].target_term")));
+    RETURN_IF_ERROR(
+        ValidateTerm(e.source_term(), absl::StrCat("options.glossary[", i, "].source_term")));
+    RETURN_IF_ERROR(
+        ValidateTerm(e.target_term(), absl::StrCat("options.glossary[", i, "].target_term")));
     if (!seen.insert(e.source_term()).second) {
       return absl::InvalidArgumentError(absl::StrCat("options.glossary[", i, "].source_term \"",
                                                      e.source_term(), "\" appears twice"));
@@ -71,12 +74,14 @@ absl::StatusOr<TextOptions> ValidateOptions(const v1::TranslateOptions& o) {
                                                    kMaxDoNotTranslate));
   }
   for (int i = 0; i < o.do_not_translate_size(); ++i) {
-    RETURN_IF_ERROR(ValidateTerm(o.do_not_translate(i), absl::StrCat("options.do_not_translate[", i, "]")));
+    RETURN_IF_ERROR(
+        ValidateTerm(o.do_not_translate(i), absl::StrCat("options.do_not_translate[", i, "]")));
     out.do_not_translate.push_back(o.do_not_translate(i));
   }
   if (o.beam_size() < 0 || o.beam_size() > kMaxBeamSize) {
     return absl::InvalidArgumentError(absl::StrCat("options.beam_size is ", o.beam_size(),
-                                                   "; must be 0 (default), 1 (greedy) to ", kMaxBeamSize));
+                                                   "; must be 0 (default), 1 (greedy) to ",
+                                                   kMaxBeamSize));
   }
   out.beam_size = o.beam_size();
   const float lp = o.length_penalty();
@@ -121,7 +126,8 @@ absl::StatusOr<std::string> NormalizeLanguage(const std::string& tag, const std:
   const std::string lower = absl::AsciiStrToLower(tag);
   if (lower.empty() || lower == "auto") {
     if (allow_auto) return lower;
-    return absl::InvalidArgumentError(absl::StrCat(field, " is required (\"auto\" is not allowed)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is required (\"auto\" is not allowed)"));
   }
   // BCP-47 shape: a 2-3 letter primary subtag, then subtags of 1-8 letters/digits.
   size_t i = 0;

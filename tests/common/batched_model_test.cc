@@ -50,12 +50,11 @@ TEST_CASE("requests of different widths are padded, batched and split back", "[b
   CHECK(results[1]->model_version == 1);
 }
 
-TEST_CASE("one malformed request fails alone, the rest of its batch succeeds",
-          "[batched_model]") {
+TEST_CASE("one malformed request fails alone, the rest of its batch succeeds", "[batched_model]") {
   auto model = LoadFixture("repo/example/1");
   std::vector<std::vector<torch::Tensor>> requests = {
       {torch::ones({1, 4})},
-      {torch::ones({1, 5})},                              // wrong width
+      {torch::ones({1, 5})},                                               // wrong width
       {torch::ones({1, 4}, torch::TensorOptions().dtype(torch::kInt64))},  // wrong dtype
       {torch::ones({1, 4})},
   };

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "tests/catch.h"
 #include "common/inference/batched_model.h"
+#include "tests/catch.h"
 #include "tests/common/test_models.h"
 
 namespace shop {

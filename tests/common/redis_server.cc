@@ -64,7 +64,8 @@ bool Pings(int port, absl::Duration timeout) {
   bool ok = false;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     static constexpr char kPing[] = "PING\r\n";
-    if (send(fd, kPing, sizeof(kPing) - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof(kPing) - 1)) {
+    if (send(fd, kPing, sizeof(kPing) - 1, MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(sizeof(kPing) - 1)) {
       std::string reply;
       const absl::Time until = absl::Now() + timeout;
       while (reply.find("\r\n") == std::string::npos && absl::Now() < until) {
@@ -121,8 +122,8 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(absl::Duration r
   server->binary_ = *std::move(binary);
   server->ready_timeout_ = ready_timeout;
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                     "/shop-redis-test.XXXXXX");
+  std::string pattern =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/shop-redis-test.XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", strerror(errno)));
   }
@@ -143,10 +144,9 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(absl::Duration r
 
 absl::Status RedisServer::Launch() {
   const std::string port = absl::StrCat(port_);
-  std::vector<std::string> args = {binary_,      "--port",       port,  "--bind",
-                                   "127.0.0.1",  "--save",       "",    "--appendonly",
-                                   "no",         "--daemonize",  "no",  "--dir",
-                                   dir_,         "--logfile",    ""};
+  std::vector<std::string> args = {binary_,  "--port", port,           "--bind",    "127.0.0.1",
+                                   "--save", "",       "--appendonly", "no",        "--daemonize",
+                                   "no",     "--dir",  dir_,           "--logfile", ""};
   const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {
     return absl::InternalError(absl::StrCat("cannot open ", log_path_, ": ", strerror(errno)));

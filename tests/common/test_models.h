@@ -6,10 +6,10 @@
 #define SHOP_TESTS_COMMON_TEST_MODELS_H_
 
 #include <filesystem>
-
-#include "common/inference/model_repository.h"
 #include <random>
 #include <string>
+
+#include "common/inference/model_repository.h"
 
 namespace shop::testing {
 

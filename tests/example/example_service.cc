@@ -53,10 +53,9 @@ class InferReactor : public grpc::ServerUnaryReactor {
 
  private:
   void Enqueue() {
-    torch::Tensor features =
-        torch::from_blob(const_cast<float*>(request_->features().data()),
-                         {1, request_->features_size()}, torch::kFloat32)
-            .clone();
+    torch::Tensor features = torch::from_blob(const_cast<float*>(request_->features().data()),
+                                              {1, request_->features_size()}, torch::kFloat32)
+                                 .clone();
     RequestContext ctx;
     ctx.deadline = absl::FromChrono(context_->deadline());
     ctx.is_cancelled = [context = context_] { return context->IsCancelled(); };

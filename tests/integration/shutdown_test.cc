@@ -5,10 +5,10 @@
 
 #include <future>
 
-#include "tests/catch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "shop/example/v1/example.grpc.pb.h"
+#include "tests/catch.h"
 #include "tests/common/test_models.h"
 #include "tests/integration/test_client.h"
 
@@ -30,8 +30,8 @@ std::vector<std::string> ServerArgs(const std::string& drain_deadline) {
 }
 
 grpc::Status HeldInfer(int port, uint32_t hold_ms, InferResponse* response) {
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   auto stub = ExampleInference::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -46,8 +46,7 @@ TEST_CASE("SIGTERM drains an in-flight call, then the process exits 0", "[shutdo
   REQUIRE(server.ok());
   const int port = (*server)->port();
   InferResponse response;
-  auto in_flight =
-      std::async(std::launch::async, [&] { return HeldInfer(port, 1500, &response); });
+  auto in_flight = std::async(std::launch::async, [&] { return HeldInfer(port, 1500, &response); });
   absl::SleepFor(absl::Milliseconds(400));  // the call is now held inside the server
   const int exit_code = (*server)->SignalAndWait(SIGTERM, 30);
   const grpc::Status status = in_flight.get();
@@ -66,8 +65,7 @@ TEST_CASE("a call longer than the drain deadline is cancelled and the exit is st
   REQUIRE(server.ok());
   const int port = (*server)->port();
   InferResponse response;
-  auto in_flight =
-      std::async(std::launch::async, [&] { return HeldInfer(port, 5000, &response); });
+  auto in_flight = std::async(std::launch::async, [&] { return HeldInfer(port, 5000, &response); });
   absl::SleepFor(absl::Milliseconds(300));
   const absl::Time start = absl::Now();
   const int exit_code = (*server)->SignalAndWait(SIGTERM, 30);

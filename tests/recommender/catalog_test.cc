@@ -17,7 +17,8 @@ std::string WriteFile(const testing::ScratchDir& dir, const std::string& text) {
 
 TEST_CASE("a catalog file loads items, stock, countries and popularity", "[catalog]") {
   testing::ScratchDir dir;
-  const std::string path = WriteFile(dir,
+  const std::string path = WriteFile(
+      dir,
       R"({"item_id":"1","categories":["7"],"in_stock":true,"ship_to":["de","US"],"popularity":4})"
       "\n"
       R"({"item_id":"3","categories":["7","9"],"in_stock":false,"ship_to":["US"],"popularity":9})"
@@ -43,10 +44,9 @@ TEST_CASE("a catalog file loads items, stock, countries and popularity", "[catal
 
 TEST_CASE("catalog errors name the line and the problem", "[catalog]") {
   testing::ScratchDir dir;
-  auto bad_country = Catalog::Load(
-      WriteFile(dir, R"({"item_id":"1","ship_to":["XX"]})"
-                     "\n"),
-      4);
+  auto bad_country = Catalog::Load(WriteFile(dir, R"({"item_id":"1","ship_to":["XX"]})"
+                                                  "\n"),
+                                   4);
   CHECK(absl::IsInvalidArgument(bad_country.status()));
   CHECK(bad_country.status().message().find("XX") != absl::string_view::npos);
   auto out_of_vocab = Catalog::Load(WriteFile(dir, R"({"item_id":"99"})"

@@ -4,6 +4,8 @@
 // fixture per store), then what is specific to each: the memory store's LRU bounds, and
 // the Redis store's sharing, key prefix, TTL and behaviour across a Redis outage. Every
 // Redis test runs its own redis-server (tests/common/redis_server.h).
+#include "services/recommender/history_store.h"
+
 #include <hiredis/hiredis.h>
 
 #include <chrono>
@@ -16,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "services/recommender/history_store.h"
 #include "services/recommender/memory_history_store.h"
 #include "services/recommender/redis_history_store.h"
 #include "tests/catch.h"
@@ -142,9 +143,10 @@ TEMPLATE_TEST_CASE("an unknown user has an empty history", "[history]", InMemory
   CHECK(Ok(store.UserCount()) == 0);
 }
 
-TEMPLATE_TEST_CASE("Append returns the growing length and Get returns the events oldest first "
-                   "with item, kind and time kept",
-                   "[history]", InMemory, InRedis) {
+TEMPLATE_TEST_CASE(
+    "Append returns the growing length and Get returns the events oldest first "
+    "with item, kind and time kept",
+    "[history]", InMemory, InRedis) {
   TestType fixture(10);
   HistoryStore& store = fixture.store();
   std::vector<HistoryEvent> appended;
@@ -173,7 +175,8 @@ TEMPLATE_TEST_CASE("the per-user bound keeps only the most recent events", "[his
   std::vector<int64_t> lengths;
   for (int i = 0; i < 12; ++i) lengths.push_back(Ok(store.Append("carol", Nth(i))));
   CHECK(lengths == std::vector<int64_t>{1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5});
-  CHECK(Ok(store.Get("carol")) == std::vector<HistoryEvent>{Nth(7), Nth(8), Nth(9), Nth(10), Nth(11)});
+  CHECK(Ok(store.Get("carol")) ==
+        std::vector<HistoryEvent>{Nth(7), Nth(8), Nth(9), Nth(10), Nth(11)});
 }
 
 TEMPLATE_TEST_CASE("Delete returns how many events it erased and the next Get is empty",
@@ -397,9 +400,10 @@ TEST_CASE("redis store: a history idle for longer than the TTL expires", "[histo
   CHECK(Ok(store->Delete("alice")) == 0);
 }
 
-TEST_CASE("redis store: while Redis is down calls fail fast with UNAVAILABLE, and the same store "
-          "works again after a restart",
-          "[history][redis]") {
+TEST_CASE(
+    "redis store: while Redis is down calls fail fast with UNAVAILABLE, and the same store "
+    "works again after a restart",
+    "[history][redis]") {
   auto server = StartRedis();
   RedisHistoryStoreOptions options = RedisOptions(*server);  // 200 ms timeout
   auto store = MakeRedisStore(options);
@@ -431,9 +435,10 @@ TEST_CASE("redis store: while Redis is down calls fail fast with UNAVAILABLE, an
   CHECK(Ok(store->Delete("alice")) == 1);
 }
 
-TEST_CASE("redis store: after a restart that no call saw, a stale pooled connection costs at "
-          "most one UNAVAILABLE per pooled connection",
-          "[history][redis]") {
+TEST_CASE(
+    "redis store: after a restart that no call saw, a stale pooled connection costs at "
+    "most one UNAVAILABLE per pooled connection",
+    "[history][redis]") {
   // Documents current behaviour: a connection that died while idle in the pool is only
   // found out (and dropped) by the call that uses it; that call fails instead of retrying.
   auto server = StartRedis();
@@ -519,9 +524,9 @@ TEST_CASE("HistoryEvent Encode and Decode round trip, also for item ids containi
 }
 
 TEST_CASE("HistoryEvent::Decode rejects malformed text with DATA_LOSS", "[history]") {
-  for (const char* text : {"", "garbage", "1", "1|", "1|2", "|1|x", "1||x", "0|5|x", "4|5|x",
-                           "-1|5|x", "x|5|item", "1|five|item", "1|5.5|item",
-                           "1|99999999999999999999|item"}) {
+  for (const char* text :
+       {"", "garbage", "1", "1|", "1|2", "|1|x", "1||x", "0|5|x", "4|5|x", "-1|5|x", "x|5|item",
+        "1|five|item", "1|5.5|item", "1|99999999999999999999|item"}) {
     INFO("text: \"" << text << "\"");
     absl::StatusOr<HistoryEvent> event = HistoryEvent::Decode(text);
     CHECK(absl::IsDataLoss(event.status()));

@@ -44,7 +44,8 @@ torch::Tensor AllItems(int64_t n) {
 // row 0 would beat them all.
 struct Toy {
   torch::Tensor embeddings =
-      torch::tensor({100.f, 100.f, 1.f, 0.f, 3.f, 0.f, 2.f, 0.f, 5.f, 0.f, 4.f, 0.f}).reshape({6, 2});
+      torch::tensor({100.f, 100.f, 1.f, 0.f, 3.f, 0.f, 2.f, 0.f, 5.f, 0.f, 4.f, 0.f})
+          .reshape({6, 2});
   torch::Tensor query = torch::tensor({1.f, 0.f});
 };
 
@@ -106,12 +107,12 @@ struct Clustered {
     torch::manual_seed(20260101);
     const torch::Tensor centers = torch::randn({kClusters, kDim});
     const torch::Tensor assign = torch::randint(kClusters, {kItems + 1}, torch::kInt64);
-    embeddings = (centers.index_select(0, assign) + 0.35 * torch::randn({kItems + 1, kDim}))
-                     .contiguous();
+    embeddings =
+        (centers.index_select(0, assign) + 0.35 * torch::randn({kItems + 1, kDim})).contiguous();
     // Queries near random items, like a user vector near what the user looked at.
     const torch::Tensor near = torch::randint(1, kItems + 1, {num_queries}, torch::kInt64);
-    queries = (embeddings.index_select(0, near) + 0.2 * torch::randn({num_queries, kDim}))
-                  .contiguous();
+    queries =
+        (embeddings.index_select(0, near) + 0.2 * torch::randn({num_queries, kDim})).contiguous();
   }
 };
 
@@ -153,9 +154,10 @@ TEST_CASE("hnsw index: recall@10 against exact is at least 0.9 on clustered vect
   CHECK(recall >= 0.9);
 }
 
-TEST_CASE("hnsw index: with a mask keeping ~1% of items it still returns exactly k eligible "
-          "items (exact fallback)",
-          "[index]") {
+TEST_CASE(
+    "hnsw index: with a mask keeping ~1% of items it still returns exactly k eligible "
+    "items (exact fallback)",
+    "[index]") {
   constexpr int kQueries = 20;
   constexpr int k = 10;
   Clustered data(kQueries);
@@ -181,7 +183,8 @@ TEST_CASE("hnsw index: returns fewer than k only when fewer items are eligible",
   Clustered data(1);
   auto hnsw = BuildHnsw(data.embeddings);
   const torch::Tensor query = data.queries[0];
-  const std::vector<ScoredItem> some = hnsw->Search(query, MaskOf(Clustered::kItems + 1, {7, 8, 9}), 10);
+  const std::vector<ScoredItem> some =
+      hnsw->Search(query, MaskOf(Clustered::kItems + 1, {7, 8, 9}), 10);
   std::vector<int64_t> got = Indices(some);
   std::sort(got.begin(), got.end());
   CHECK(got == std::vector<int64_t>{7, 8, 9});

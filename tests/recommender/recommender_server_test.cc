@@ -13,21 +13,22 @@
 #include "services/recommender/catalog.h"
 #include "shop/recommender/v1/recommender.grpc.pb.h"
 #include "tests/catch.h"
-#include "tests/integration/test_client.h"
 #include "tests/common/redis_server.h"
+#include "tests/integration/test_client.h"
 #include "torch/script.h"
 
 namespace shop::recommender {
 namespace {
 
 const std::string kModelRoot = std::string(SHOP_SOURCE_DIR) + "/models";
-const std::string kCatalog = std::string(SHOP_SOURCE_DIR) + "/services/recommender/demo/catalog.jsonl";
+const std::string kCatalog =
+    std::string(SHOP_SOURCE_DIR) + "/services/recommender/demo/catalog.jsonl";
 
 class Client {
  public:
   explicit Client(int port)
-      : stub_(v1::Recommender::NewStub(grpc::CreateChannel(
-            absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()))) {}
+      : stub_(v1::Recommender::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                                           grpc::InsecureChannelCredentials()))) {}
 
   grpc::Status Recommend(const v1::RecommendRequest& req, v1::RecommendResponse* resp) {
     grpc::ClientContext ctx;
@@ -63,9 +64,9 @@ class Client {
 };
 
 std::unique_ptr<testing::ChildServer> StartServer(std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
+  std::vector<std::string> args = {"--listen_address=127.0.0.1",  "--port=0",
                                    "--metrics_address=127.0.0.1", "--metrics_port=0",
-                                   "--model_root=" + kModelRoot, "--catalog=" + kCatalog,
+                                   "--model_root=" + kModelRoot,  "--catalog=" + kCatalog,
                                    "--model_poll_interval=0s"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto server = testing::ChildServer::Start(SHOP_RECOMMENDER_SERVER, args);

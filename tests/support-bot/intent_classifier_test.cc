@@ -139,12 +139,34 @@ struct Reference {
 
 TEST_CASE("C++ features and probabilities equal Python's", "[intent]") {
   const std::vector<Reference> references = {
-      {"I want to cancel order 1234567", {4, 21, 5, 51, 25, 9, 1274, 1281, 1348, 1364, 1561, 1285}, {{"cancel_order", 0.96173668f}, {"newsletter_subscription", 0.0017642095f}, {"delete_account", 0.0017285522f}}},
-      {"where is my package?? it's been 2 weeks", {41, 44, 13, 303, 1, 354, 9, 775, 1309, 2, 2, 2188}, {{"delivery_period", 0.20411426f}, {"track_order", 0.15795009f}, {"track_refund", 0.081345432f}}},
-      {"Can u help me get my MONEY back", {11, 461, 7, 17, 49, 13, 53, 152, 1287, 2, 2, 1279}, {{"get_refund", 0.8758592f}, {"check_refund_policy", 0.025082223f}, {"get_invoice", 0.01532503f}}},
-      {"what's the weather like in Paris tomorrow", {1, 8, 1, 163, 58, 1, 1, 2, 2, 2, 2, 2}, {{"check_refund_policy", 0.090992779f}, {"delivery_options", 0.073230654f}, {"change_shipping_address", 0.069474846f}}},
-      {"", {2}, {{"place_order", 0.0472336f}, {"get_refund", 0.047166117f}, {"edit_account", 0.046531033f}}},
-      {"Ich möchte meine Bestellung stornieren", {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3}, {{"delivery_options", 0.064276628f}, {"check_refund_policy", 0.061309747f}, {"track_order", 0.060614139f}}},
+      {"I want to cancel order 1234567",
+       {4, 21, 5, 51, 25, 9, 1274, 1281, 1348, 1364, 1561, 1285},
+       {{"cancel_order", 0.96173668f},
+        {"newsletter_subscription", 0.0017642095f},
+        {"delete_account", 0.0017285522f}}},
+      {"where is my package?? it's been 2 weeks",
+       {41, 44, 13, 303, 1, 354, 9, 775, 1309, 2, 2, 2188},
+       {{"delivery_period", 0.20411426f},
+        {"track_order", 0.15795009f},
+        {"track_refund", 0.081345432f}}},
+      {"Can u help me get my MONEY back",
+       {11, 461, 7, 17, 49, 13, 53, 152, 1287, 2, 2, 1279},
+       {{"get_refund", 0.8758592f},
+        {"check_refund_policy", 0.025082223f},
+        {"get_invoice", 0.01532503f}}},
+      {"what's the weather like in Paris tomorrow",
+       {1, 8, 1, 163, 58, 1, 1, 2, 2, 2, 2, 2},
+       {{"check_refund_policy", 0.090992779f},
+        {"delivery_options", 0.073230654f},
+        {"change_shipping_address", 0.069474846f}}},
+      {"",
+       {2},
+       {{"place_order", 0.0472336f}, {"get_refund", 0.047166117f}, {"edit_account", 0.046531033f}}},
+      {"Ich möchte meine Bestellung stornieren",
+       {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3},
+       {{"delivery_options", 0.064276628f},
+        {"check_refund_policy", 0.061309747f},
+        {"track_order", 0.060614139f}}},
   };
   const IntentClassifier& c = Classifier();
   for (const Reference& r : references) {
@@ -198,8 +220,9 @@ TEST_CASE("one utterance takes well under a millisecond", "[intent][!mayfail]") 
   constexpr int kIterations = 200;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kIterations; ++i) c.Classify("can you help me track my order 00123, please?");
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                        .count() / kIterations;
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+      kIterations;
   WARN("Classify: " << ms << " ms per utterance");
   // Generous: the target is < 1 ms, but sanitizer builds and busy CI machines are slower.
   CHECK(ms < 20.0);

@@ -89,17 +89,21 @@ TEST_CASE("Memory store: messages of one session run in arrival order") {
   // The first turn holds the session while three more arrive one after another.
   std::atomic<bool> inside{false};
   std::thread first([&] {
-    REQUIRE(store.Update("ordered", [&](SessionRecord& s, bool) {
-      inside = true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      s.add_turns()->set_text("0");
-      return absl::OkStatus();
-    }).ok());
+    REQUIRE(store
+                .Update("ordered",
+                        [&](SessionRecord& s, bool) {
+                          inside = true;
+                          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                          s.add_turns()->set_text("0");
+                          return absl::OkStatus();
+                        })
+                .ok());
   });
   while (!inside) std::this_thread::yield();
   std::vector<std::thread> later;
   for (int i = 1; i <= 3; ++i) {
-    later.emplace_back([&store, i] { REQUIRE(store.Update("ordered", AddTurn(std::to_string(i))).ok()); });
+    later.emplace_back(
+        [&store, i] { REQUIRE(store.Update("ordered", AddTurn(std::to_string(i))).ok()); });
     std::this_thread::sleep_for(std::chrono::milliseconds(30));  // arrive in order 1, 2, 3
   }
   first.join();

@@ -51,13 +51,17 @@ class Client {
   std::unique_ptr<v1::SupportBot::Stub> stub_;
 };
 
-std::unique_ptr<testing::ChildServer> StartBot(const std::string& db, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
-                                   "--metrics_address=127.0.0.1", "--metrics_port=0",
-                                   "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
-                                   "--kb=" + std::string(SHOP_SOURCE_DIR) +
-                                       "/services/support-bot/kb/articles.jsonl",
-                                   "--orders_db=" + db, "--intra_op_threads=1"};
+std::unique_ptr<testing::ChildServer> StartBot(const std::string& db,
+                                               std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {
+      "--listen_address=127.0.0.1",
+      "--port=0",
+      "--metrics_address=127.0.0.1",
+      "--metrics_port=0",
+      "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
+      "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
+      "--orders_db=" + db,
+      "--intra_op_threads=1"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto server = testing::ChildServer::Start(SHOP_SUPPORT_BOT_SERVER, args);
   if (!server.ok()) FAIL(server.status().ToString());
@@ -198,7 +202,8 @@ TEST_CASE("Transcripts, ratings and deletion") {
   }
   auto page = testing::HttpGet(f.server->metrics_port(), "/metrics");
   REQUIRE(page.ok());
-  CHECK(testing::FindSample(*page, "shop_supportbot_ratings_total", {"rating=\"RATING_HELPFUL\""}) == 1);
+  CHECK(testing::FindSample(*page, "shop_supportbot_ratings_total",
+                            {"rating=\"RATING_HELPFUL\""}) == 1);
   v1::DeleteTranscriptRequest dreq;
   dreq.set_session_id(session);
   v1::DeleteTranscriptResponse deleted;
@@ -263,9 +268,9 @@ TEST_CASE("Without a translator the bot answers in English and says so") {
 
 TEST_CASE("A German conversation through a running translator keeps the order number") {
   auto translator = testing::ChildServer::Start(
-      SHOP_TRANSLATOR_SERVER, {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-                               "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
-                               "--model_poll_interval=0s"});
+      SHOP_TRANSLATOR_SERVER,
+      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models", "--model_poll_interval=0s"});
   REQUIRE(translator.ok());
   testing::ScratchDir dir;
   auto server = StartBot(dir.path() + "/orders.db",

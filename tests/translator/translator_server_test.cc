@@ -83,9 +83,9 @@ class Client {
 
 // The test servers' flags; `extra` come last, so they override (e.g. --model_root).
 std::vector<std::string> ServerArgs(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--listen_address=127.0.0.1", "--port=0",
+  std::vector<std::string> args = {"--listen_address=127.0.0.1",  "--port=0",
                                    "--metrics_address=127.0.0.1", "--metrics_port=0",
-                                   "--model_root=" + kModelRoot, "--model_poll_interval=0s",
+                                   "--model_root=" + kModelRoot,  "--model_poll_interval=0s",
                                    "--intra_op_threads=1"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
@@ -105,7 +105,8 @@ testing::ChildServer& SharedServer() {
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
-  for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
+  for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
+    ++n;
   return n;
 }
 
@@ -115,7 +116,8 @@ TEST_CASE("ListLanguagePairs lists the trained directions and English pivots") {
   REQUIRE(client.Pairs(&resp).ok());
   std::set<std::string> pairs;
   for (const auto& p : resp.pairs()) pairs.insert(p.source_language() + ">" + p.target_language());
-  for (const char* want : {"en>de", "de>en", "en>fr", "fr>en", "en>es", "es>en", "de>fr", "es>de"}) {
+  for (const char* want :
+       {"en>de", "de>en", "en>fr", "fr>en", "en>es", "es>en", "de>fr", "es>de"}) {
     INFO(want);
     CHECK(pairs.count(want) == 1);
   }
@@ -208,9 +210,17 @@ TEST_CASE("HTML keeps tags and attributes in order and translates only the text"
       "<ul><li>Machine wash cold.</li><li>Do not bleach.</li></ul>";
   const std::string out = client.Texts({html}, "de", "en", 4, options)[0];
   INFO(out);
-  const std::vector<std::string> tags = {"<p class=\"intro\">", "<b>", "</b>", "</p>",
-                                         "<img src=\"dress.jpg\" alt=\"red dress\">", "<ul>",
-                                         "<li>", "</li>", "<li>", "</li>", "</ul>"};
+  const std::vector<std::string> tags = {"<p class=\"intro\">",
+                                         "<b>",
+                                         "</b>",
+                                         "</p>",
+                                         "<img src=\"dress.jpg\" alt=\"red dress\">",
+                                         "<ul>",
+                                         "<li>",
+                                         "</li>",
+                                         "<li>",
+                                         "</li>",
+                                         "</ul>"};
   size_t pos = 0;
   for (const std::string& tag : tags) {
     INFO(tag);
@@ -257,9 +267,9 @@ TEST_CASE("Empty texts, same-language texts and auto-detected sources") {
 TEST_CASE("DetectLanguage names the language of short product titles") {
   Client client(SharedServer().port());
   v1::DetectLanguageRequest req;
-  for (const char* t : {"black leather handbag for women", "schwarze Lederhandtasche für Damen",
-                        "sac à main en cuir noir pour femme", "bolso de cuero negro para mujer",
-                        "", "12345"}) {
+  for (const char* t :
+       {"black leather handbag for women", "schwarze Lederhandtasche für Damen",
+        "sac à main en cuir noir pour femme", "bolso de cuero negro para mujer", "", "12345"}) {
     req.add_texts(t);
   }
   v1::DetectLanguageResponse resp;
@@ -392,7 +402,8 @@ class ModelRootWithLengthPenalty {
   std::filesystem::path root_;
 };
 
-TEST_CASE("The length penalty tuned for a model is the default, and requests and the flag override it") {
+TEST_CASE(
+    "The length penalty tuned for a model is the default, and requests and the flag override it") {
   // Python reference decoder on models/translator/5, beam 4:
   //   translate.py --target de --beam 4 --length_penalty 1.0 (and 2.0) "<sentence>"
   // (v5 translates the sentence v4's test used the same way at both values, so this one
@@ -428,8 +439,9 @@ TEST_CASE("The length penalty tuned for a model is the default, and requests and
 }
 
 TEST_CASE("Out-of-range default flags stop the server at start, naming the flag") {
-  for (const std::string flag : {"--default_length_penalty=-1", "--default_length_penalty=2.5",
-                                 "--default_length_penalty=nan", "--min_detection_confidence=1.5"}) {
+  for (const std::string flag :
+       {"--default_length_penalty=-1", "--default_length_penalty=2.5",
+        "--default_length_penalty=nan", "--min_detection_confidence=1.5"}) {
     INFO(flag);
     auto server = testing::ChildServer::Start(SHOP_TRANSLATOR_SERVER, ServerArgs({flag}));
     REQUIRE(!server.ok());

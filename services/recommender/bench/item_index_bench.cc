@@ -20,6 +20,7 @@
 //   ninja -C build item_index_bench && build/services/recommender/item_index_bench
 //   scripts/bench_item_index.sh --items=200000       # flags pass through
 #include <dlfcn.h>
+#include <faiss/IndexHNSW.h>
 #include <omp.h>
 #include <unistd.h>
 
@@ -34,8 +35,6 @@
 #include <thread>
 #include <vector>
 
-#include <faiss/IndexHNSW.h>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
@@ -49,7 +48,8 @@
 ABSL_FLAG(int64_t, items, 1'000'000, "Catalog size N (rows 1..N; row 0 is padding).");
 ABSL_FLAG(int64_t, dim, 64, "Embedding dimension d.");
 ABSL_FLAG(int64_t, clusters, 2000, "Gaussian mixture components of the item embeddings.");
-ABSL_FLAG(double, cluster_spread, 0.5, "Std-dev of an item around its cluster centre (centres ~ N(0,1)).");
+ABSL_FLAG(double, cluster_spread, 0.5,
+          "Std-dev of an item around its cluster centre (centres ~ N(0,1)).");
 ABSL_FLAG(double, norm_spread, 0.25, "Std-dev of the log of each item's norm multiplier.");
 ABSL_FLAG(int64_t, queries, 500, "Queries per scenario.");
 ABSL_FLAG(double, query_noise, 0.3, "Std-dev of the noise added to an item to make a query.");
@@ -161,8 +161,8 @@ struct Series {
 };
 
 // Runs every query once untimed for `warmup` queries, then timed, one at a time.
-Series RunQueries(const ItemIndex& index, const torch::Tensor& queries, const torch::Tensor& eligible,
-                  int k, int warmup) {
+Series RunQueries(const ItemIndex& index, const torch::Tensor& queries,
+                  const torch::Tensor& eligible, int k, int warmup) {
   const int64_t n = queries.size(0);
   for (int64_t q = 0; q < std::min<int64_t>(warmup, n); ++q) index.Search(queries[q], eligible, k);
   Series s;
@@ -215,7 +215,8 @@ int Main(int argc, char** argv) {
   const int warmup = absl::GetFlag(FLAGS_warmup);
   const double keep = absl::GetFlag(FLAGS_filter_keep);
   std::vector<int> ef_values;
-  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_ef_search), ',', absl::SkipEmpty())) {
+  for (absl::string_view part :
+       absl::StrSplit(absl::GetFlag(FLAGS_ef_search), ',', absl::SkipEmpty())) {
     int ef = 0;
     if (!absl::SimpleAtoi(part, &ef) || ef < 1) {
       std::fprintf(stderr, "bad --ef_search value \"%s\"\n", std::string(part).c_str());
@@ -224,8 +225,9 @@ int Main(int argc, char** argv) {
     ef_values.push_back(ef);
   }
   if (n < 1 || d < 1 || num_queries < 1 || k < 1 || ef_values.empty() || keep <= 0 || keep > 1) {
-    std::fprintf(stderr, "need --items, --dim, --queries, --k >= 1, --ef_search non-empty, "
-                         "0 < --filter_keep <= 1\n");
+    std::fprintf(stderr,
+                 "need --items, --dim, --queries, --k >= 1, --ef_search non-empty, "
+                 "0 < --filter_keep <= 1\n");
     return 2;
   }
   HnswOptions options;
@@ -248,17 +250,16 @@ int Main(int argc, char** argv) {
   const torch::Tensor assign = torch::randint(clusters, {n + 1}, torch::kInt64);
   const torch::Tensor scale =
       torch::exp(absl::GetFlag(FLAGS_norm_spread) * torch::randn({n + 1, 1}));
-  torch::Tensor embeddings =
-      ((centers.index_select(0, assign) +
-        absl::GetFlag(FLAGS_cluster_spread) * torch::randn({n + 1, d})) *
-       scale / std::sqrt(static_cast<double>(d)))
-          .contiguous();
+  torch::Tensor embeddings = ((centers.index_select(0, assign) +
+                               absl::GetFlag(FLAGS_cluster_spread) * torch::randn({n + 1, d})) *
+                              scale / std::sqrt(static_cast<double>(d)))
+                                 .contiguous();
   embeddings[0].zero_();  // padding row
   const torch::Tensor near = torch::randint(1, n + 1, {num_queries}, torch::kInt64);
   const torch::Tensor queries =
-      (embeddings.index_select(0, near) +
-       absl::GetFlag(FLAGS_query_noise) / std::sqrt(static_cast<double>(d)) *
-           torch::randn({num_queries, d}))
+      (embeddings.index_select(0, near) + absl::GetFlag(FLAGS_query_noise) /
+                                              std::sqrt(static_cast<double>(d)) *
+                                              torch::randn({num_queries, d}))
           .contiguous();
   torch::Tensor all = torch::ones({n + 1}, torch::kBool);
   all[0] = false;
@@ -317,31 +318,35 @@ int Main(int argc, char** argv) {
               FAISS_VERSION_MINOR, FAISS_VERSION_PATCH);
   std::printf("- Command: `%s`\n", command.c_str());
   std::printf("- Machine: %u hardware threads (nproc %ld), %s, MemTotal %s\n",
-              std::thread::hardware_concurrency(), sysconf(_SC_NPROCESSORS_ONLN), CpuModel().c_str(),
-              MemoryLine("/proc/meminfo", "MemTotal:").c_str());
-  std::printf("- Query threads: %d (torch::set_num_threads, omp_set_num_threads; BLAS: %s); "
-              "HNSW build threads: %d\n",
-              threads, blas.c_str(), build_threads);
-  std::printf("- Catalog: N=%lld items, d=%lld, Gaussian mixture of %lld clusters (spread %.2f, "
-              "log-norm spread %.2f), seed %llu; generated in %.1f s\n",
-              static_cast<long long>(n), static_cast<long long>(d),
-              static_cast<long long>(clusters), absl::GetFlag(FLAGS_cluster_spread),
-              absl::GetFlag(FLAGS_norm_spread),
-              static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)), generate_s);
-  std::printf("- Queries: %lld (random item + noise %.2f), k=%d, %d warm-up queries per series, "
-              "one query per Search call\n",
-              static_cast<long long>(num_queries), absl::GetFlag(FLAGS_query_noise), k, warmup);
+              std::thread::hardware_concurrency(), sysconf(_SC_NPROCESSORS_ONLN),
+              CpuModel().c_str(), MemoryLine("/proc/meminfo", "MemTotal:").c_str());
+  std::printf(
+      "- Query threads: %d (torch::set_num_threads, omp_set_num_threads; BLAS: %s); "
+      "HNSW build threads: %d\n",
+      threads, blas.c_str(), build_threads);
+  std::printf(
+      "- Catalog: N=%lld items, d=%lld, Gaussian mixture of %lld clusters (spread %.2f, "
+      "log-norm spread %.2f), seed %llu; generated in %.1f s\n",
+      static_cast<long long>(n), static_cast<long long>(d), static_cast<long long>(clusters),
+      absl::GetFlag(FLAGS_cluster_spread), absl::GetFlag(FLAGS_norm_spread),
+      static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)), generate_s);
+  std::printf(
+      "- Queries: %lld (random item + noise %.2f), k=%d, %d warm-up queries per series, "
+      "one query per Search call\n",
+      static_cast<long long>(num_queries), absl::GetFlag(FLAGS_query_noise), k, warmup);
   std::printf("- Filtered scenario: random mask keeping %lld of %lld items (%.1f%%)\n",
               static_cast<long long>(filtered_count), static_cast<long long>(n),
               100.0 * static_cast<double>(filtered_count) / static_cast<double>(n));
   std::printf("- ExactItemIndex build: none (scans the embedding table)\n");
-  std::printf("- HnswItemIndex build: %.1f s (M=%d, efConstruction=%d, oversample=%d); "
-              "VmRSS %s before, %s after\n\n",
-              build_s, options.m, options.ef_construction, options.oversample, rss_before.c_str(),
-              rss_after.c_str());
-  std::printf("| index | efSearch | recall@%d (all eligible) | p50 ms | p99 ms | "
-              "recall@%d (%.0f%% eligible) | p50 ms | p99 ms | exact fallbacks |\n",
-              k, k, 100 * keep);
+  std::printf(
+      "- HnswItemIndex build: %.1f s (M=%d, efConstruction=%d, oversample=%d); "
+      "VmRSS %s before, %s after\n\n",
+      build_s, options.m, options.ef_construction, options.oversample, rss_before.c_str(),
+      rss_after.c_str());
+  std::printf(
+      "| index | efSearch | recall@%d (all eligible) | p50 ms | p99 ms | "
+      "recall@%d (%.0f%% eligible) | p50 ms | p99 ms | exact fallbacks |\n",
+      k, k, 100 * keep);
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::printf("| exact | - | 1.000 | %.3f | %.3f | 1.000 | %.3f | %.3f | - |\n",
               exact_all.latency.p50_ms, exact_all.latency.p99_ms, exact_filtered.latency.p50_ms,
@@ -353,10 +358,11 @@ int Main(int argc, char** argv) {
                 static_cast<long long>(num_queries),
                 100.0 * static_cast<double>(r.fallbacks) / static_cast<double>(num_queries));
   }
-  std::printf("\nLatency is wall time of one ItemIndex::Search call (k=%d). \"exact fallbacks\": "
-              "filtered queries where fewer than k of the k*oversample=%d HNSW candidates were "
-              "eligible, so HnswItemIndex scanned exactly.\n",
-              k, k * options.oversample);
+  std::printf(
+      "\nLatency is wall time of one ItemIndex::Search call (k=%d). \"exact fallbacks\": "
+      "filtered queries where fewer than k of the k*oversample=%d HNSW candidates were "
+      "eligible, so HnswItemIndex scanned exactly.\n",
+      k, k * options.oversample);
   return 0;
 }
 
