@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
 constexpr uint64_t kFnvPrime = 0x100000001b3ull;
 // data.py: PAD, UNK_WORD, UNK_BIGRAM, UNK_CHAR, FIRST_ID.
+constexpr int64_t kPad = 0;
 constexpr int64_t kUnkWord = 1;
 constexpr int64_t kUnkBigram = 2;
 constexpr int64_t kUnkChar = 3;
@@ -106,7 +107,7 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
     const auto unk = meta.at("unk_ids").get<std::map<std::string, int64_t>>();
     if (unk.at("word") != kUnkWord || unk.at("bigram") != kUnkBigram ||
         unk.at("char") != kUnkChar || meta.at("first_id").get<int64_t>() != kFirstId ||
-        (c->pretrained_words_ && (unk.count("pword") == 0 || unk.at("pword") != 0))) {
+        (c->pretrained_words_ && (unk.count("pword") == 0 || unk.at("pword") != kPad))) {
       return Invalid(meta_path, "unexpected unknown ids (featurizer version mismatch)");
     }
     num_features = meta.at("num_features").get<int64_t>();
@@ -160,9 +161,12 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
 std::vector<int64_t> IntentClassifier::FeatureIds(absl::string_view text) const {
   const std::vector<std::string> words = Words(text, max_words_);
   std::vector<int64_t> ids;
+  // A key not in the vocabulary becomes its kind's unknown id; a kind without one (kPad)
+  // drops it, as data.py's Vocabulary.encode does.
   auto lookup = [this, &ids](uint64_t hash, int64_t unk) {
     auto it = ids_.find(hash);
-    ids.push_back(it == ids_.end() ? unk : it->second);
+    const int64_t id = it == ids_.end() ? unk : it->second;
+    if (id != kPad) ids.push_back(id);
   };
   for (const std::string& w : words) lookup(Fnv1a64('w', w), kUnkWord);
   // Bigrams of <s> words... </s>.
@@ -181,12 +185,8 @@ std::vector<int64_t> IntentClassifier::FeatureIds(absl::string_view text) const 
     }
   }
   if (pretrained_words_) {
-    // A word without a pretrained vector adds nothing (data.py: the pword kind has no
-    // unknown id).
-    for (const std::string& w : words) {
-      auto it = ids_.find(Fnv1a64('p', w));
-      if (it != ids_.end()) ids.push_back(it->second);
-    }
+    // A word without a pretrained vector adds nothing: the pword kind has no unknown id.
+    for (const std::string& w : words) lookup(Fnv1a64('p', w), kPad);
   }
   return ids;
 }

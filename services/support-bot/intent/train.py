@@ -242,11 +242,7 @@ def build_ensemble(ckpt):
             m = LinearMember(vocab.size, vocab.ranges, len(ckpt["labels"]), torch.zeros(vocab.size))
         else:
             m = IntentModel(vocab.size, vocab.ranges, len(ckpt["labels"]), **ckpt["model"])
-        missing, unexpected = m.load_state_dict(member["state_dict"], strict=False)
-        # Checkpoints from before pretrained vectors lack the (unused) placeholder layers.
-        if unexpected or (missing and (getattr(m, "has_pretrained", True)
-                                       or set(missing) - {"pretrained.weight", "project.weight", "project.bias"})):
-            raise RuntimeError(f"checkpoint does not fit the model: missing {missing}, unexpected {unexpected}")
+        m.load_state_dict(member["state_dict"])
         m.eval()
         members.append(m)
     return vocab, IntentEnsemble(members).eval()
