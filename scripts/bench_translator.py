@@ -2,8 +2,10 @@
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """Translator throughput and latency over real gRPC, on Multi30k test_2016_flickr en->de.
 
-For each model variant (fp32, int8) a fresh `translator` server is started with the
-sentence cache off (every request runs the model), then, for greedy and beam 4:
+For each model version (default: the two newest, so a new version is measured against
+the one it replaces in the same run) and variant (fp32, int8) a fresh `translator`
+server is started with the sentence cache off (every request runs the model), then,
+for greedy and beam 4:
   - single-sentence requests at concurrency 1 and 16 (distinct sentences, in order);
   - one large batch: all sentences in requests of 64 texts, sent one after another.
 Prints sentences/s, target tokens/s (SentencePiece pieces of the output, as NMT
@@ -13,7 +15,7 @@ The client is python3-grpcio with asynchronous futures (h2load cannot vary the r
 body, and a repeated sentence would only measure the cache).
 
 Example:
-  /usr/bin/python3 scripts/bench_translator.py --sentences 300
+  /usr/bin/python3 scripts/bench_translator.py --sentences 300 --versions 5,6
 """
 import argparse
 import os
@@ -34,6 +36,7 @@ def main():
     p.add_argument("--data_dir", default="")
     p.add_argument("--sentences", type=int, default=300, help="first N sentences of test2016")
     p.add_argument("--variants", default="fp32,int8")
+    p.add_argument("--versions", default="", help="comma-separated versions (default: the two newest)")
     p.add_argument("--beams", default="1,4")
     p.add_argument("--server_args", default="--intra_op_threads=1 --inference_workers=2",
                    help="extra translator flags")
@@ -46,18 +49,20 @@ def main():
 
     texts = [x[2] for x in data.multi30k(args.data_dir or data.default_data_dir(), "test_2016_flickr", "de")]
     texts = texts[:args.sentences]
-    # The version the server serves: the newest one.
     root = os.path.join(args.model_root, "translator")
-    newest = str(max(int(v) for v in os.listdir(root) if v.isdigit()))
-    sp = spm.SentencePieceProcessor(model_file=os.path.join(root, newest, "spm.model"))
+    versions = ([v for v in args.versions.split(",") if v] or
+                [str(v) for v in sorted(int(v) for v in os.listdir(root) if v.isdigit())[-2:]])
     print(f"# translator benchmark\n\nmachine: {machine_line()}\n"
           f"command: {' '.join(sys.argv)}\nserver flags: {args.server_args} --cache_mb=0\n"
-          f"model: {root}/{newest}\n"
+          f"models: {', '.join(f'{root}/{v}' for v in versions)}\n"
           f"data: Multi30k test_2016_flickr en->de, first {len(texts)} sentences\n")
-    print("| variant | decoding | load | sentences/s | target tokens/s | p50 ms | p99 ms |")
-    print("|---|---|---|---:|---:|---:|---:|")
-    for variant in args.variants.split(","):
-        extra = args.server_args.split() + (["--int8"] if variant == "int8" else [])
+    print("| version | variant | decoding | load | sentences/s | target tokens/s | p50 ms | p99 ms |")
+    print("|---|---|---|---|---:|---:|---:|---:|")
+    runs = [(v, variant) for v in versions for variant in args.variants.split(",")]
+    for version, variant in runs:
+        sp = spm.SentencePieceProcessor(model_file=os.path.join(root, version, "spm.model"))
+        extra = args.server_args.split() + (["--int8"] if variant == "int8" else []) + [
+            f"--model_version={version}"]
         proc, port = start_server([args.server, "--listen_address=127.0.0.1", "--port=0",
                                    "--metrics_port=-1", f"--model_root={args.model_root}",
                                    "--model_poll_interval=0s", "--cache_mb=0"] + extra)
@@ -82,7 +87,7 @@ def main():
                     n = sum(len(b) for b in batches)
                     toks = sum(len(sp.encode(t.text)) for out in outs for t in out.translations)
                     dec = "greedy" if beam == 1 else f"beam {beam}"
-                    print(f"| {variant} | {dec} | {name} | {n / wall:.1f} | {toks / wall:.0f} | "
+                    print(f"| v{version} | {variant} | {dec} | {name} | {n / wall:.1f} | {toks / wall:.0f} | "
                           f"{1000 * percentile(lat, 0.5):.1f} | {1000 * percentile(lat, 0.99):.1f} |",
                           flush=True)
         finally:

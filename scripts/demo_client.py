@@ -112,29 +112,39 @@ def recommender_session(grpc, address):
 
 
 def translator_session(grpc, address):
-    """A German listing for an English shop page, a customer message in Spanish, markup."""
+    """What a cross-border shop sends: customer messages both ways, a product listing with
+    a brand and a price, a storefront string with placeholders and markup, an HTML snippet
+    with entities. Every translation shows the server's confidence."""
     from shop.translator.v1 import translator_pb2 as tr, translator_pb2_grpc as tr_grpc
     stub = tr_grpc.TranslatorStub(grpc.insecure_channel(address))
     pairs = stub.ListLanguagePairs(tr.ListLanguagePairsRequest(), timeout=5)
     print(f"translator {pairs.model_version}: " +
           ", ".join(f"{p.source_language}->{p.target_language}" for p in pairs.pairs))
-    options = tr.TranslateOptions(do_not_translate=["Nordkap"], beam_size=4)
-    options.glossary.add(source_term="free shipping", target_term="kostenloser Versand")
-    reply = stub.Translate(tr.TranslateRequest(
-        texts=["Nordkap hiking jacket in dark blue, size M, only 89.90 EUR.",
-               "Waterproof and warm. Free returns within 30 days, and free shipping from 50 EUR."],
-        source_language="en", target_language="de", options=options), timeout=30)
-    for t in reply.translations:
-        print(f"  en->de: {t.text}")
-    reply = stub.Translate(tr.TranslateRequest(
-        texts=["¿Dónde está mi pedido 12345?"], source_language="auto", target_language="en"),
-        timeout=30)
-    t = reply.translations[0]
-    print(f"  auto ({t.detected_source_language}, {t.detection_confidence:.2f})->en: {t.text}")
-    reply = stub.Translate(tr.TranslateRequest(
-        texts=["<p>A <b>red</b> dress.</p>"], source_language="en", target_language="fr",
-        options=tr.TranslateOptions(markup_mode=tr.MARKUP_MODE_HTML)), timeout=30)
-    print(f"  html en->fr: {reply.translations[0].text}")
+
+    def show(label, texts, source, target, **options):
+        reply = stub.Translate(tr.TranslateRequest(
+            texts=texts, source_language=source, target_language=target,
+            options=tr.TranslateOptions(**options)), timeout=30)
+        for text, t in zip(texts, reply.translations):
+            detected = (f" ({t.detected_source_language}, {t.detection_confidence:.2f})"
+                        if t.detected_source_language else "")
+            print(f"  {label}{detected}: {text}\n    -> {t.text}  [confidence {t.confidence:.2f}]")
+
+    show("customer message en->de", ["Where is my order?", "My package arrived damaged."], "en", "de")
+    show("customer message en->fr", ["Please cancel my order, I no longer need it."], "en", "fr")
+    show("customer message auto->en", ["¿Dónde está mi pedido 12345?",
+                                       "Ich möchte meine Lieferadresse ändern."], "auto", "en")
+    show("agent reply en->es", ["Your refund will arrive within 5 business days."], "en", "es")
+    listing = tr.TranslateOptions(do_not_translate=["Nordkap"])
+    listing.glossary.add(source_term="free shipping", target_term="kostenloser Versand")
+    show("product listing en->de",
+         ["Nordkap hiking jacket in dark blue, size M, only 89.90 EUR.",
+          "Waterproof and warm. Free returns within 30 days, and free shipping from 50 EUR."],
+         "en", "de", do_not_translate=list(listing.do_not_translate), glossary=list(listing.glossary))
+    show("storefront string en->fr", ["A total of %1 record(s) have been deleted.",
+                                      "Save &amp; Edit"], "en", "fr")
+    show("html en->es", ["<p>A <b>red</b> dress &hearts; &ndash; only &euro;20.</p>"], "en", "es",
+         markup_mode=tr.MARKUP_MODE_HTML)
     try:
         stub.Translate(tr.TranslateRequest(texts=["Hello"], source_language="en",
                                            target_language="ja"), timeout=5)

@@ -16,6 +16,8 @@ PACKAGES=(
   libhiredis-dev redis-server libfaiss-dev
   # translator: regular expressions for protected spans/markup, the SentencePiece tokenizer
   libre2-dev libsentencepiece-dev python3-sentencepiece
+  # translator evaluation: the rule-based en->es floor (Apertium) that v6 must beat
+  apertium apertium-eng-spa
   # support bot: the embedded order database; for retraining the intent model's word
   # vectors (services/support-bot/intent/pretrain_words.py): WordNet's text and gensim
   libsqlite3-dev wordnet-base python3-gensim

@@ -13,13 +13,20 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// A complete hypothesis: its rank score and what the confidence is computed from.
+struct FinishedHypothesis {
+  float normalised;  // log_prob / (length + 1)^alpha
+  float log_prob;    // sum over its tokens and EOS
+  std::vector<int> tokens;
+};
+
 // Search state of one sentence; its k live hypotheses occupy k consecutive rows.
 struct Sentence {
   const DecodeJob* job = nullptr;
   int k = 1;
-  std::vector<std::vector<int>> hyps;                        // live hypotheses' tokens
-  std::vector<float> scores;                                 // their log-probabilities
-  std::vector<std::pair<float, std::vector<int>>> finished;  // (normalised score, tokens)
+  std::vector<std::vector<int>> hyps;  // live hypotheses' tokens
+  std::vector<float> scores;           // their log-probabilities
+  std::vector<FinishedHypothesis> finished;
   absl::Status status;
   bool done = false;
 };
@@ -57,8 +64,8 @@ std::vector<Continuation> Expand(Sentence& s, int64_t first_row, const torch::Te
     std::vector<int> tokens = s.hyps[beam];
     if (token == eos || step + 1 >= job.max_output_tokens) {
       if (token != eos) tokens.push_back(token);
-      s.finished.emplace_back(Normalise(score, tokens.size() + 1, job.length_penalty),
-                              std::move(tokens));
+      const float normalised = Normalise(score, tokens.size() + 1, job.length_penalty);
+      s.finished.push_back({normalised, score, std::move(tokens)});
       continue;
     }
     tokens.push_back(token);
@@ -73,7 +80,7 @@ bool Finished(const Sentence& s, const std::vector<Continuation>& next, int step
   // With alpha <= 1 a live hypothesis only loses score as it grows (up to the
   // normaliser), so a finished one at least as good as the best live one wins.
   float best = kNegInf;
-  for (const auto& f : s.finished) best = std::max(best, f.first);
+  for (const auto& f : s.finished) best = std::max(best, f.normalised);
   return best >= Normalise(next[0].score, step + 2, s.job->length_penalty);
 }
 
@@ -215,10 +222,11 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(
     }
     DecodeOutput best;
     best.score = kNegInf;
-    for (auto& [score, toks] : s.finished) {
-      if (score > best.score) {
-        best.score = score;
-        best.tokens = toks;
+    for (FinishedHypothesis& f : s.finished) {
+      if (f.normalised > best.score) {
+        best.score = f.normalised;
+        best.log_prob = f.log_prob;
+        best.tokens = std::move(f.tokens);
       }
     }
     results[i] = std::move(best);

@@ -35,7 +35,8 @@ struct DecodeJob {
 
 struct DecodeOutput {
   std::vector<int> tokens;  // without the start tag and EOS
-  float score = 0;          // length-normalised log-probability
+  float score = 0;          // length-normalised log-probability (the job's length penalty)
+  float log_prob = 0;       // log-probability of tokens + EOS, for the confidence score
 };
 
 // Decodes `jobs` (all of the same model version) as one batch. Returns one result per

@@ -132,7 +132,48 @@ def ikea(data_dir: str, split: str, lang: str, sentence_level: bool) -> List[Pai
     return out
 
 
-def training_pairs(data_dir: str) -> List[Pair]:
+def _tsv(path: Path, lang: str) -> List[Pair]:
+    """``English<TAB>target`` lines (the shop-text corpora's format)."""
+    rows: List[Pair] = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2:
+                en, tgt = clean(parts[0]), clean(parts[1])
+                if en and tgt:
+                    rows.append(("en", lang, en, tgt))
+    return rows
+
+
+def tatoeba_anki(data_dir: str, lang: str) -> List[Pair]:
+    """Everyday sentence pairs (Tatoeba via ManyThings Anki), training only: the files
+    are already decontaminated against every evaluation set."""
+    return _tsv(Path(data_dir) / "nmt" / "tatoeba-anki" / f"en-{lang}.tsv", lang)
+
+
+def massive(data_dir: str, split: str, lang: str) -> List[Pair]:
+    """Amazon MASSIVE assistant requests (lowercase, no punctuation), upstream splits."""
+    return _tsv(Path(data_dir) / "nmt" / "massive" / f"{split}.en-{lang}.tsv", lang)
+
+
+def bcontrast(data_dir: str, split: str) -> List[Pair]:
+    """BConTrasT customer/agent chat turns en-de, upstream splits (test = WMT20 chat)."""
+    return _tsv(Path(data_dir) / "nmt" / "bcontrast" / f"{split}.en-de.tsv", "de")
+
+
+def shop_ui(data_dir: str, split: str, lang: str) -> List[Pair]:
+    """Magento/Spree storefront strings with placeholders and markup.  Upstream has no
+    splits: 300 pairs per language are held out (SPLIT_SEED) as a dev split for tuning
+    and for checking that placeholders and markup come back intact; the rest train.
+    There is no test split: real shop text is judged on held-out sets outside the repo."""
+    rows = _tsv(Path(data_dir) / "nmt" / "shop-ui" / f"en-{lang}.tsv", lang)
+    if split == "test":
+        raise ValueError("shop-ui has no test split")
+    return _shuffled_split(rows, 0, 300, "val" if split == "dev" else split)
+
+
+def legacy_training_pairs(data_dir: str) -> List[Pair]:
+    """v1-v5's training data: captions, fashion queries, IKEA, Tatoeba eng-spa."""
     pairs: List[Pair] = []
     for lang in ("de", "fr"):
         pairs += multi30k(data_dir, "train", lang)
@@ -140,6 +181,43 @@ def training_pairs(data_dir: str) -> List[Pair]:
     pairs += fashion12k(data_dir, "train")
     pairs += tatoeba(data_dir, "train")
     return pairs
+
+
+# v6's mix: corpus -> weight, the expected number of times each of its pairs is drawn per
+# epoch (fractions are sampled anew every epoch, so over several epochs all of Tatoeba is
+# seen).  The shop-domain corpora are small and are what the service is for, so they are
+# drawn several times; Tatoeba-Anki is large and general; the captions are kept at half
+# weight so that Multi30k quality does not regress.
+TRAINING_MIX = {
+    "tatoeba_anki": 0.35,
+    "massive": 2.0,
+    "bcontrast": 3.0,
+    "shop_ui": 1.5,
+    "multi30k": 0.5,
+    "ikea": 1.0,
+    "fashion12k": 1.0,
+    "tatoeba_es": 1.0,
+}
+
+
+def training_corpora(data_dir: str) -> Dict[str, List[Pair]]:
+    """corpus name (a key of TRAINING_MIX) -> its en-X training pairs."""
+    c: Dict[str, List[Pair]] = {k: [] for k in TRAINING_MIX}
+    for lang in ("de", "fr", "es"):
+        c["tatoeba_anki"] += tatoeba_anki(data_dir, lang)
+        c["massive"] += massive(data_dir, "train", lang)
+        c["shop_ui"] += shop_ui(data_dir, "train", lang)
+    for lang in ("de", "fr"):
+        c["multi30k"] += multi30k(data_dir, "train", lang)
+        c["ikea"] += ikea(data_dir, "train", lang, sentence_level=True)
+    c["bcontrast"] = bcontrast(data_dir, "train")
+    c["fashion12k"] = fashion12k(data_dir, "train")
+    c["tatoeba_es"] = tatoeba(data_dir, "train")
+    return c
+
+
+def training_pairs(data_dir: str) -> List[Pair]:
+    return [p for pairs in training_corpora(data_dir).values() for p in pairs]
 
 
 def both_directions(pairs: List[Pair]) -> List[Pair]:
@@ -153,6 +231,10 @@ def validation_pairs(data_dir: str) -> List[Pair]:
         pairs += ikea(data_dir, "val", lang, sentence_level=True)[:150]
     pairs += fashion12k(data_dir, "val")[:300]
     pairs += tatoeba(data_dir, "val")[:300]
+    for lang in ("de", "fr", "es"):
+        pairs += massive(data_dir, "dev", lang)[:300]
+        pairs += shop_ui(data_dir, "dev", lang)[:150]
+    pairs += bcontrast(data_dir, "dev")[:300]
     return both_directions(pairs)
 
 
@@ -166,6 +248,10 @@ def validation_sets(data_dir: str) -> Dict[str, List[Pair]]:
         sets[f"ikea_val_{lang}"] = ikea(data_dir, "val", lang, sentence_level=True)
     sets["fashion12k_val_de"] = fashion12k(data_dir, "val")
     sets["tatoeba_val_es"] = tatoeba(data_dir, "val")
+    for lang in ("de", "fr", "es"):
+        sets[f"massive_dev_{lang}"] = massive(data_dir, "dev", lang)
+        sets[f"shop_ui_dev_{lang}"] = shop_ui(data_dir, "dev", lang)
+    sets["bcontrast_dev_de"] = bcontrast(data_dir, "dev")
     return sets
 
 
@@ -179,4 +265,7 @@ def test_sets(data_dir: str) -> Dict[str, List[Pair]]:
         sets[f"ikea_test_{lang}"] = ikea(data_dir, "test", lang, sentence_level=False)
     sets["fashion12k_test_de"] = fashion12k(data_dir, "test")
     sets["tatoeba_test_es"] = tatoeba(data_dir, "test")
+    for lang in ("de", "fr", "es"):
+        sets[f"massive_test_{lang}"] = massive(data_dir, "test", lang)
+    sets["bcontrast_test_de"] = bcontrast(data_dir, "test")
     return sets

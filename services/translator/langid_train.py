@@ -39,9 +39,11 @@ File (``--out``, little-endian):
              min_mean_log_prob, hash, version (a digest of the rest), ...
   float32    log P(f | c), num_buckets rows x len(languages) columns
 
-Training text comes from the training splits only (``data.training_pairs``:
-Multi30k train, IKEA train, Fashion12K and Tatoeba train splits), tuning from
-the validation splits; ``langid_eval.py`` scores the test splits.
+Training text comes from the translator's training splits only
+(``data.training_pairs``: since v6 Tatoeba-Anki, MASSIVE, BConTrasT and shop-ui
+besides Multi30k, IKEA, Fashion12K and Tatoeba eng-spa), tuning from the
+validation splits (``data.validation_sets``); ``langid_eval.py`` scores the test
+splits.
 
 Example:
   /usr/bin/python3 services/translator/langid_train.py --out build/langid/langid.bin
@@ -265,13 +267,9 @@ def texts_by_language(pairs: Sequence[data.Pair]) -> Dict[str, List[str]]:
 
 
 def validation_texts(data_dir: str) -> Dict[str, List[str]]:
-    """Validation splits only (multi30k val, IKEA val, Fashion12K and Tatoeba val)."""
-    pairs: List[data.Pair] = []
-    for lang in ("de", "fr"):
-        pairs += data.multi30k(data_dir, "val", lang)
-        pairs += data.ikea(data_dir, "val", lang, sentence_level=True)
-    pairs += data.fashion12k(data_dir, "val")
-    pairs += data.tatoeba(data_dir, "val")
+    """Validation splits only: the translator's (data.validation_sets: Multi30k val, IKEA
+    val, Fashion12K and Tatoeba val, MASSIVE dev, shop-ui dev, BConTrasT dev)."""
+    pairs: List[data.Pair] = [p for ps in data.validation_sets(data_dir).values() for p in ps]
     return texts_by_language(pairs)
 
 
@@ -391,8 +389,9 @@ def main():
     min_mean = float(np.quantile(mean_log_probs, args.ood_quantile))
     model.header.update(alpha=alpha, scale=scale, length_exponent=exponent,
                         min_mean_log_prob=round(min_mean, 3),
-                        training_data="translator training splits: Multi30k, IKEA, "
-                                      "Fashion12K, Tatoeba (data.training_pairs)")
+                        training_data="translator training splits (data.training_pairs): "
+                                      "Tatoeba-Anki, MASSIVE, BConTrasT, shop-ui, Multi30k, IKEA, "
+                                      "Fashion12K, Tatoeba eng-spa")
     print(f"alpha {alpha}, scale {scale:.4f}, length_exponent {exponent}: "
           f"validation log-loss {loss:.4f}; min_mean_log_prob {min_mean:.3f}", flush=True)
     model.save(args.out)

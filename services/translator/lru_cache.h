@@ -1,7 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
 // A thread-safe LRU map with a capacity in bytes of keys plus values, for sentence
-// translations. Sharded so that concurrent requests rarely wait on one lock.
+// translations. Sharded so that concurrent requests rarely wait on one lock. A value type
+// other than std::string needs a `size_t CacheBytes(const Value&)` found by ADL.
 #ifndef SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_
 #define SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_
 
@@ -17,14 +18,17 @@
 
 namespace shop::translator {
 
-class LruCache {
+inline size_t CacheBytes(const std::string& s) { return s.size(); }
+
+template <typename Value>
+class BasicLruCache {
  public:
   // capacity_bytes = 0 disables the cache (every Get misses, Put does nothing).
-  explicit LruCache(size_t capacity_bytes, int shards = 16)
+  explicit BasicLruCache(size_t capacity_bytes, int shards = 16)
       : shards_(capacity_bytes == 0 ? 0 : shards),
         shard_capacity_(shards_.empty() ? 0 : capacity_bytes / shards_.size()) {}
 
-  std::optional<std::string> Get(const std::string& key) {
+  std::optional<Value> Get(const std::string& key) {
     if (shards_.empty()) return std::nullopt;
     Shard& s = ShardFor(key);
     std::lock_guard<std::mutex> lock(s.mu);
@@ -34,7 +38,7 @@ class LruCache {
     return it->second->second;
   }
 
-  void Put(const std::string& key, std::string value) {
+  void Put(const std::string& key, Value value) {
     if (shards_.empty()) return;
     const size_t cost = Cost(key, value);
     if (cost > shard_capacity_) return;  // would evict everything for one entry
@@ -69,16 +73,16 @@ class LruCache {
   }
 
  private:
-  using Entry = std::pair<std::string, std::string>;
+  using Entry = std::pair<std::string, Value>;
   struct Shard {
     mutable std::mutex mu;
     std::list<Entry> order;  // most recent first
-    std::unordered_map<std::string, std::list<Entry>::iterator> index;
+    std::unordered_map<std::string, typename std::list<Entry>::iterator> index;
     size_t bytes = 0;
   };
   // Strings plus a rough per-entry overhead (list node, hash node, two headers).
-  static size_t Cost(const std::string& k, const std::string& v) {
-    return k.size() + v.size() + 128;
+  static size_t Cost(const std::string& k, const Value& v) {
+    return k.size() + CacheBytes(v) + 128;
   }
   Shard& ShardFor(const std::string& key) {
     return shards_[std::hash<std::string>()(key) % shards_.size()];
@@ -87,6 +91,8 @@ class LruCache {
   std::vector<Shard> shards_;
   const size_t shard_capacity_;
 };
+
+using LruCache = BasicLruCache<std::string>;
 
 }  // namespace shop::translator
 

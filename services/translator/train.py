@@ -53,6 +53,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
+import markup  # noqa: E402
 import vocab  # noqa: E402
 from model import Transformer  # noqa: E402
 
@@ -155,50 +156,111 @@ def add_placeholders(src: str, tgt: str, rng: random.Random, edge_rate: float):
 
 
 def build_data(args, log):
+    """Encodes every training corpus (both directions) and the validation pairs.  Each
+    training example keeps the index of its corpus (``corpora``, in data.TRAINING_MIX
+    order) so that every epoch can draw the corpus mix anew (``epoch_indices``)."""
     import sentencepiece as spm
 
     spm_prefix = os.path.join(args.out_dir, "spm")
-    train_pairs = data.both_directions(data.training_pairs(args.data_dir))
+    corpora = data.training_corpora(args.data_dir)
     if not os.path.exists(spm_prefix + ".model"):
-        texts = sorted({t for p in train_pairs for t in (p[2], p[3])})
+        texts = sorted({t for pairs in corpora.values() for p in pairs for t in (p[2], p[3])})
         log(f"training SentencePiece on {len(texts)} distinct sentences, vocab {args.vocab_size}")
         vocab.train_sentencepiece(texts, spm_prefix, args.vocab_size)
     sp = spm.SentencePieceProcessor(model_file=spm_prefix + ".model")
     rng = random.Random(args.seed)
+    stats = {"augmented": 0, "markup": 0, "markup_mismatch": 0, "dropped": 0}
+
+    def variants(s, t, augment):
+        """The (source, target) texts one pair contributes."""
+        if markup.spans(s) or markup.spans(t):
+            # What the server sends the model for such text: markup swapped for <phN>.
+            protected = markup.protect_pair(s, t)
+            if protected is None:
+                stats["markup_mismatch"] += 1
+                return [(s, t)]
+            stats["markup"] += 1
+            return [protected]
+        if augment:
+            s2, t2, changed = add_placeholders(s, t, rng, args.placeholder_rate)
+            if changed:
+                # Keep the plain pair as well: the model must still translate the words.
+                stats["augmented"] += 1
+                return [(s, t), (s2, t2)]
+        return [(s, t)]
 
     def encode(pairs, augment):
-        out, n_aug, dropped = [], 0, 0
+        out = []
         for sl, tl, s, t in pairs:
-            if augment:
-                s2, t2, changed = add_placeholders(s, t, rng, args.placeholder_rate)
-                if changed:
-                    # Keep the plain pair as well: the model must still translate the words.
-                    n_aug += 1
-                    pairs_out = [(s, t), (s2, t2)]
-                else:
-                    pairs_out = [(s, t)]
-            else:
-                pairs_out = [(s, t)]
-            for a, b in pairs_out:
+            for a, b in variants(s, t, augment):
                 src = [sp.piece_to_id(vocab.lang_tag(tl))] + sp.encode(a) + [vocab.EOS_ID]
                 tgt = [sp.piece_to_id(vocab.lang_tag(tl))] + sp.encode(b) + [vocab.EOS_ID]
                 if len(src) > args.max_len or len(tgt) > args.max_len:
-                    dropped += 1
+                    stats["dropped"] += 1
                     continue
                 out.append((torch.tensor(src, dtype=torch.int16), torch.tensor(tgt, dtype=torch.int16)))
-        return out, n_aug, dropped
+        return out
 
-    train, n_aug, dropped = encode(train_pairs, True)
-    val, _, _ = encode(data.validation_pairs(args.data_dir), False)
-    log(f"encoded {len(train)} training examples ({n_aug} placeholder-augmented, {dropped} too long), "
-        f"{len(val)} validation")
-    return {"train": train, "val": val, "vocab_size": sp.get_piece_size()}
+    train, corpus_ids, names = [], [], list(data.TRAINING_MIX)
+    for ci, name in enumerate(names):
+        enc = encode(data.both_directions(corpora[name]), True)
+        log(f"corpus {name}: {len(corpora[name])} pairs -> {len(enc)} examples, "
+            f"weight {data.TRAINING_MIX[name]}")
+        train += enc
+        corpus_ids += [ci] * len(enc)
+    val = encode(data.validation_pairs(args.data_dir), False)
+    log(f"encoded {len(train)} training examples ({stats['augmented']} placeholder-augmented, "
+        f"{stats['markup']} with markup as placeholders, {stats['markup_mismatch']} markup mismatches kept "
+        f"as text, {stats['dropped']} too long), {len(val)} validation")
+    return {"train": train, "val": val, "vocab_size": sp.get_piece_size(),
+            "corpus": torch.tensor(corpus_ids, dtype=torch.int8), "corpora": names,
+            "mix": dict(data.TRAINING_MIX)}
 
 
-def make_batches(examples, max_tokens, gen):
-    """Length-bucketed batches of at most max_tokens padded tokens, in random order."""
-    n = len(examples)
-    perm = torch.randperm(n, generator=gen).tolist()
+def _pack(examples):
+    lengths = torch.tensor([[len(s), len(t)] for s, t in examples], dtype=torch.int32)
+    flat = torch.cat([x for st in examples for x in st]) if examples else torch.zeros(0, dtype=torch.int16)
+    return {"lengths": lengths, "flat": flat}
+
+
+def _unpack(packed):
+    flat, out, pos = packed["flat"], [], 0
+    for ls, lt in packed["lengths"].tolist():
+        out.append((flat[pos:pos + ls], flat[pos + ls:pos + ls + lt]))
+        pos += ls + lt
+    return out
+
+
+def pack_examples(ds):
+    """data.pt with each split as one flat tensor plus lengths: pickling a million small
+    tensors one by one takes many minutes, this takes seconds."""
+    return {**ds, "train": _pack(ds["train"]), "val": _pack(ds["val"]), "packed": True}
+
+
+def unpack_examples(ds):
+    if not ds.get("packed"):
+        return ds  # written before packing existed
+    return {**ds, "train": _unpack(ds["train"]), "val": _unpack(ds["val"])}
+
+
+def epoch_indices(ds, mix, gen):
+    """Example indices of one epoch: each example of a corpus with weight w is drawn
+    floor(w) times, plus once more with probability w - floor(w)."""
+    corpus = ds["corpus"].long()
+    weights = torch.tensor([mix[name] for name in ds["corpora"]], dtype=torch.float64)[corpus]
+    whole = weights.floor()
+    counts = whole.long() + (torch.rand(len(weights), generator=gen, dtype=torch.float64)
+                             < weights - whole).long()
+    return torch.repeat_interleave(torch.arange(len(weights)), counts).tolist()
+
+
+def make_batches(examples, max_tokens, gen, indices=None):
+    """Length-bucketed batches of at most max_tokens padded tokens, in random order, over
+    ``indices`` (default: every example once)."""
+    if indices is None:
+        indices = list(range(len(examples)))
+    n = len(indices)
+    perm = [indices[i] for i in torch.randperm(n, generator=gen).tolist()]
     batches = []
     chunk = 20000
     for c in range(0, n, chunk):
@@ -318,10 +380,10 @@ def main(argv=None):
         shutil.copy(os.path.join(args.init_from, "spm.model"), spm_path)
     data_path = os.path.join(args.out_dir, "data.pt")
     if os.path.exists(data_path):
-        ds = torch.load(data_path)
+        ds = unpack_examples(torch.load(data_path))
     else:
         ds = build_data(args, log)
-        atomic_save(ds, data_path)
+        atomic_save(pack_examples(ds), data_path)
     if ds["vocab_size"] != args.vocab_size:
         raise SystemExit(f"vocabulary has {ds['vocab_size']} pieces, --vocab_size says {args.vocab_size}")
     train, val = ds["train"], ds["val"]
@@ -368,7 +430,9 @@ def main(argv=None):
     while state["epoch"] <= args.epochs:
         epoch = state["epoch"]
         gen.manual_seed(args.seed * 1000 + epoch)  # the epoch's batches are reproducible on resume
-        batches = make_batches(train, args.max_tokens, gen)
+        # The mix is the one data.pt was built with, so a resumed run draws the same batches.
+        indices = epoch_indices(ds, ds["mix"], gen) if "corpus" in ds else None
+        batches = make_batches(train, args.max_tokens, gen, indices)
         if args.max_batches:
             batches = batches[:args.max_batches]
         t_epoch, t_save = time.time(), time.time()

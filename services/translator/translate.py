@@ -12,8 +12,9 @@ Example:
 """
 import argparse
 import json
+import math
 import os
-from typing import List
+from typing import List, Tuple
 
 import torch
 
@@ -40,21 +41,37 @@ class Translator:
         tag = self.sp.piece_to_id(self.meta["lang_tags"][tgt])
         return [tag] + self.sp.encode(text)[:254] + [self.eos]
 
-    @torch.no_grad()
     def translate(self, texts: List[str], tgt: str, beam: int = 4, length_penalty: float = 0.0,
                   max_len_a: float = 1.5, max_len_b: int = 10, batch_size: int = 64) -> List[str]:
+        return [t for t, _ in self.translate_scored(texts, tgt, beam, length_penalty, max_len_a,
+                                                    max_len_b, batch_size)]
+
+    @torch.no_grad()
+    def translate_scored(self, texts: List[str], tgt: str, beam: int = 4, length_penalty: float = 0.0,
+                         max_len_a: float = 1.5, max_len_b: int = 10,
+                         batch_size: int = 64) -> List[Tuple[str, float]]:
+        """(translation, mean log-probability per output token with EOS): the quantity the
+        server's confidence score is computed from (``confidence``)."""
         # 0 = the model's tuned default, as in the server.
         if length_penalty <= 0:
             length_penalty = float(self.meta.get("default_length_penalty", 1.0))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: List[str] = [""] * len(texts)
+        out: List[Tuple[str, float]] = [("", 0.0)] * len(texts)
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
             ids = self._decode([self.encode(texts[i], tgt) for i in idx], tgt, beam, length_penalty,
                                max_len_a, max_len_b)
-            for i, seq in zip(idx, ids):
-                out[i] = self.sp.decode(seq)
+            for i, (seq, log_prob) in zip(idx, ids):
+                out[i] = (self.sp.decode(seq), log_prob / (len(seq) + 1))
         return out
+
+    def confidence(self, mean_log_prob: float) -> float:
+        """The server's TranslationModel::Confidence: the logistic fit in metadata.json's
+        ``confidence``, else exp(x)."""
+        c = self.meta.get("confidence")
+        if not c:
+            return math.exp(min(mean_log_prob, 0.0))
+        return 1.0 / (1.0 + math.exp(-(c["slope"] * mean_log_prob + c["intercept"])))
 
     def _decode(self, srcs: List[List[int]], tgt: str, beam: int, alpha: float, a: float, b: int):
         n = len(srcs)
@@ -72,7 +89,7 @@ class Translator:
         scores = torch.zeros(n, k)
         scores[:, 1:] = -1e9  # all beams start identical: keep only one alive at step 0
         hyps = [[[] for _ in range(k)] for _ in range(n)]
-        finished = [[] for _ in range(n)]  # (normalised score, tokens)
+        finished = [[] for _ in range(n)]  # (normalised score, tokens, log-probability)
         alive = list(range(n))  # sentence ids still decoding, in row order
         d = self.meta["decoder"]
         self_kv = torch.zeros(n * k, d["layers"], 2, d["heads"], 0, d["head_dim"])
@@ -92,7 +109,7 @@ class Translator:
                     if tok == self.eos or step + 1 >= max_len[sid]:
                         if tok != self.eos:
                             seq = seq + [tok]
-                        finished[sid].append((sc / (len(seq) + 1) ** alpha, seq))
+                        finished[sid].append((sc / (len(seq) + 1) ** alpha, seq, sc))
                     else:
                         nxt.append((sc, r * k + bi, seq + [tok], tok))
                     if len(nxt) == k:
@@ -119,7 +136,8 @@ class Translator:
             scores = torch.tensor(new_scores)
             alive = keep
             step += 1
-        return [max(f)[1] if f else [] for f in finished]
+        best = [max(f, key=lambda x: x[0]) if f else None for f in finished]
+        return [(b[1], b[2]) if b else ([], 0.0) for b in best]
 
 
 def main():

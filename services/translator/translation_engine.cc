@@ -228,7 +228,7 @@ std::vector<absl::StatusOr<DecodeOutput>> TranslationEngine::RunBatch(
   return results;
 }
 
-absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
+absl::StatusOr<std::vector<SentenceTranslation>> TranslationEngine::TranslateSentences(
     const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
     const std::string& source, const std::string& target, int beam, float alpha,
     const RequestContext& context) {
@@ -236,7 +236,7 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
   if (tag < 0) return absl::InvalidArgumentError(absl::StrCat("the model cannot produce ", target));
   const std::string key_prefix = absl::StrCat(model->version(), repository_->options().variant, "|",
                                               source, "|", target, "|", beam, "|", alpha, "|");
-  std::vector<std::string> out(sentences.size());
+  std::vector<SentenceTranslation> out(sentences.size());
   // Distinct sentences not in the cache -> indices of `sentences` waiting for them.
   std::map<std::string, std::vector<size_t>> misses;
   for (size_t i = 0; i < sentences.size(); ++i) {
@@ -298,17 +298,19 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
     // Late results land in `pending`, which the callbacks keep alive.
     if (!done) return absl::DeadlineExceededError("deadline passed while translating");
   }
-  std::map<const std::string*, std::string> joined;
+  std::map<const std::string*, SentenceTranslation> joined;
   for (size_t i = 0; i < parts.size(); ++i) {
     const absl::StatusOr<DecodeOutput>& r = pending->results[i];
     if (!r.ok()) return r.status();
-    std::string text = model->tokenizer().Decode(r->tokens);
-    std::string& j = joined[parts[i].first];
-    absl::StrAppend(&j, j.empty() ? "" : " ", text);
+    SentenceTranslation& j = joined[parts[i].first];
+    absl::StrAppend(&j.text, j.text.empty() ? "" : " ", model->tokenizer().Decode(r->tokens));
+    if (j.legs.empty()) j.legs.emplace_back();
+    j.legs[0].log_prob += r->log_prob;
+    j.legs[0].tokens += static_cast<int>(r->tokens.size()) + 1;  // with EOS, as scored
   }
-  for (auto& [sentence, text] : joined) {
-    for (size_t i : misses[*sentence]) out[i] = text;
-    cache_.Put(key_prefix + *sentence, std::move(text));
+  for (auto& [sentence, translation] : joined) {
+    for (size_t i : misses[*sentence]) out[i] = translation;
+    cache_.Put(key_prefix + *sentence, std::move(translation));
   }
   const auto [entries, bytes] = cache_.Size();
   cache_entries_->Set(static_cast<double>(entries));
@@ -316,7 +318,7 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentences(
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentencesAnyPair(
+absl::StatusOr<std::vector<SentenceTranslation>> TranslationEngine::TranslateSentencesAnyPair(
     const std::shared_ptr<const TranslationModel>& model, const std::vector<std::string>& sentences,
     const std::string& source, const std::string& target, int beam, float alpha,
     const RequestContext& context) {
@@ -325,9 +327,17 @@ absl::StatusOr<std::vector<std::string>> TranslationEngine::TranslateSentencesAn
     return TranslateSentences(model, sentences, source, target, beam, alpha, context);
   }
   pivot_sentences_->Increment(static_cast<double>(sentences.size()));
-  ASSIGN_OR_RETURN(std::vector<std::string> english,
+  ASSIGN_OR_RETURN(std::vector<SentenceTranslation> english,
                    TranslateSentences(model, sentences, source, kPivot, beam, alpha, context));
-  return TranslateSentences(model, english, kPivot, target, beam, alpha, context);
+  std::vector<std::string> english_text;
+  english_text.reserve(english.size());
+  for (const SentenceTranslation& e : english) english_text.push_back(e.text);
+  ASSIGN_OR_RETURN(std::vector<SentenceTranslation> out,
+                   TranslateSentences(model, english_text, kPivot, target, beam, alpha, context));
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].legs.insert(out[i].legs.begin(), english[i].legs.begin(), english[i].legs.end());
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
@@ -368,11 +378,13 @@ absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
     if (absl::StripAsciiWhitespace(texts[i]).empty()) {
       r.text = texts[i];
       r.outcome = Outcome::kEmptyInput;
+      r.confidence = 1;
       continue;
     }
     if (lang == target) {
       r.text = texts[i];
       r.outcome = Outcome::kSameLanguage;
+      r.confidence = 1;
       continue;
     }
     if (detect && !Supports(lang, target)) {
@@ -388,21 +400,36 @@ absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
     }
   }
   std::vector<std::vector<std::string>> translated(texts.size());
+  // Per text, per leg: the summed log-probabilities and tokens of its decoded sentences.
+  std::vector<std::vector<SentenceTranslation::Leg>> scores(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
     if (prepared[i]) translated[i] = prepared[i]->sentences();  // no-model sentences stay
   }
   for (const auto& [lang, where] : by_language) {
     ASSIGN_OR_RETURN(
-        std::vector<std::string> out,
+        std::vector<SentenceTranslation> out,
         TranslateSentencesAnyPair(model, inputs[lang], lang, target, beam, alpha, context));
-    for (size_t k = 0; k < where.size(); ++k)
-      translated[where[k].first][where[k].second] = std::move(out[k]);
+    for (size_t k = 0; k < where.size(); ++k) {
+      std::vector<SentenceTranslation::Leg>& acc = scores[where[k].first];
+      acc.resize(std::max(acc.size(), out[k].legs.size()));
+      for (size_t l = 0; l < out[k].legs.size(); ++l) {
+        acc[l].log_prob += out[k].legs[l].log_prob;
+        acc[l].tokens += out[k].legs[l].tokens;
+      }
+      translated[where[k].first][where[k].second] = std::move(out[k].text);
+    }
   }
   for (size_t i = 0; i < texts.size(); ++i) {
     if (!prepared[i]) continue;
     RestoreStats stats;
     results[i].text = prepared[i]->Assemble(translated[i], &stats);
     results[i].outcome = Outcome::kTranslated;
+    // The whole text as one sequence: its mean token log-probability, per leg.
+    float confidence = 1;
+    for (const SentenceTranslation::Leg& leg : scores[i]) {
+      if (leg.tokens > 0) confidence *= model->Confidence(leg.log_prob / leg.tokens);
+    }
+    results[i].confidence = confidence;
     if (stats.repairs() > 0) span_repairs_->Increment(stats.repairs());
   }
   for (const TextResult& r : results) {

@@ -61,10 +61,30 @@ enum class Outcome { kTranslated, kEmptyInput, kSameLanguage, kUnsupportedSource
 
 struct TextResult {
   std::string text;
+  // 0..1: how likely the translation is usable (TranslationModel::Confidence over all of
+  // the text's decoded tokens; the product of both legs when pivoting through English).
+  // 1 for a text returned unchanged or with nothing the model had to translate, 0 for an
+  // unsupported source language.
+  float confidence = 0;
   std::string detected_language;  // set when the source was "auto"
   float detection_confidence = 0;
   Outcome outcome = Outcome::kTranslated;
 };
+
+// One sentence's translation and the scores its confidence is computed from: one
+// (log-probability, tokens) entry per model pass, two when it pivoted through English.
+struct SentenceTranslation {
+  std::string text;
+  struct Leg {
+    double log_prob = 0;
+    int tokens = 0;
+  };
+  std::vector<Leg> legs;
+};
+
+inline size_t CacheBytes(const SentenceTranslation& t) {
+  return t.text.size() + t.legs.size() * sizeof(SentenceTranslation::Leg);
+}
 
 class TranslationEngine {
  public:
@@ -99,13 +119,13 @@ class TranslationEngine {
   absl::StatusOr<std::shared_ptr<const TranslationModel>> CurrentModel();
 
   // Translates placeholder-bearing sentences from `source` to `target` (a direct pair).
-  absl::StatusOr<std::vector<std::string>> TranslateSentences(
+  absl::StatusOr<std::vector<SentenceTranslation>> TranslateSentences(
       const std::shared_ptr<const TranslationModel>& model,
       const std::vector<std::string>& sentences, const std::string& source,
       const std::string& target, int beam, float alpha, const RequestContext& context);
 
   // Direct or through English.
-  absl::StatusOr<std::vector<std::string>> TranslateSentencesAnyPair(
+  absl::StatusOr<std::vector<SentenceTranslation>> TranslateSentencesAnyPair(
       const std::shared_ptr<const TranslationModel>& model,
       const std::vector<std::string>& sentences, const std::string& source,
       const std::string& target, int beam, float alpha, const RequestContext& context);
@@ -115,7 +135,7 @@ class TranslationEngine {
   ModelRepository* const repository_;
   const EngineOptions options_;
   InferenceMetrics* const metrics_;
-  LruCache cache_;
+  BasicLruCache<SentenceTranslation> cache_;
   std::unique_ptr<DynamicBatcher<DecodeJob, DecodeOutput>> batcher_;
 
   mutable std::mutex model_mu_;

@@ -1,6 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/translator/translation_model.h"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -51,11 +53,28 @@ absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationModel::Create
                                                      m->default_length_penalty_, " is not in (0, ",
                                                      kMaxLengthPenalty, "]"));
     }
+    if (j.contains("confidence")) {
+      const auto& c = j.at("confidence");
+      m->calibrated_ = true;
+      m->confidence_slope_ = c.at("slope").get<double>();
+      m->confidence_intercept_ = c.at("intercept").get<double>();
+      if (!std::isfinite(m->confidence_slope_) || !std::isfinite(m->confidence_intercept_)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(dir, "/metadata.json: confidence slope and intercept must be finite"));
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(dir, "/metadata.json: ", e.what()));
   }
   m->torch_model_ = std::move(torch_model);
   return std::shared_ptr<const TranslationModel>(std::move(m));
+}
+
+float TranslationModel::Confidence(double mean_log_prob) const {
+  if (!std::isfinite(mean_log_prob)) return 0.0f;
+  if (!calibrated_) return static_cast<float>(std::exp(std::min(mean_log_prob, 0.0)));
+  return static_cast<float>(
+      1.0 / (1.0 + std::exp(-(confidence_slope_ * mean_log_prob + confidence_intercept_))));
 }
 
 int TranslationModel::TargetTag(const std::string& language) const {

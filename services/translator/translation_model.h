@@ -56,6 +56,12 @@ class TranslationModel {
   // export ("default_length_penalty" in metadata.json; 1.0 when absent).
   float default_length_penalty() const { return default_length_penalty_; }
 
+  // The confidence (0..1) of a translation whose tokens, EOS included, have the mean
+  // log-probability `mean_log_prob`: sigmoid(slope * x + intercept), the logistic fit that
+  // export.py makes on the dev splits ("confidence" in metadata.json). A model exported
+  // without one gets exp(x), the geometric mean of its token probabilities.
+  float Confidence(double mean_log_prob) const;
+
  private:
   TranslationModel() = default;
 
@@ -66,6 +72,9 @@ class TranslationModel {
   std::vector<std::pair<std::string, std::string>> pairs_;
   int num_placeholders_ = 0;
   float default_length_penalty_ = 1.0f;
+  bool calibrated_ = false;
+  double confidence_slope_ = 1.0;
+  double confidence_intercept_ = 0.0;
 };
 
 }  // namespace shop::translator

@@ -185,6 +185,7 @@ absl::Status TranslatorService::DoTranslate(grpc::ServerContext* context,
     v1::Translation* t = response->add_translations();
     t->set_text(std::move(r.text));
     t->set_outcome(ToProto(r.outcome));
+    t->set_confidence(r.confidence);
     if (detect) {
       t->set_detected_source_language(r.detected_language);
       t->set_detection_confidence(r.detection_confidence);

@@ -3,7 +3,8 @@
 """The C++ decoder of the real translator binary against the Python reference decoder
 (services/translator/translate.py) on the shipped model: the same Multi30k and Tatoeba
 test sentences, greedy and beam 4 (the model's default length penalty and 2.0), several
-directions, must give identical output.
+directions, must give identical output, and the server's confidence must equal the
+reference decoder's (Translator.confidence of its mean token log-probability) to 1e-3.
 
 Only sentences without digits or URLs are used: the server protects those spans with
 placeholders, which the raw Python decoder does not, so the inputs would differ. For the
@@ -59,16 +60,21 @@ def main():
                 req = translator_pb2.TranslateRequest(texts=texts, source_language=src, target_language=tgt)
                 req.options.beam_size = beam
                 req.options.length_penalty = alpha
-                got = [t.text for t in stub.Translate(req, timeout=300).translations]
+                reply = stub.Translate(req, timeout=300).translations
+                got = [t.text for t in reply]
+                scored = reference.translate_scored(texts, tgt, beam=beam, length_penalty=alpha)
                 # The server removes placeholders the model invents (it protected none in
                 # these sentences); the raw reference output keeps them.
-                want = [" ".join(re.sub(r"<ph\d+>", " ", w).split())
-                        for w in reference.translate(texts, tgt, beam=beam, length_penalty=alpha)]
+                want = [" ".join(re.sub(r"<ph\d+>", " ", w).split()) for w, _ in scored]
                 how = f"{src}->{tgt} beam {beam} length penalty {alpha or 'default'}"
-                for text, g, w in zip(texts, got, want):
+                for text, g, w, t, (_, lp) in zip(texts, got, want, reply, scored):
                     if g != w:
                         failures += 1
                         print(f"MISMATCH {how}: {text!r}\n  C++:    {g!r}\n  Python: {w!r}")
+                    elif abs(t.confidence - reference.confidence(lp)) > 1e-3:
+                        failures += 1
+                        print(f"CONFIDENCE MISMATCH {how}: {text!r}: C++ {t.confidence:.5f}, "
+                              f"Python {reference.confidence(lp):.5f}")
                 print(f"{how}: {sum(g == w for g, w in zip(got, want))}/{len(texts)} identical")
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -264,6 +264,50 @@ TEST_CASE("Empty texts, same-language texts and auto-detected sources") {
   CHECK(resp.translations(2).text() == "A dog is playing in the snow.");
 }
 
+TEST_CASE("Every translation carries a confidence that ranks garbled input below plain text") {
+  Client client(SharedServer().port());
+  v1::TranslateRequest req;
+  req.add_texts("Where is my order?");
+  req.add_texts("A man in a blue shirt is playing the guitar.");
+  // Letters the model has never seen as words: whatever comes out is a guess.
+  req.add_texts("Xqv zzrtk plorbw kwfnn tjexq vvrok.");
+  req.add_texts("");
+  req.add_texts("€129.99");  // nothing for the model: copied as it is
+  req.set_source_language("en");
+  req.set_target_language("de");
+  v1::TranslateResponse resp;
+  REQUIRE(client.Translate(req, &resp).ok());
+  REQUIRE(resp.translations_size() == 5);
+  for (int i = 0; i < 3; ++i) {
+    INFO(req.texts(i) << " -> " << resp.translations(i).text() << " "
+                      << resp.translations(i).confidence());
+    CHECK(resp.translations(i).confidence() > 0.0f);
+    CHECK(resp.translations(i).confidence() < 1.0f);
+  }
+  CHECK(resp.translations(2).confidence() < resp.translations(0).confidence());
+  CHECK(resp.translations(2).confidence() < resp.translations(1).confidence());
+  CHECK(resp.translations(3).confidence() == 1.0f);  // empty input
+  CHECK(resp.translations(4).confidence() == 1.0f);  // only a protected span
+
+  // A pivot (de->fr through English) multiplies two legs' confidences: at most either
+  // direct leg's, and still in (0, 1). The cache answers the second request alike.
+  for (int round = 0; round < 2; ++round) {
+    v1::TranslateRequest pivot;
+    pivot.add_texts("Wo ist meine Bestellung?");
+    pivot.set_source_language("de");
+    pivot.set_target_language("fr");
+    v1::TranslateResponse out;
+    REQUIRE(client.Translate(pivot, &out).ok());
+    INFO(out.translations(0).text());
+    CHECK(out.translations(0).confidence() > 0.0f);
+    CHECK(out.translations(0).confidence() < 1.0f);
+    pivot.set_target_language("en");
+    v1::TranslateResponse leg;
+    REQUIRE(client.Translate(pivot, &leg).ok());
+    CHECK(out.translations(0).confidence() <= leg.translations(0).confidence() + 1e-6f);
+  }
+}
+
 TEST_CASE("DetectLanguage names the language of short product titles") {
   Client client(SharedServer().port());
   v1::DetectLanguageRequest req;

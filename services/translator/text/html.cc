@@ -2,7 +2,7 @@
 #include "services/translator/text/html.h"
 
 #include <algorithm>
-#include <utility>
+#include <iterator>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -80,24 +80,18 @@ class MarkupScanner {
   size_t last_gt_, last_comment_end_, last_cdata_end_;
 };
 
-// Named entities worth decoding: the common ones and the letters of de/fr/es.
-constexpr std::pair<absl::string_view, absl::string_view> kNamedEntities[] = {
-    {"amp", "&"},       {"lt", "<"},     {"gt", ">"},     {"quot", "\""},  {"apos", "'"},
-    {"nbsp", "\u00A0"}, {"copy", "©"},   {"reg", "®"},    {"trade", "™"},  {"euro", "€"},
-    {"pound", "£"},     {"yen", "¥"},    {"cent", "¢"},   {"sect", "§"},   {"deg", "°"},
-    {"times", "×"},     {"divide", "÷"}, {"middot", "·"}, {"bull", "•"},   {"hellip", "…"},
-    {"ndash", "–"},     {"mdash", "—"},  {"lsquo", "‘"},  {"rsquo", "’"},  {"sbquo", "‚"},
-    {"ldquo", "“"},     {"rdquo", "”"},  {"bdquo", "„"},  {"laquo", "«"},  {"raquo", "»"},
-    {"iexcl", "¡"},     {"iquest", "¿"}, {"ordf", "ª"},   {"ordm", "º"},   {"frac12", "½"},
-    {"sup2", "²"},      {"sup3", "³"},   {"micro", "µ"},  {"szlig", "ß"},  {"auml", "ä"},
-    {"ouml", "ö"},      {"uuml", "ü"},   {"Auml", "Ä"},   {"Ouml", "Ö"},   {"Uuml", "Ü"},
-    {"agrave", "à"},    {"aacute", "á"}, {"acirc", "â"},  {"ccedil", "ç"}, {"egrave", "è"},
-    {"eacute", "é"},    {"ecirc", "ê"},  {"euml", "ë"},   {"iacute", "í"}, {"icirc", "î"},
-    {"iuml", "ï"},      {"ntilde", "ñ"}, {"oacute", "ó"}, {"ocirc", "ô"},  {"oelig", "œ"},
-    {"uacute", "ú"},    {"ugrave", "ù"}, {"ucirc", "û"},  {"yuml", "ÿ"},   {"Agrave", "À"},
-    {"Aacute", "Á"},    {"Ccedil", "Ç"}, {"Eacute", "É"}, {"Egrave", "È"}, {"Ecirc", "Ê"},
-    {"Iacute", "Í"},    {"Ntilde", "Ñ"}, {"Oacute", "Ó"}, {"Uacute", "Ú"},
+struct NamedEntity {
+  absl::string_view name;  // without "&" and ";"
+  absl::string_view text;  // decoded, UTF-8
 };
+
+// All of HTML5's names that end in ";", sorted by name (gen_html_entities.py).
+constexpr NamedEntity kNamedEntities[] = {
+#include "services/translator/text/html_entities.inc"
+};
+
+// The longest name, "CounterClockwiseContourIntegral", has 31 characters and "#x10FFFF" 8.
+constexpr size_t kMaxReferenceName = 31;
 
 // Decodes the reference `name` (what stands between "&" and ";") into *out.
 bool DecodeEntity(absl::string_view name, std::string* out) {
@@ -113,13 +107,56 @@ bool DecodeEntity(absl::string_view name, std::string* out) {
     AppendUtf8(code_point, out);
     return true;
   }
-  for (const auto& [entity, decoded] : kNamedEntities) {
-    if (name == entity) {
-      absl::StrAppend(out, decoded);
-      return true;
+  const NamedEntity* const end = std::end(kNamedEntities);
+  const NamedEntity* const found = std::lower_bound(
+      std::begin(kNamedEntities), end, name,
+      [](const NamedEntity& entity, absl::string_view key) { return entity.name < key; });
+  if (found == end || found->name != name) return false;
+  absl::StrAppend(out, found->text);
+  return true;
+}
+
+// Decodes the references in `text`, calling on_text(copied) for each run copied as it was
+// and on_reference(decoded, spelling) for each reference decoded.
+template <typename OnText, typename OnReference>
+std::string DecodeReferences(absl::string_view text, OnText on_text, OnReference on_reference) {
+  std::string out;
+  out.reserve(text.size());
+  const auto copy = [&](size_t begin, size_t end) {
+    if (end == begin) return;
+    const size_t out_begin = out.size();
+    out.append(text.data() + begin, end - begin);
+    on_text(absl::string_view(out).substr(out_begin));
+  };
+  size_t pos = 0;
+  for (size_t amp; (amp = text.find('&', pos)) != kNotFound;) {
+    copy(pos, amp);
+    const size_t length = text.substr(amp + 1, kMaxReferenceName + 1).find(';');
+    const size_t decoded_begin = out.size();
+    if (length != kNotFound && DecodeEntity(text.substr(amp + 1, length), &out)) {
+      on_reference(absl::string_view(out).substr(decoded_begin), text.substr(amp, length + 2));
+      pos = amp + length + 2;
+    } else {
+      copy(amp, amp + 1);
+      pos = amp + 1;
     }
   }
-  return false;
+  copy(pos, text.size());
+  return out;
+}
+
+// The escape EscapeHtmlText uses for the character at text[pos], or empty for none.
+absl::string_view DefaultEscape(absl::string_view text, size_t pos) {
+  switch (text[pos]) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    default:
+      return absl::StartsWith(text.substr(pos), "\u00A0") ? "&nbsp;" : "";
+  }
 }
 
 }  // namespace
@@ -152,46 +189,68 @@ std::vector<HtmlSegment> SplitHtml(absl::string_view html) {
 }
 
 std::string DecodeHtmlEntities(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  for (size_t amp; (amp = text.find('&', pos)) != kNotFound;) {
-    out.append(text.data() + pos, amp - pos);
-    // Names in the table have at most 6 characters, "#x10FFFF" has 8.
-    const size_t length = text.substr(amp + 1, 10).find(';');
-    if (length != kNotFound && DecodeEntity(text.substr(amp + 1, length), &out)) {
-      pos = amp + length + 2;
-    } else {
-      out += '&';
-      pos = amp + 1;
-    }
-  }
-  out.append(text.data() + pos, text.size() - pos);
-  return out;
+  return DecodeReferences(
+      text, [](absl::string_view) {}, [](absl::string_view, absl::string_view) {});
 }
 
 std::string EscapeHtmlText(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t pos = 0; pos < text.size(); ++pos) {
-    switch (text[pos]) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        if (absl::StartsWith(text.substr(pos), "\u00A0")) {
-          out += "&nbsp;";
-          ++pos;
-        } else {
-          out += text[pos];
-        }
+  for (size_t pos = 0; pos < text.size();) {
+    const absl::string_view escape = DefaultEscape(text, pos);
+    const absl::string_view code_point = CodePointAt(text, pos);
+    if (escape.empty()) {
+      out.append(code_point.data(), code_point.size());
+    } else {
+      out.append(escape.data(), escape.size());
     }
+    pos += code_point.size();
+  }
+  return out;
+}
+
+size_t NamedHtmlEntityCount() { return std::size(kNamedEntities); }
+
+std::string EntitySpellings::Decode(absl::string_view text) {
+  return DecodeReferences(
+      text,
+      [this](absl::string_view unencoded) {
+        for (size_t pos = 0; pos < unencoded.size();) {
+          const absl::string_view code_point = CodePointAt(unencoded, pos);
+          unencoded_.insert(std::string(code_point));
+          pos += code_point.size();
+        }
+      },
+      [this](absl::string_view decoded, absl::string_view spelling) {
+        spellings_.try_emplace(std::string(decoded), spelling);
+      });
+}
+
+std::string EntitySpellings::Escape(absl::string_view text) const {
+  if (spellings_.empty()) return EscapeHtmlText(text);
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0; pos < text.size();) {
+    const absl::string_view escape = DefaultEscape(text, pos);
+    const absl::string_view first = CodePointAt(text, pos);
+    // A spelling for two code points ("&fjlig;", "&nvlt;") before one for the first alone.
+    const absl::string_view pair =
+        text.substr(pos, first.size() + CodePointAt(text, pos + first.size()).size());
+    absl::string_view decoded, spelling;
+    for (const absl::string_view candidate : {pair, first}) {
+      const auto found = spellings_.find(candidate);
+      if (found != spellings_.end() && (!escape.empty() || !unencoded_.contains(first))) {
+        decoded = candidate;
+        spelling = found->second;
+        break;
+      }
+    }
+    if (spelling.empty()) {
+      decoded = first;
+      spelling = escape.empty() ? first : escape;
+    }
+    out.append(spelling.data(), spelling.size());
+    pos += decoded.size();
   }
   return out;
 }

@@ -1,6 +1,10 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/translator/text/prepared_text.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "services/translator/text/html.h"
 #include "services/translator/text/sentence_splitter.h"
 
@@ -14,11 +18,22 @@ PreparedText PreparedText::Prepare(absl::string_view text, const PrepareOptions&
     prepared.AddText(text, protector);
     return prepared;
   }
-  for (const HtmlSegment& segment : SplitHtml(text)) {
-    if (segment.markup) {
-      prepared.AddVerbatim(segment.text);
+  // All text runs are decoded before any is escaped: the spelling of a reference anywhere
+  // in the text (and whether its character also appears unencoded) decides how that
+  // character is escaped everywhere, separators between sentences included.
+  // The protector sees decoded text, so no reference of the source becomes a markup span;
+  // one that remains ("&amp;hearts;" decodes to "&hearts;") is literal text, protected
+  // and then escaped back as it came.
+  const std::vector<HtmlSegment> segments = SplitHtml(text);
+  std::vector<std::string> decoded(segments.size());
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (!segments[i].markup) decoded[i] = prepared.entity_spellings_.Decode(segments[i].text);
+  }
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].markup) {
+      prepared.AddVerbatim(segments[i].text);
     } else {
-      prepared.AddText(DecodeHtmlEntities(segment.text), protector);
+      prepared.AddText(decoded[i], protector);
     }
   }
   return prepared;
@@ -31,7 +46,7 @@ void PreparedText::AddVerbatim(absl::string_view text) {
 
 void PreparedText::AddText(absl::string_view text, const SpanProtector& protector) {
   const auto add_verbatim = [&](absl::string_view verbatim) {
-    AddVerbatim(html_ ? EscapeHtmlText(verbatim) : std::string(verbatim));
+    AddVerbatim(html_ ? entity_spellings_.Escape(verbatim) : std::string(verbatim));
   };
   for (const TextSegment& segment : SplitSentences(text)) {
     if (segment.kind == TextSegment::Kind::kSeparator) {
@@ -64,7 +79,7 @@ std::string PreparedText::Assemble(const std::vector<std::string>& translations,
     const bool translated = needs_model_[i] && i < translations.size();
     const std::string restored =
         Restore(translated ? translations[i] : sentences_[i], spans_[i], stats);
-    out += html_ ? EscapeHtmlText(restored) : restored;
+    out += html_ ? entity_spellings_.Escape(restored) : restored;
   }
   return out;
 }

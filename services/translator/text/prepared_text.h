@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "services/translator/text/html.h"
 #include "services/translator/text/span_protector.h"
 
 namespace shop::translator {
@@ -38,8 +39,9 @@ class PreparedText {
 
   // Rebuilds the whole text from translations[i], the model's output for sentences()[i]:
   // markup and whitespace verbatim, placeholders restored and repaired (counted in `stats`,
-  // which may be null), text re-escaped in HTML mode. A missing translation (index past
-  // the end of `translations`) counts as the untranslated sentence.
+  // which may be null), text re-escaped in HTML mode (characters the source wrote as
+  // references in the source's spelling: "&hearts;" comes back as "&hearts;"). A missing
+  // translation (index past the end of `translations`) counts as the untranslated sentence.
   std::string Assemble(const std::vector<std::string>& translations, RestoreStats* stats) const;
 
  private:
@@ -53,6 +55,8 @@ class PreparedText {
   void AddText(absl::string_view text, const SpanProtector& protector);
 
   bool html_ = false;
+  // HTML mode: how the text spelled its references, to escape the translation the same way.
+  EntitySpellings entity_spellings_;
   std::vector<Part> parts_;
   std::vector<std::string> sentences_;
   std::vector<std::vector<ProtectedSpan>> spans_;

@@ -35,6 +35,22 @@ const RE2& Email() {
   return re;
 }
 
+// services/translator/markup.py's MARKUP, alternative for alternative (RE2 and Python's re
+// both take the first alternative that matches, leftmost first), with two differences RE2
+// forces: Python's "(?<![A-Za-z0-9])" before "%" is checked by FindMarkup, and Python's
+// Unicode \s is spelled out (RE2's \s is ASCII only). tests/translator/markup_parity_test.py
+// holds the two to the same spans.
+const RE2& Markup() {
+  static const RE2 re(
+      R"(</?[A-Za-z][A-Za-z0-9-]*(?:[\t-\r\x{1C}-\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A})"
+      R"(\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}][^<>]*)?/?>)"
+      R"(|&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
+      R"(|\{\{[^{}\n]{1,80}\}\})"
+      R"(|%(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9]+|[A-Za-z_][A-Za-z0-9_]*))"
+      R"(|\{[A-Za-z_][A-Za-z0-9_]*\})");
+  return re;
+}
+
 // €19.99, 19,99 €, $5, US$ 12.50, 20 EUR, USD 20, CHF 10.-, 1.299,00 €.
 const RE2& Price() {
   static const RE2 re([] {
@@ -101,10 +117,17 @@ struct Candidate {
   bool Overlaps(const Candidate& other) const { return begin < other.end && other.begin < end; }
 };
 
-// Caller terms form one tier: the longest term wins, whatever list it came from.
+// Caller terms form one tier: the longest term wins, whatever list it came from. So do the
+// two kinds of markup.
 int Tier(SpanKind kind) {
-  return kind == SpanKind::kGlossary ? static_cast<int>(SpanKind::kDoNotTranslate)
-                                     : static_cast<int>(kind);
+  switch (kind) {
+    case SpanKind::kGlossary:
+      return static_cast<int>(SpanKind::kDoNotTranslate);
+    case SpanKind::kFormatPlaceholder:
+      return static_cast<int>(SpanKind::kMarkup);
+    default:
+      return static_cast<int>(kind);
+  }
 }
 
 // Adds each match of `re` that sits at word boundaries and passes `keep`. After a match
@@ -127,6 +150,24 @@ void FindAll(const RE2& re, absl::string_view text, SpanKind kind, Keep keep,
       if (keep(ToView(match))) out->push_back({begin, end, kind, nullptr});
       pos = end;
     }
+  }
+}
+
+// Adds the matches of Markup() as markup.py's MARKUP.finditer finds them: no word
+// boundaries ("%1records" is "%1"), and a "%" right after an ASCII letter or digit is a
+// percent sign ("100%", "50%off"), after which the search goes on at the next character.
+void FindMarkup(absl::string_view text, std::vector<Candidate>* out) {
+  re2::StringPiece match;
+  for (size_t pos = 0; pos < text.size() && Markup().Match(ToPiece(text), pos, text.size(),
+                                                           RE2::UNANCHORED, &match, 1);) {
+    const size_t begin = match.data() - text.data(), end = begin + match.size();
+    if (text[begin] == '%' && begin > 0 && absl::ascii_isalnum(text[begin - 1])) {
+      pos = begin + 1;
+      continue;
+    }
+    const bool html = text[begin] == '<' || text[begin] == '&';
+    out->push_back({begin, end, html ? SpanKind::kMarkup : SpanKind::kFormatPlaceholder, nullptr});
+    pos = end;
   }
 }
 
@@ -173,16 +214,37 @@ ProtectedSentence SpanProtector::Protect(absl::string_view sentence) const {
   FindAll(Url(), sentence, SpanKind::kUrl, &candidates);
   FindAll(Email(), sentence, SpanKind::kEmail, &candidates);
   const size_t addresses_end = candidates.size();
+  std::vector<Candidate> markup;
+  FindMarkup(sentence, &markup);
+  // Markup outranks addresses where the two cross: a URL in an attribute ends at its quote,
+  // inside the tag, and the tag must come back whole. But markup inside an address is part
+  // of it ("https://x.com/?q=%1", "www.x.com/{lang}/"): protected with the address, not as
+  // a placeholder that would leave the rest of the address to the model. A URL never ends
+  // on "}" or ";", so one that ends inside a placeholder or reference that started within
+  // it ("https://x.com/?q={{term}}") is first extended to take it in.
+  for (size_t i = addresses_begin; i < addresses_end; ++i) {
+    Candidate& address = candidates[i];
+    for (const Candidate& m : markup) {
+      if (address.begin < m.begin && m.begin < address.end && address.end < m.end) {
+        address.end = m.end;
+      }
+    }
+  }
+  const auto in_address = [&](const Candidate& found) {
+    return std::any_of(candidates.begin() + addresses_begin, candidates.begin() + addresses_end,
+                       [&](const Candidate& a) {
+                         return a.begin <= found.begin && found.end <= a.end &&
+                                a.size() > found.size();
+                       });
+  };
+  for (const Candidate& m : markup) {
+    if (!in_address(m)) candidates.push_back(m);
+  }
   for (const Term& term : terms_) {
     for (size_t begin = sentence.find(term.source); begin != absl::string_view::npos;
          begin = sentence.find(term.source, begin + 1)) {
       const Candidate found{begin, begin + term.source.size(), term.kind, &term.target};
-      const bool in_address = std::any_of(
-          candidates.begin() + addresses_begin, candidates.begin() + addresses_end,
-          [&](const Candidate& a) {
-            return a.begin <= found.begin && found.end <= a.end && a.size() > found.size();
-          });
-      if (!in_address && AtWordBoundaries(sentence, found.begin, found.end)) {
+      if (!in_address(found) && AtWordBoundaries(sentence, found.begin, found.end)) {
         candidates.push_back(found);
       }
     }

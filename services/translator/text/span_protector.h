@@ -1,8 +1,9 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// Spans the model must not translate (brand names, glossary terms, URLs, prices, SKUs,
-// numbers) are swapped for the placeholders <ph0>..<ph15> before translation; the model
-// was trained to copy those tokens, and Restore swaps them back afterwards.
+// Spans the model must not translate (inline markup and format placeholders, brand names,
+// glossary terms, URLs, prices, SKUs, numbers) are swapped for the placeholders
+// <ph0>..<ph15> before translation; the model was trained to copy those tokens, and Restore
+// swaps them back afterwards.
 #ifndef SHOP_SERVICES_TRANSLATOR_TEXT_SPAN_PROTECTOR_H_
 #define SHOP_SERVICES_TRANSLATOR_TEXT_SPAN_PROTECTOR_H_
 
@@ -17,9 +18,17 @@ namespace shop::translator {
 // The model's vocabulary has placeholders <ph0> .. <ph15>.
 inline constexpr int kMaxPlaceholders = 16;
 
-// In priority order: where candidate spans overlap, the earlier kind wins.
+// In priority order: where candidate spans overlap, the earlier kind wins (except for a
+// caller term or markup inside a URL or e-mail address: see Protect).
 enum class SpanKind {
   kReservedToken,  // literal text that looks like a model symbol ("<ph3>", "<2de>")
+  // Inline markup, exactly what services/translator/markup.py's MARKUP matches (the v6
+  // model is trained with these spans as <phN>): HTML tags and character references
+  // ("<a href=\"%1\">", "&hearts;") ...
+  kMarkup,
+  // ... and format placeholders ("{{base_url}}", "%{count}", "%1", "%name", "{name}").
+  // Both are found in one pass, as markup.py does, and rank as one tier.
+  kFormatPlaceholder,
   kDoNotTranslate,
   kGlossary,
   kUrl,
@@ -63,7 +72,7 @@ class SpanProtector {
   // longer span. At most kMaxPlaceholders spans are protected, chosen by priority; any
   // further candidates are left in the text for the model (a sentence with more than 16
   // prices or numbers is rare, and an unprotected number usually survives translation).
-  // A caller term inside a URL or e-mail address is part of the address, not a term.
+  // A caller term or markup inside a URL or e-mail address is part of the address.
   ProtectedSentence Protect(absl::string_view sentence) const;
 
  private:

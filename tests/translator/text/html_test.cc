@@ -87,9 +87,68 @@ TEST_CASE("unknown or broken entities stay as they are", "[html]") {
   CHECK(DecodeHtmlEntities("AT&T &&amp;") == "AT&T &&");
 }
 
+TEST_CASE("every named reference of HTML5 is known, only with its semicolon", "[html]") {
+  CHECK(NamedHtmlEntityCount() >= 2000);
+  CHECK(DecodeHtmlEntities("I &hearts; &check; &rarr; &frac34; &Omega; &zwnj;") ==
+        "I ♥ ✓ → ¾ Ω \u200C");
+  // The longest name, and names decoding to two code points.
+  CHECK(DecodeHtmlEntities("&CounterClockwiseContourIntegral;") == "∳");
+  CHECK(DecodeHtmlEntities("&fjlig; &NotEqualTilde; &nvlt;") == "fj ≂̸ <⃒");
+  // Names are case-sensitive; HTML5's legacy names without ";" are left alone.
+  CHECK(DecodeHtmlEntities("&HEARTS; &Hearts; &copy 2024 &amp &eacutex;") ==
+        "&HEARTS; &Hearts; &copy 2024 &amp &eacutex;");
+  CHECK(DecodeHtmlEntities("&AMP; &LT; &GT;") == "& < >");
+}
+
 TEST_CASE("translated text is re-escaped minimally", "[html]") {
   CHECK(EscapeHtmlText("a < b & c > d \"q\" 'a'\u00A0€") ==
         "a &lt; b &amp; c &gt; d \"q\" 'a'&nbsp;€");
+}
+
+TEST_CASE("characters the text spelled as references come back in that spelling", "[html]") {
+  EntitySpellings spellings;
+  CHECK(spellings.Decode("I &hearts; caf&eacute;s, &#8364;5 &amp; &#x2122;") ==
+        "I ♥ cafés, €5 & ™");
+  CHECK(spellings.Decode("&nbsp;") == "\u00A0");
+  CHECK(spellings.Escape("Ich ♥ Cafés: 5€ & ™ <3\u00A0x") ==
+        "Ich &hearts; Caf&eacute;s: 5&#8364; &amp; &#x2122; &lt;3&nbsp;x");
+  // Characters the text never spelled as references are escaped as usual.
+  CHECK(spellings.Escape("« ü > ö »") == "« ü &gt; ö »");
+}
+
+TEST_CASE("the first spelling of a character wins", "[html]") {
+  EntitySpellings spellings;
+  spellings.Decode("&#8364;1 &euro;2 &#x20AC;3");
+  CHECK(spellings.Escape("€ €") == "&#8364; &#8364;");
+}
+
+TEST_CASE("a character the text also wrote unencoded comes back unencoded", "[html]") {
+  EntitySpellings spellings;
+  spellings.Decode("Café.");
+  spellings.Decode("&eacute;t&eacute;&period; &hearts;");
+  CHECK(spellings.Escape("été. ♥") == "été. &hearts;");
+}
+
+TEST_CASE("& < > and no-break spaces are escaped in the text's own spelling", "[html]") {
+  EntitySpellings spellings;
+  // Unencoded & and < are in the text too, but must be escaped all the same.
+  spellings.Decode("AT&T a < b &#38; &LT; &gt; &#160;");
+  CHECK(spellings.Escape("& < > \u00A0") == "&#38; &LT; &gt; &#160;");
+}
+
+TEST_CASE("a reference for two code points comes back whole", "[html]") {
+  EntitySpellings spellings;
+  spellings.Decode("&nvlt; &fjlig;");
+  CHECK(spellings.Escape("<⃒ < fjord") == "&nvlt; &lt; &fjlig;ord");
+  // One whose first character was also written unencoded comes back unencoded.
+  spellings.Decode("fun");
+  CHECK(spellings.Escape("fjord") == "fjord");
+}
+
+TEST_CASE("without references escaping is EscapeHtmlText", "[html]") {
+  EntitySpellings spellings;
+  spellings.Decode("plain café");
+  CHECK(spellings.Escape("a < b & c\u00A0é") == EscapeHtmlText("a < b & c\u00A0é"));
 }
 
 }  // namespace

@@ -168,9 +168,57 @@ TEST_CASE("HTML entities are decoded for the model and re-escaped after", "[prep
   REQUIRE(prepared.sentences().size() == 1);
   CHECK(prepared.sentences()[0] == "Tom & Jerry <<ph0> café\u00A0Paris");
   CHECK(prepared.Assemble(prepared.sentences(), nullptr) ==
-        "<p>Tom &amp; Jerry &lt;3 café&nbsp;Paris</p>");
+        "<p>Tom &amp; Jerry &lt;3 caf&eacute;&nbsp;Paris</p>");
   CHECK(prepared.Assemble({"Tom & Jerry <<ph0> > x"}, nullptr) ==
         "<p>Tom &amp; Jerry &lt;3 &gt; x</p>");
+}
+
+TEST_CASE("HTML entities come back as the caller spelled them", "[prepared]") {
+  for (const char* entity : {"&hearts;", "&eacute;", "&amp;", "&#8364;", "&#x20AC;", "&#X20ac;",
+                             "&nbsp;", "&#160;", "&copy;", "&lt;", "&quot;", "&#39;"}) {
+    const std::string html = absl::StrCat("<p>I ", entity, " this blanket.</p>");
+    INFO(html);
+    const PreparedText prepared = PreparedText::Prepare(html, {true, {}, {}});
+    CHECK(prepared.Assemble(prepared.sentences(), nullptr) == html);
+  }
+  // In the translation too, wherever the model put the character.
+  const PreparedText prepared =
+      PreparedText::Prepare("<p>I &hearts; caf&eacute;s &amp; tea.</p>", {true, {}, {}});
+  REQUIRE(prepared.sentences() == std::vector<std::string>{"I ♥ cafés & tea."});
+  CHECK(prepared.Assemble({"Ich ♥ Cafés & Tee, é."}, nullptr) ==
+        "<p>Ich &hearts; Caf&eacute;s &amp; Tee, &eacute;.</p>");
+}
+
+TEST_CASE("an escaped entity in HTML stays escaped text", "[prepared]") {
+  const std::string html = "<p>Write &amp;hearts; for a heart.</p>";
+  const PreparedText prepared = PreparedText::Prepare(html, {true, {}, {}});
+  REQUIRE(prepared.sentences().size() == 1);
+  CHECK(prepared.sentences()[0] == "Write <ph0> for a heart.");
+  CHECK(prepared.Assemble(prepared.sentences(), nullptr) == html);
+  CHECK(prepared.Assemble({"Schreib <ph0> für ein Herz."}, nullptr) ==
+        "<p>Schreib &amp;hearts; für ein Herz.</p>");
+}
+
+TEST_CASE("in plain text, entities and placeholders come back verbatim", "[prepared]") {
+  for (const std::string text :
+       {"Save &amp; Edit the list.", "I &hearts; this blanket.", "Copyright &copy; %1 Magento.",
+        "A total of %1 record(s) have been deleted.", "Hello {name}, see {{base_url}} now.",
+        "You have %{count} items in your cart.", "Click <a href=\"%1\">here</a> to log in."}) {
+    INFO(text);
+    RestoreStats stats;
+    const std::string out = RoundTrip(text, {}, &stats);
+    INFO(out);
+    CHECK(out != text);  // the words were translated
+    CHECK(stats.repairs() == 0);
+    CHECK(out.find("&amp;amp;") == std::string::npos);
+    const PreparedText prepared = PreparedText::Prepare(text, {});
+    for (size_t i = 0; i < prepared.sentences().size(); ++i) {
+      for (const ProtectedSpan& span : prepared.spans(i)) {
+        CHECK(Occurrences(out, span.original) == 1);
+      }
+    }
+    CHECK(prepared.Assemble(prepared.sentences(), nullptr) == text);
+  }
 }
 
 TEST_CASE("an empty text has nothing to translate", "[prepared]") {
@@ -257,6 +305,41 @@ TEST_CASE("assembling the identity translation gives back any plain text exactly
     }
     RestoreStats stats;
     REQUIRE(prepared.Assemble(prepared.sentences(), &stats) == text);
+    CHECK(stats.repairs() == 0);
+  }
+}
+
+// Random HTML made of tags, placeholders, references and words that never spell one
+// character two ways: the identity translation must give it back byte for byte, references
+// in their own spelling.
+std::string RandomHtml(std::mt19937& rng) {
+  static const std::vector<std::string> kPieces = {
+      "Soft",       "blanket",  "Hello.",       "World!",
+      "Why?",       "AB-1234",  "3.5",          "50%",
+      "{name}",     "%1",       "%{count}",     "{{base_url}}",
+      "<b>",        "</b>",     "<br/>",        "<a href=\"%1\">",
+      "</a>",       "&hearts;", "caf&eacute;",  "&amp;",
+      "&lt;3",      "&#8364;",  "&#8364; 5",    "&nbsp;",
+      "&copy;",     "&#x2122;", "&amp;hearts;", "&quot;Hi&quot;",
+      "<!-- x -->", "&#x1F600;"};
+  static const std::vector<std::string> kSpaces = {" ", " ", "  ", "\n", "\n\n", "\t"};
+  std::uniform_int_distribution<size_t> length(0, 25);
+  std::string html;
+  for (size_t n = length(rng), i = 0; i < n; ++i) {
+    if (i > 0) html += kSpaces[rng() % kSpaces.size()];
+    html += kPieces[rng() % kPieces.size()];
+  }
+  return html;
+}
+
+TEST_CASE("assembling the identity translation gives back well-formed HTML exactly", "[prepared]") {
+  std::mt19937 rng(20260202);
+  for (int i = 0; i < 500; ++i) {
+    const std::string html = RandomHtml(rng);
+    INFO(html);
+    const PreparedText prepared = PreparedText::Prepare(html, {true, {}, {}});
+    RestoreStats stats;
+    REQUIRE(prepared.Assemble(prepared.sentences(), &stats) == html);
     CHECK(stats.repairs() == 0);
   }
 }

@@ -1,11 +1,14 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/translator/text/span_protector.h"
 
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/catch.h"
 
 namespace shop::translator {
@@ -108,6 +111,81 @@ TEST_CASE("literal placeholder look-alikes in the input are protected themselves
   REQUIRE(sentence.spans.size() == 2);
   CHECK(sentence.spans[0].kind == SpanKind::kReservedToken);
   CHECK(Restore(sentence.text, sentence.spans, nullptr) == "Type <ph3> or <2de> here.");
+}
+
+// The markup spans (kMarkup, kFormatPlaceholder) SpanProtector finds in `sentence`.
+std::vector<std::string> MarkupSpans(const std::string& sentence) {
+  std::vector<std::string> spans;
+  for (const ProtectedSpan& span : SpanProtector({}, {}).Protect(sentence).spans) {
+    if (span.kind == SpanKind::kMarkup || span.kind == SpanKind::kFormatPlaceholder) {
+      spans.push_back(span.original);
+    }
+  }
+  return spans;
+}
+
+TEST_CASE("markup spans are what markup.py finds (markup_cases.tsv)", "[span_protector]") {
+  std::ifstream cases(SHOP_SOURCE_DIR "/tests/translator/text/markup_cases.tsv");
+  REQUIRE(cases);
+  int count = 0;
+  for (std::string line; std::getline(cases, line);) {
+    if (line.empty() || absl::StartsWith(line, "#")) continue;
+    const std::vector<std::string> columns = absl::StrSplit(line, '\t');
+    INFO(line);
+    CHECK(MarkupSpans(columns[0]) == std::vector<std::string>(columns.begin() + 1, columns.end()));
+    ++count;
+  }
+  CHECK(count >= 20);
+}
+
+TEST_CASE("HTML tags and references are kMarkup, placeholders kFormatPlaceholder",
+          "[span_protector]") {
+  CHECK(Spans("Copyright &copy; %1 Magento") ==
+        Want{{SpanKind::kMarkup, "&copy;"}, {SpanKind::kFormatPlaceholder, "%1"}});
+  CHECK(Spans("<b>{name}</b> has {{count}} items.") ==
+        Want{{SpanKind::kMarkup, "<b>"},
+             {SpanKind::kFormatPlaceholder, "{name}"},
+             {SpanKind::kMarkup, "</b>"},
+             {SpanKind::kFormatPlaceholder, "{{count}}"}});
+}
+
+TEST_CASE("markup outranks caller terms, prices and numbers inside it", "[span_protector]") {
+  const SpanProtector protector({"name", "Acme"}, {});
+  CHECK(Spans("Dear {name}, your <a title=\"Acme 5\">Acme</a> costs %1.", protector) ==
+        Want{{SpanKind::kFormatPlaceholder, "{name}"},
+             {SpanKind::kMarkup, "<a title=\"Acme 5\">"},
+             {SpanKind::kDoNotTranslate, "Acme"},
+             {SpanKind::kMarkup, "</a>"},
+             {SpanKind::kFormatPlaceholder, "%1"}});
+  CHECK(Spans("%{count} of 20") ==
+        Want{{SpanKind::kFormatPlaceholder, "%{count}"}, {SpanKind::kNumber, "20"}});
+}
+
+TEST_CASE("percent signs, prices and bare ampersands are not markup", "[span_protector]") {
+  CHECK(Spans("100% cotton, 50%off.") ==
+        Want{{SpanKind::kNumber, "100%"}, {SpanKind::kNumber, "50%"}});
+  CHECK(Spans("Now € 5 or 5 €.") == Want{{SpanKind::kPrice, "€ 5"}, {SpanKind::kPrice, "5 €"}});
+  CHECK(Spans("Save & Edit").empty());
+}
+
+TEST_CASE("markup inside a URL or e-mail address is part of the address", "[span_protector]") {
+  CHECK(Spans("See https://x.com/a%20b?q=%1&amp;r=%{n} now.") ==
+        Want{{SpanKind::kUrl, "https://x.com/a%20b?q=%1&amp;r=%{n}"}});
+  // A URL stops before a final "}" or ";": one inside a placeholder is taken in.
+  CHECK(Spans("Open www.x.com/{lang} or https://x.com/?q={{term}}.") ==
+        Want{{SpanKind::kUrl, "www.x.com/{lang}"}, {SpanKind::kUrl, "https://x.com/?q={{term}}"}});
+  CHECK(Spans("Write to %name@shop.de") == Want{{SpanKind::kEmail, "%name@shop.de"}});
+  // A URL inside a tag is part of the tag.
+  CHECK(Spans("Click <a href=\"https://x.com/%1\">here</a>.") ==
+        Want{{SpanKind::kMarkup, "<a href=\"https://x.com/%1\">"}, {SpanKind::kMarkup, "</a>"}});
+}
+
+TEST_CASE("markup comes back verbatim wherever the model moves it", "[span_protector]") {
+  const ProtectedSentence sentence =
+      SpanProtector({}, {}).Protect("Copyright &copy; %1 <b>Magento</b>.");
+  CHECK(sentence.text == "Copyright <ph0> <ph1> <ph2>Magento<ph3>.");
+  CHECK(Restore("<ph2>Magento<ph3> <ph0> <ph1> Urheberrecht.", sentence.spans, nullptr) ==
+        "<b>Magento</b> &copy; %1 Urheberrecht.");
 }
 
 TEST_CASE("at most 16 spans are protected per sentence", "[span_protector]") {
