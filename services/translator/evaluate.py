@@ -11,7 +11,11 @@ sentences and joined back as the service does), the Fashion12K held-out split
 (en<->de) and the Tatoeba held-out split (en<->es).  Every en->es set also gets a
 row for Apertium (Debian apertium-eng-spa), the rule-based floor.  Every row shows
 the share of outputs that the version's own language identifier (langid.bin,
-what DetectLanguage answers) assigns to the target language.  A full default run
+what DetectLanguage answers) assigns to the target language, and, of the sources
+written as cased, punctuated sentences, the share whose output is one too (the
+lowercase, unpunctuated style of MASSIVE must not leak).  Then the share of
+storefront strings (shop-ui dev, held out from training) whose placeholders all
+come back exactly once.  A full default run
 ends with the release targets and whether this run meets them.
 
 ``--split val`` evaluates the validation splits instead (data.validation_sets),
@@ -112,6 +116,48 @@ def apertium_translator():
     return translate
 
 
+_FINAL_PUNCT = (".", "?", "!", "…")
+
+
+def is_cased_sentence(text: str) -> bool:
+    """Starts with an upper-case letter and ends with sentence punctuation."""
+    t = text.strip().rstrip("\"'”»)")
+    letters = [c for c in t if c.isalpha()]
+    return bool(letters) and letters[0].isupper() and t.endswith(_FINAL_PUNCT)
+
+
+def style_kept(srcs, hyps) -> float:
+    """Of the sources written as cased, punctuated sentences, the share whose translation
+    is one too: MASSIVE trains on lowercase text without punctuation, and that style
+    must not leak into ordinary sentences.  NaN when no source qualifies."""
+    idx = [i for i, s in enumerate(srcs) if is_cased_sentence(s)]
+    if not idx:
+        return float("nan")
+    return 100.0 * sum(is_cased_sentence(hyps[i]) for i in idx) / len(idx)
+
+
+def placeholder_check(translate, data_dir: str, limit: int):
+    """Storefront strings of the shop-ui dev split (held out from training) with their
+    markup and format placeholders swapped for <phN>, as the server does: the share of
+    translations that keep every placeholder exactly once, per target language."""
+    import markup
+
+    rows = []
+    for lang in ("de", "fr", "es"):
+        pairs = [p for p in data.shop_ui(data_dir, "dev", lang) if markup.spans(p[2])]
+        if limit:
+            pairs = pairs[:limit]
+        srcs, counts = [], []
+        for _, _, s, _ in pairs:
+            it = iter(range(16))
+            srcs.append(markup.MARKUP.sub(lambda m: f"<ph{next(it)}>", s))
+            counts.append(len(markup.spans(s)))
+        hyps = translate(srcs, "en", lang)
+        ok = sum(all(h.count(f"<ph{k}>") == 1 for k in range(n)) for h, n in zip(hyps, counts))
+        rows.append((lang, len(pairs), 100.0 * ok / max(len(pairs), 1)))
+    return rows
+
+
 def language_share(model_dir: str):
     """The share of outputs the service's own DetectLanguage assigns to the target
     language: langid_train.LanguageIdentifier, the Python twin of the C++ detector
@@ -165,8 +211,8 @@ def main():
     how = f"server {args.server}" if args.server else f"{args.model_dir}{' int8' if args.int8 else ''}"
     print(f"# translator evaluation: {how}, beam {args.beam}, {args.split} split\n")
     print("| set | direction | system | length penalty | sentences | BLEU (cased, 13a) | chrF2 "
-          "| BLEU (lc, tok) | in target language % | sent/s |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| BLEU (lc, tok) | in target language % | cased style kept % | sent/s |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     # One model (or channel) for every length penalty; 0 = the model's default.
     translate_with = (server_translator(args.server, args.python_out, args.beam) if args.server
                       else python_translator(args.model_dir, args.beam, args.int8, args.threads))
@@ -175,14 +221,15 @@ def main():
     system = f"v{os.path.basename(os.path.normpath(args.model_dir))}" if not args.server else "server"
     results = {}  # (set, src, tgt, system) -> (bleu, chrf, lc, share)
 
-    def row(name, src, tgt, sysname, shown, hyps, refs, dt):
+    def row(name, src, tgt, sysname, shown, hyps, refs, dt, srcs):
         bleu = mt_metrics.corpus_bleu(hyps, refs)
         chrf = mt_metrics.corpus_chrf(hyps, refs)
         lc = mt_metrics.lowercased_tokenized_bleu(hyps, refs)
         sh = share(hyps, tgt) if share else float("nan")
         results[(name, src, tgt, sysname)] = (bleu, chrf, lc, sh)
         print(f"| {name} | {src}->{tgt} | {sysname} | {shown} | {len(refs)} | {bleu:.2f} | {chrf:.2f} | "
-              f"{lc:.2f} | {sh:.2f} | {len(refs) / max(dt, 1e-9):.1f} |", flush=True)
+              f"{lc:.2f} | {sh:.2f} | {style_kept(srcs, hyps):.1f} | {len(refs) / max(dt, 1e-9):.1f} |",
+              flush=True)
 
     for alpha in (float(a) for a in args.length_penalties.split(",")):
         def translate(texts, src, tgt, alpha=alpha):
@@ -208,10 +255,18 @@ def main():
                     hyps = translate_paragraphs(translate, srcs, src, tgt)
                 else:
                     hyps = translate(srcs, src, tgt)
-                row(name, src, tgt, system, shown, hyps, refs, time.time() - t0)
+                row(name, src, tgt, system, shown, hyps, refs, time.time() - t0, srcs)
                 if apertium and (src, tgt) == ("en", "es") and alpha == float(args.length_penalties.split(",")[0]):
                     t0 = time.time()
-                    row(name, src, tgt, "apertium", "-", apertium(srcs), refs, time.time() - t0)
+                    row(name, src, tgt, "apertium", "-", apertium(srcs), refs, time.time() - t0, srcs)
+    if not args.sets and not args.server:
+        print("\n## Placeholders and markup (shop-ui dev split, en->X, markup as <phN> as the server "
+              "sends it)\n")
+        print("| target | strings | every placeholder exactly once % |\n|---|---:|---:|")
+        first = float(args.length_penalties.split(",")[0])
+        for lang, n, pct in placeholder_check(lambda t, s, g: translate_with(t, s, g, first),
+                                              args.data_dir, args.limit):
+            print(f"| {lang} | {n} | {pct:.1f} |", flush=True)
     if args.split == "test" and not args.sets and not args.limit:
         print_targets(results, system)
 
