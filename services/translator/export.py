@@ -135,7 +135,7 @@ def main(argv=None):
         "max_positions": 1024,
         "pairs": [list(p) for p in SUPPORTED_PAIRS],
         "weights": source,
-        "training": training,
+        "training": {**training, "mix": dict(data.TRAINING_MIX)},
         "default_length_penalty": args.length_penalty,
     }
     with open(os.path.join(tmp, "metadata.json"), "w") as f:

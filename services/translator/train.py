@@ -353,6 +353,9 @@ def init_from_shipped(model_dir, model, args, log):
     if epoch <= 0 or step <= 0:
         raise SystemExit(f"{model_dir}/metadata.json records no training epoch/step; "
                          f"pass --init_epoch and --init_step (its model card gives them)")
+    if "mix" in training and training["mix"] != data.TRAINING_MIX:
+        log(f"warning: {model_dir} was trained on the mix {training['mix']}, data.TRAINING_MIX is now "
+            f"{data.TRAINING_MIX}: the epoch's batches will differ from the ones it would have seen")
     scripted = torch.jit.load(os.path.join(model_dir, meta["file"]), map_location="cpu")
     state = {k[2:]: v for k, v in scripted.state_dict().items() if k.startswith("m.")}
     # TorchScript also saves non-persistent buffers (the positional table); the model

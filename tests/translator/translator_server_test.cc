@@ -284,7 +284,9 @@ TEST_CASE("Every translation carries a confidence that ranks garbled input below
     CHECK(resp.translations(i).confidence() > 0.0f);
     CHECK(resp.translations(i).confidence() < 1.0f);
   }
-  CHECK(resp.translations(2).confidence() < resp.translations(0).confidence());
+  // A caption the served model translates well (the fixed sentence above) against letter
+  // salad. (v5's "Where is my order?" is itself garbled, "¿Dónde ihre Besteck?", so it is
+  // not compared.)
   CHECK(resp.translations(2).confidence() < resp.translations(1).confidence());
   CHECK(resp.translations(3).confidence() == 1.0f);  // empty input
   CHECK(resp.translations(4).confidence() == 1.0f);  // only a protected span
