@@ -141,17 +141,16 @@ def placeholder_check(translate, data_dir: str, limit: int):
     markup and format placeholders swapped for <phN>, as the server does: the share of
     translations that keep every placeholder exactly once, per target language."""
     import markup
+    import vocab
 
     rows = []
     for lang in ("de", "fr", "es"):
-        pairs = [p for p in data.shop_ui(data_dir, "dev", lang) if markup.spans(p[2])]
+        pairs = [p for p in data.shop_ui(data_dir, "dev", lang)
+                 if 0 < len(markup.spans(p[2])) <= vocab.NUM_PLACEHOLDERS]
         if limit:
             pairs = pairs[:limit]
-        srcs, counts = [], []
-        for _, _, s, _ in pairs:
-            it = iter(range(16))
-            srcs.append(markup.MARKUP.sub(lambda m: f"<ph{next(it)}>", s))
-            counts.append(len(markup.spans(s)))
+        srcs = [markup.protect(p[2]) for p in pairs]
+        counts = [len(markup.spans(p[2])) for p in pairs]
         hyps = translate(srcs, "en", lang)
         ok = sum(all(h.count(f"<ph{k}>") == 1 for k in range(n)) for h, n in zip(hyps, counts))
         rows.append((lang, len(pairs), 100.0 * ok / max(len(pairs), 1)))

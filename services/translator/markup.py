@@ -31,6 +31,13 @@ def spans(text: str) -> List[str]:
     return [m.group(0) for m in MARKUP.finditer(text)]
 
 
+def protect(text: str) -> str:
+    """``text`` with each markup span replaced by <phN>, numbered in order of appearance
+    (the server's numbering).  The caller checks there are at most NUM_PLACEHOLDERS."""
+    numbers = iter(range(vocab.NUM_PLACEHOLDERS))
+    return MARKUP.sub(lambda m: vocab.PLACEHOLDERS[next(numbers)], text)
+
+
 def protect_pair(src: str, tgt: str) -> Optional[Tuple[str, str]]:
     """Replaces the markup spans of a pair by <phN> on both sides, numbered in source
     order (each occurrence its own N, as the server numbers them).  None when the pair has
@@ -44,8 +51,7 @@ def protect_pair(src: str, tgt: str) -> Optional[Tuple[str, str]]:
     by_text = {}
     for i, x in enumerate(s_spans):
         by_text.setdefault(x, []).append(i)
-    it_src = iter(range(len(s_spans)))
-    new_src = MARKUP.sub(lambda m: vocab.PLACEHOLDERS[next(it_src)], src)
+    new_src = protect(src)
     seen = {}
 
     def tgt_sub(m):
