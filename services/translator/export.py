@@ -73,7 +73,10 @@ def training_facts(ck) -> dict:
     loss, when the checkpoint is an epoch's end).  ``last.pt`` may stop mid-epoch."""
     if "state" in ck:  # last.pt: the epoch in progress and the batch reached in it
         st = ck["state"]
-        return {"epoch": st["epoch"] - 1, "batch": st["batch"], "step": st["step"]}
+        facts = {"epoch": st["epoch"] - 1, "batch": st["batch"], "step": st["step"]}
+        if st.get("mix_stages"):
+            facts["mix_stages"] = st["mix_stages"]
+        return facts
     facts = {k: ck[k] for k in ("epoch", "step", "val_loss") if k in ck}
     if "epoch" in facts:
         facts["batch"] = 0
@@ -135,7 +138,10 @@ def main(argv=None):
         "max_positions": 1024,
         "pairs": [list(p) for p in SUPPORTED_PAIRS],
         "weights": source,
-        "training": {**training, "mix": dict(data.TRAINING_MIX)},
+        # The mix of the last stage (what --init_from compares against) and, when
+        # --mix changed it during training, every stage with the step it began at.
+        "training": {**training, "mix": (training["mix_stages"][-1]["mix"] if training.get("mix_stages")
+                                         else dict(data.TRAINING_MIX))},
         "default_length_penalty": args.length_penalty,
     }
     with open(os.path.join(tmp, "metadata.json"), "w") as f:

@@ -88,6 +88,10 @@ def parse_args(argv=None):
     p.add_argument("--placeholder_rate", type=float, default=0.08,
                    help="share of pairs that get a synthetic edge placeholder")
     p.add_argument("--max_batches", type=int, default=0, help="debug: batches per epoch")
+    p.add_argument("--mix", default="",
+                   help="corpus=weight,... overriding data.pt's mix from the current step on (for "
+                        "example multi30k=2 against forgetting); kept in the checkpoint so a resumed "
+                        "run draws the same batches, and listed in the exported metadata")
     p.add_argument("--init_from", default="",
                    help="a shipped model directory (models/translator/N) to continue from (above)")
     p.add_argument("--init_epoch", type=int, default=0,
@@ -241,6 +245,38 @@ def unpack_examples(ds):
     if not ds.get("packed"):
         return ds  # written before packing existed
     return {**ds, "train": _unpack(ds["train"]), "val": _unpack(ds["val"])}
+
+
+def parse_mix(text: str, corpora) -> dict:
+    """"multi30k=2,massive=3" -> {"multi30k": 2.0, "massive": 3.0}; names must be corpora."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        name, sep, w = item.partition("=")
+        if not sep or name not in corpora:
+            raise SystemExit(f"--mix {item!r}: expected corpus=weight with corpus one of {list(corpora)}")
+        try:
+            out[name] = float(w)
+        except ValueError:
+            raise SystemExit(f"--mix {item!r}: weight {w!r} is not a number")
+        if out[name] < 0:
+            raise SystemExit(f"--mix {item!r}: weight must be >= 0")
+    return out
+
+
+def current_mix(ds, state, args, log) -> dict:
+    """The mix this run draws with: data.pt's, or the last stage the checkpoint
+    recorded, changed by --mix.  A change opens a new stage at the current step
+    (``state["mix_stages"]``), so the exported metadata says what was trained when."""
+    stages = state.setdefault("mix_stages", [])
+    mix = dict(stages[-1]["mix"]) if stages else dict(ds["mix"])
+    if not stages:
+        stages.append({"from_step": 0, "mix": dict(mix)})
+    override = parse_mix(args.mix, ds["corpora"])
+    if override and {**mix, **override} != mix:
+        mix.update(override)
+        stages.append({"from_step": state["step"], "mix": dict(mix)})
+        log(f"mix from step {state['step']}: {mix}")
+    return mix
 
 
 def epoch_indices(ds, mix, gen):
@@ -429,12 +465,14 @@ def main(argv=None):
         atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": path_state,
                      "config": vars(args), "rng": torch.get_rng_state()}, last_path)
 
+    mix = current_mix(ds, state, args, log) if "corpus" in ds else None
     model.train()
     while state["epoch"] <= args.epochs:
         epoch = state["epoch"]
         gen.manual_seed(args.seed * 1000 + epoch)  # the epoch's batches are reproducible on resume
-        # The mix is the one data.pt was built with, so a resumed run draws the same batches.
-        indices = epoch_indices(ds, ds["mix"], gen) if "corpus" in ds else None
+        # The mix is data.pt's unless --mix changed it (recorded in state), so a resumed
+        # run draws the same batches.
+        indices = epoch_indices(ds, mix, gen) if mix is not None else None
         batches = make_batches(train, args.max_tokens, gen, indices)
         if args.max_batches:
             batches = batches[:args.max_batches]

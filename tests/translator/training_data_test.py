@@ -72,6 +72,43 @@ class EpochMixTest(unittest.TestCase):
         self.assertEqual(sorted(i for b in batches for i in b), sorted(idx))
 
 
+class MixOverrideTest(unittest.TestCase):
+    """--mix changes the weights from the current step on, and a resumed run keeps them."""
+
+    def setUp(self):
+        self.ds = {"corpora": ["a", "b"], "mix": {"a": 0.25, "b": 3.0}}
+        self.logged = []
+
+    def args(self, mix):
+        return type("Args", (), {"mix": mix})()
+
+    def test_parse(self):
+        self.assertEqual(train.parse_mix("a=2, b=0.5", ["a", "b"]), {"a": 2.0, "b": 0.5})
+        self.assertEqual(train.parse_mix("", ["a"]), {})
+        for bad in ("c=1", "a", "a=x", "a=-1"):
+            with self.assertRaises(SystemExit, msg=bad):
+                train.parse_mix(bad, ["a", "b"])
+
+    def test_no_override_is_data_mix_in_one_stage(self):
+        state = {"step": 0}
+        self.assertEqual(train.current_mix(self.ds, state, self.args(""), self.logged.append),
+                         {"a": 0.25, "b": 3.0})
+        self.assertEqual(state["mix_stages"], [{"from_step": 0, "mix": {"a": 0.25, "b": 3.0}}])
+
+    def test_override_opens_a_stage_that_a_resume_keeps(self):
+        state = {"step": 0}
+        train.current_mix(self.ds, state, self.args(""), self.logged.append)
+        state["step"] = 500
+        mix = train.current_mix(self.ds, state, self.args("a=1"), self.logged.append)
+        self.assertEqual(mix, {"a": 1.0, "b": 3.0})
+        self.assertEqual([s["from_step"] for s in state["mix_stages"]], [0, 500])
+        # Resumed later without --mix, or with the same --mix: the stage goes on.
+        state["step"] = 800
+        self.assertEqual(train.current_mix(self.ds, state, self.args(""), self.logged.append), mix)
+        self.assertEqual(train.current_mix(self.ds, state, self.args("a=1"), self.logged.append), mix)
+        self.assertEqual(len(state["mix_stages"]), 2)
+
+
 class PackedDataTest(unittest.TestCase):
     def test_round_trip(self):
         train_ex = [(torch.tensor([5, 6, 3], dtype=torch.int16), torch.tensor([7, 3], dtype=torch.int16)),
