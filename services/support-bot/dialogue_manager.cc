@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
@@ -65,15 +66,60 @@ std::string TrackingText(const Order& o) {
   return text;
 }
 
+// Yes and no in the four languages the bot serves, at the start of the message. Read on
+// the customer's own words as well as on the English translation.
 bool IsYes(absl::string_view text) {
   static const RE2 re(
-      R"((?i)^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm(ed)?|correct|right|please do|do it|go ahead|y)\b)");
+      R"((?i)^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm(ed)?|correct|right|please do|do it|go )"
+      R"(ahead|y|ja|jawohl|jep|genau|klar|gerne|einverstanden|passt|richtig|mach das|oui|ouais|)"
+      R"(d'accord|bien s[uû]r|volontiers|allez-y|c'est bon|exact|tout à fait|s[ií]|claro|)"
+      R"(vale|de acuerdo|adelante|por supuesto|correcto|h[aá]galo|hazlo|confirm[oa]|confirme)(?:[^\pL\pN]|$))");
   return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
 }
 
 bool IsNo(absl::string_view text) {
-  static const RE2 re(R"((?i)^\W*(no|nope|nah|don'?t|do not|stop|never ?mind|keep it|n)\b)");
+  static const RE2 re(
+      R"((?i)^\W*(no|nope|nah|don'?t|do not|stop|never ?mind|keep it|n|nein|nee|n[oö]|lieber )"
+      R"(nicht|doch nicht|auf keinen fall|non|pas question|surtout pas|laissez|mejor no|)"
+      R"(d[eé]jelo|de ninguna manera)(?:[^\pL\pN]|$))");
   return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
+}
+
+// A "yes" that says nothing else: no "but", "wait", "actually" (in any of the four
+// languages) and no digits (a house number, postcode or order number is new content).
+// "yes, but it is number 14" must re-ask, not apply the old value.
+bool IsPlainYes(absl::string_view text) {
+  static const RE2 more(
+      R"((?i)(\d|(?:^|[^\pL\pN])(but|wait|actually|however|except|instead|wrong|not|aber|moment|)"
+      R"(warte|eigentlich|doch|falsch|statt|sondern|mais|attendez|attends|plut[oô]t|en fait|)"
+      R"(sauf|pas|pero|espera|espere|en realidad|mejor|excepto|en vez)(?:[^\pL\pN]|$)))");
+  return IsYes(text) && !RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), more);
+}
+
+// "it is Lindenstrasse 14a", "c'est 12 rue de la Paix", "Calle Mayor 5": a street and
+// house number without the rest of the address. Empty when there is none.
+std::string StreetCorrection(absl::string_view text) {
+  static const RE2 number_last(
+      R"((?i)((?:\pL[\pL\pN.'-]*\s+){0,3}?\pL[\pL\pN.'-]*)"
+      R"((?:stra(?:ss|ß)e|str\.|weg|allee|platz|gasse|ring|damm|ufer|street|st\.|road|rd\.?|)"
+      R"(avenue|ave\.?|lane|way|drive|boulevard)\s+\d{1,5}\s?[a-z]?)\b)");
+  static const RE2 word_first(
+      R"((?i)(\b(?:calle|avenida|avda\.|plaza|paseo|camino|carrer|via|rue|avenue|boulevard|chemin)\s)"
+      R"((?:\pL[\pL\pN.'-]*\s+){1,4}\d{1,5}\s?[a-z]?)\b)");
+  static const RE2 number_first(
+      R"((?i)(\b\d{1,5}\s?(?:bis|ter|[a-z])?,?\s(?:rue|avenue|boulevard|bd|chemin|all[eé]e|place|impasse|quai))"
+      R"((?:\s+\pL[\pL\pN.'-]*){1,5}))");
+  re2::StringPiece in(text.data(), text.size());
+  std::string street;
+  if (RE2::PartialMatch(in, number_last, &street) || RE2::PartialMatch(in, word_first, &street) ||
+      RE2::PartialMatch(in, number_first, &street)) {
+    // Drop lead-ins the first pattern may take along ("it is Lindenstrasse 14a").
+    static const RE2 lead(R"((?i)^(?:(?:no|wait|sorry|it|is|it's|its|the|street|address|new|)"
+                          R"(nein|es|ist|die|straße|strasse|adresse|c'est|non|)"
+                          R"(la|perd[oó]n)\s+)+)");
+    RE2::Replace(&street, lead, "");
+  }
+  return std::string(absl::StripAsciiWhitespace(street));
 }
 
 std::string SessionRef(const SessionRecord& s, int turn_id) {
@@ -124,6 +170,18 @@ void EndRequest(internal::DialogueState& st) {
   st.set_pending_intent("");
   st.set_reprompts(0);
   st.set_pending_address("");
+  st.set_pending_order_id("");
+}
+
+// What the confirmation question asks, naming the order and the change.
+std::string ConfirmationQuestion(const internal::DialogueState& st) {
+  if (st.pending_intent() == "cancel_order") {
+    return absl::StrCat("Shall I cancel order ", st.pending_order_id(),
+                        "? Please answer yes or no.");
+  }
+  return absl::StrCat("Shall I change the delivery address of order ", st.pending_order_id(),
+                      " to ", FormatAddress(DecodeAddress(st.pending_address())),
+                      "? Please answer yes or no.");
 }
 
 }  // namespace
@@ -319,12 +377,10 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
       a->set_detail(std::string(can.message()));
       return t;
     }
-    st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
     st.set_reprompts(0);
-    return Reply(
-        c,
-        absl::StrCat("Order ", order->id, " ", StatusPhrase(*order),
-                     " and can still be cancelled. Shall I cancel it? Please answer yes or no."));
+    return AskConfirmation(c, *order,
+                           absl::StrCat("Order ", order->id, " ", StatusPhrase(*order),
+                                        " and can still be cancelled. "));
   }
   if (intent == "change_shipping_address") {
     if (!OrderIsChangeable(order->status)) {
@@ -386,36 +442,108 @@ absl::StatusOr<BotTurn> DialogueManager::HandleVerification(Context& c) {
 absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
   internal::DialogueState& st = c.state();
   const std::string intent = st.pending_intent();
-  if (IsNo(c.text)) {
+  // Sessions stored before pending_order_id existed named st.order_id() in the question.
+  if (st.pending_order_id().empty()) st.set_pending_order_id(st.order_id());
+  const std::string named = st.pending_order_id();
+  const std::string& own = c.u.original_text.empty() ? c.text : c.u.original_text;
+  const std::string unchanged = absl::StrCat("I have not changed order ", named, ". ");
+
+  // Another order named: nothing is applied; the request starts over for that order
+  // (ownership, state and the confirmation question all about the new one).
+  if (!c.u.order_ids.empty() && c.u.order_ids.front() != named) {
+    const std::string pending_intent = intent;
     EndRequest(st);
-    return Reply(c, absl::StrCat("All right, I have not changed order ", st.order_id(), "."));
+    st.set_pending_intent(pending_intent);
+    st.set_order_id(c.u.order_ids.front());
+    absl::StatusOr<BotTurn> t = ContinueOrderRequest(c);
+    if (t.ok()) t->turn.set_text(absl::StrCat(unchanged, t->turn.text()));
+    return t;
   }
-  if (!IsYes(c.text)) {
-    if (!c.u.intent.empty() && c.u.intent != intent) return Dispatch(c);
-    if (st.reprompts() >= options_.max_reprompts) {
-      EndRequest(st);
-      return Reply(c, absl::StrCat("I have left order ", st.order_id(), " unchanged."));
+  // A corrected address: the question is asked again with the corrected one.
+  if (intent == "change_shipping_address") {
+    absl::StatusOr<Order> order = orders_->GetOrder(named);
+    if (!order.ok()) return order.status();
+    Address corrected = DecodeAddress(st.pending_address());
+    absl::StatusOr<Address> full = ParseAddress(own, order->destination_country, corrected.name);
+    const std::string street = full.ok() ? "" : StreetCorrection(own);
+    if (full.ok() || !street.empty()) {
+      if (full.ok()) {
+        corrected = *full;
+      } else {
+        corrected.street = street;
+      }
+      absl::Status valid = CheckAddressChangeable(*order, corrected);
+      if (!valid.ok()) {
+        // Not a usable address: ask for the whole of it again rather than guess.
+        st.set_awaiting(v1::AWAITING_STATE_SHIPPING_ADDRESS);
+        st.set_pending_address("");
+        st.set_pending_order_id("");
+        return Reply(c, absl::StrCat(unchanged, valid.message(),
+                                     ". Please write the new address as: name, street and "
+                                     "number, postcode and city."));
+      }
+      st.set_pending_address(EncodeAddress(corrected));
+      return AskConfirmation(c, *order, "Thank you for the correction. ");
     }
-    st.set_reprompts(st.reprompts() + 1);
-    return Reply(c, "Please answer yes or no.");
   }
+  // The named order's own number is not new content ("yes, cancel ORD-35032582").
+  const std::string own_rest = absl::StrReplaceAll(own, {{named, ""}});
+  const std::string english_rest = absl::StrReplaceAll(c.text, {{named, ""}});
+  if (IsPlainYes(own_rest) || (own != c.text && IsPlainYes(english_rest) && !IsNo(own))) {
+    return ApplyConfirmed(c);
+  }
+  if (IsNo(own) || (own != c.text && IsNo(c.text) && !IsYes(own))) {
+    EndRequest(st);
+    return Reply(c, absl::StrCat("All right, I have not changed order ", named, "."));
+  }
+  if (!c.u.intent.empty() && c.u.intent != intent) {
+    if (OrderIntents().count(c.u.intent) || c.u.intent == "change_order") {
+      // Moved on to another order request: the pending change is dropped, and said so.
+      EndRequest(st);
+      absl::StatusOr<BotTurn> t = Dispatch(c);
+      if (t.ok()) t->turn.set_text(absl::StrCat(unchanged, t->turn.text()));
+      return t;
+    }
+    // A question on the side: answered, and the pending change asked about again.
+    BotTurn t = AnswerFromKnowledgeBase(c, true);
+    if (t.turn.has_handoff()) return t;
+    st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
+    t.turn.set_text(
+        absl::StrCat(t.turn.text(), "\n\nAbout order ", named, ": ", ConfirmationQuestion(st)));
+    return t;
+  }
+  if (st.reprompts() >= options_.max_reprompts) {
+    EndRequest(st);
+    return Reply(c, absl::StrCat("I have left order ", named, " unchanged."));
+  }
+  st.set_reprompts(st.reprompts() + 1);
+  return Reply(c, absl::StrCat("To be sure: ", ConfirmationQuestion(st)));
+}
+
+absl::StatusOr<BotTurn> DialogueManager::ApplyConfirmed(Context& c) {
+  internal::DialogueState& st = c.state();
+  const std::string intent = st.pending_intent();
+  const std::string named = st.pending_order_id();
+  // Ownership as proven for the named order (a guest's proof is for one order).
+  const Requester requester{c.session.customer_id(),
+                            st.verified_order_id() == named ? st.verification() : ""};
   const std::string ref = SessionRef(c.session, c.customer_turn_id);
   v1::Action action;
-  action.set_order_id(st.order_id());
+  action.set_order_id(named);
   absl::StatusOr<ChangeResult> result;
   std::string done_text;
   if (intent == "cancel_order") {
     action.set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
-    result = orders_->CancelOrder(st.order_id(), c.requester(), ref);
-    done_text = absl::StrCat("Done: order ", st.order_id(),
+    result = orders_->CancelOrder(named, requester, ref);
+    done_text = absl::StrCat("Done: order ", named,
                              " is cancelled. The refund goes back to "
                              "your original payment method; you will get a confirmation e-mail.");
   } else {
     action.set_action_type(v1::ACTION_TYPE_CHANGE_SHIPPING_ADDRESS);
     const Address address = DecodeAddress(st.pending_address());
-    result = orders_->ChangeShippingAddress(st.order_id(), c.requester(), address, ref);
-    done_text = absl::StrCat("Done: order ", st.order_id(), " will be delivered to ",
-                             FormatAddress(address), ".");
+    result = orders_->ChangeShippingAddress(named, requester, address, ref);
+    done_text =
+        absl::StrCat("Done: order ", named, " will be delivered to ", FormatAddress(address), ".");
   }
   // Infrastructure failures fail the turn (the session stays as it was, so "yes" can be
   // sent again); refusals by the store's own checks are answers.
@@ -442,7 +570,8 @@ absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
   absl::StatusOr<Order> order = orders_->GetOrder(st.order_id());
   if (!order.ok()) return order.status();
   absl::StatusOr<Address> address =
-      ParseAddress(c.text, order->destination_country, order->shipping_address.name);
+      ParseAddress(c.u.original_text.empty() ? c.text : c.u.original_text,
+                   order->destination_country, order->shipping_address.name);
   absl::Status valid = address.ok() ? CheckAddressChangeable(*order, *address) : address.status();
   if (!valid.ok()) {
     if (!c.u.intent.empty() && c.u.intent != "change_shipping_address" && !address.ok()) {
@@ -459,10 +588,16 @@ absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
                                  "number, postcode and city."));
   }
   st.set_pending_address(EncodeAddress(*address));
-  st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
   st.set_reprompts(0);
-  return Reply(c, absl::StrCat("Shall I change the delivery address of order ", order->id, " to ",
-                               FormatAddress(*address), "? Please answer yes or no."));
+  return AskConfirmation(c, *order, "");
+}
+
+BotTurn DialogueManager::AskConfirmation(Context& c, const Order& order,
+                                         const std::string& prefix) {
+  internal::DialogueState& st = c.state();
+  st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
+  st.set_pending_order_id(order.id);
+  return Reply(c, absl::StrCat(prefix, ConfirmationQuestion(st)));
 }
 
 std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {

@@ -8,7 +8,11 @@
 //   (at most two re-prompts). Anonymous customers then prove ownership with the order's
 //   e-mail or postcode (signed-in customers are checked against the order's owner).
 // - Changes (cancel, new address) are confirmed in a second turn before the order store
-//   is called; the store re-checks state and ownership inside its transaction.
+//   is called; the store re-checks state and ownership inside its transaction. A "yes"
+//   applies exactly what the question named (order id, address). A message that names
+//   another order, corrects the address, says "yes, but ..." or asks something else never
+//   applies anything: the bot re-asks naming the new content (or drops the change and
+//   says so when the customer moved on to another order request).
 // - Policy questions are answered from the knowledge base, quoting the article and its id.
 // - Handoff to a human when asked, on complaints, after repeated low confidence or too many
 //   failed ownership proofs; returned as a structured Handoff. After a handoff the bot only
@@ -39,6 +43,10 @@ struct Understanding {
   // Canonical order ids ("ORD-12345678") and e-mail addresses found in the message.
   std::vector<std::string> order_ids;
   std::vector<std::string> emails;
+  // The customer's own words, before translation (empty: the message was English).
+  // Addresses and yes/no answers are read from it, since machine translation may
+  // mangle a street name or turn "ja" into something else.
+  std::string original_text;
 };
 
 struct DialogueOptions {
@@ -76,6 +84,11 @@ class DialogueManager {
   // Continues the pending order request once the order id is known.
   absl::StatusOr<BotTurn> ContinueOrderRequest(Context& c);
   absl::StatusOr<BotTurn> HandleConfirmation(Context& c);
+  // Applies the confirmed change: `pending_intent` on `pending_order_id`, nothing else.
+  absl::StatusOr<BotTurn> ApplyConfirmed(Context& c);
+  // Asks to confirm `pending_intent` on `order` (with `pending_address` for an address
+  // change); `prefix` goes before the question. Records what the question names.
+  BotTurn AskConfirmation(Context& c, const Order& order, const std::string& prefix);
   absl::StatusOr<BotTurn> HandleAddress(Context& c);
   absl::StatusOr<BotTurn> HandleVerification(Context& c);
   BotTurn AnswerFromKnowledgeBase(Context& c, bool understood_intent);

@@ -190,6 +190,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     }
     u.order_ids = entities.order_ids;
     u.emails = entities.emails;
+    if (english != in.message) u.original_text = in.message;
 
     v1::Turn* customer = s.add_turns();
     customer->set_turn_id(s.turns_size());

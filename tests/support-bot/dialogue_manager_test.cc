@@ -42,6 +42,20 @@ class Bot {
     REQUIRE(t.ok());
     return t->turn;
   }
+  // A message in another language: `original` as written, `english` its translation.
+  v1::Turn SayIn(const std::string& original, const std::string& english,
+                 const std::string& intent = "", std::vector<std::string> order_ids = {}) {
+    Understanding u;
+    u.intent = intent;
+    u.confidence = intent.empty() ? 0.2f : 0.95f;
+    u.order_ids = std::move(order_ids);
+    u.original_text = original;
+    turn_id_ += 2;
+    absl::StatusOr<BotTurn> t = dm_->Handle(session_, english, u, turn_id_ - 1);
+    INFO(t.status().ToString());
+    REQUIRE(t.ok());
+    return t->turn;
+  }
   v1::AwaitingState awaiting() const { return session_.state().awaiting(); }
   OrderStore& orders() { return *orders_; }
 
@@ -141,6 +155,171 @@ TEST_CASE("A guest changes the shipping address: address, confirmation, change")
   auto order = bot.orders().GetOrder("ORD-73464097");
   CHECK(order->shipping_address.street == "Leopoldstrasse 20");
   CHECK(order->shipping_address.postcode == "80802");
+}
+
+// --- A confirmation applies exactly what it named (issue 16) ---------------------------
+
+// A guest at the address confirmation of ORD-73464097 (placed, Munich).
+Bot AtAddressConfirmation() {
+  Bot bot;
+  bot.Say("change the delivery address of ORD-73464097", "change_shipping_address",
+          {"ORD-73464097"});
+  bot.Say("80331", "");
+  bot.Say("Lena Fischer, Leopoldstrasse 20, 80802 München", "");
+  REQUIRE(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+  return bot;
+}
+
+std::string Street(Bot& bot, const std::string& id) {
+  return bot.orders().GetOrder(id)->shipping_address.street;
+}
+
+TEST_CASE("A corrected street re-asks with the correction, and only then yes applies it") {
+  struct Case {
+    std::string original, english, street, yes;
+  };
+  const std::string before = [] {
+    Bot bot = AtAddressConfirmation();
+    return Street(bot, "ORD-73464097");
+  }();
+  for (const Case& k : std::vector<Case>{
+           {"", "no wait, it is Lindenstrasse 14a", "Lindenstrasse 14a", ""},
+           {"Nein, warte, es ist die Lindenstraße 14a", "No, wait, it's Lindenstraße 14a",
+            "Lindenstraße 14a", "Ja"},
+           {"Non, pardon : c'est 12 rue de la Paix", "No, sorry: it's 12 rue de la Paix",
+            "12 rue de la Paix", "Oui"},
+           {"No, espera, es Calle Mayor 5", "No, wait, it's Calle Mayor 5", "Calle Mayor 5", "Sí"},
+           {"", "yes, but the street is Lindenstrasse 14a", "Lindenstrasse 14a", ""}}) {
+    INFO(k.english);
+    Bot bot = AtAddressConfirmation();
+    v1::Turn t = k.original.empty() ? bot.Say(k.english) : bot.SayIn(k.original, k.english);
+    CHECK(!t.has_action());
+    CHECK(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    CHECK(t.text().find(k.street) != std::string::npos);  // the question names the correction
+    CHECK(t.text().find("ORD-73464097") != std::string::npos);
+    CHECK(Street(bot, "ORD-73464097") == before);  // nothing written yet
+    t = k.yes.empty() ? bot.Say("yes") : bot.SayIn(k.yes, "Yes");
+    REQUIRE(t.has_action());
+    CHECK(t.action().result() == v1::ACTION_RESULT_SUCCEEDED);
+    CHECK(Street(bot, "ORD-73464097") == k.street);
+    CHECK(bot.orders().GetOrder("ORD-73464097")->shipping_address.postcode == "80802");
+  }
+}
+
+TEST_CASE("A whole new address during the confirmation replaces the pending one") {
+  Bot bot = AtAddressConfirmation();
+  v1::Turn t = bot.Say("Lena Fischer, Schellingstrasse 3, 80799 München");
+  CHECK(!t.has_action());
+  CHECK(t.text().find("Schellingstrasse 3") != std::string::npos);
+  t = bot.Say("yes");
+  REQUIRE(t.has_action());
+  CHECK(Street(bot, "ORD-73464097") == "Schellingstrasse 3");
+  CHECK(bot.orders().GetOrder("ORD-73464097")->shipping_address.postcode == "80799");
+}
+
+TEST_CASE("No, in each language, changes nothing") {
+  for (const auto& [original, english] :
+       std::vector<std::pair<std::string, std::string>>{{"", "no"},
+                                                        {"Nein, danke", "No thanks"},
+                                                        {"Non merci", "No thank you"},
+                                                        {"No, gracias", "No, thank you"},
+                                                        {"Nein", "No"}}) {
+    INFO(original << " / " << english);
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    REQUIRE(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    v1::Turn t = original.empty() ? bot.Say(english) : bot.SayIn(original, english);
+    CHECK(!t.has_action());
+    CHECK(bot.awaiting() == v1::AWAITING_STATE_NONE);
+    t = bot.Say("yes");  // a late yes has nothing to apply
+    CHECK(!t.has_action());
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kPlaced);
+  }
+}
+
+TEST_CASE("Yes in the customer's language applies the named change, even if MT garbles it") {
+  for (const char* yes : {"Ja, bitte", "Oui, allez-y", "Sí, por favor", "Vale"}) {
+    INFO(yes);
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    v1::Turn t = bot.SayIn(yes, "And, please");  // the translation lost the yes
+    REQUIRE(t.has_action());
+    CHECK(t.action().order_id() == "ORD-37784483");
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kCancelled);
+  }
+}
+
+TEST_CASE("Naming another order during a confirmation applies nothing to either order") {
+  SECTION("signed in: the other order is asked about on its own") {
+    Bot bot("cust-1005");
+    bot.Say("cancel ORD-39722233", "cancel_order", {"ORD-39722233"});
+    REQUIRE(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    v1::Turn t = bot.Say("sorry, I meant ORD-41535642", "", {"ORD-41535642"});
+    CHECK(t.text().find("not changed order ORD-39722233") != std::string::npos);
+    // ORD-41535642 is at customs: refused as a cancellation, no confirmation pending.
+    REQUIRE(t.has_action());
+    CHECK(t.action().order_id() == "ORD-41535642");
+    CHECK(t.action().result() == v1::ACTION_RESULT_REJECTED);
+    t = bot.Say("yes");
+    CHECK(!t.has_action());
+    CHECK(bot.orders().GetOrder("ORD-39722233")->status == OrderStatus::kPlaced);
+    CHECK(bot.orders().GetOrder("ORD-41535642")->status == OrderStatus::kAtCustoms);
+  }
+  SECTION("a guest: the other order needs its own proof, and yes is not one") {
+    Bot bot;
+    bot.Say("please cancel ORD-73464097", "cancel_order", {"ORD-73464097"});
+    bot.Say("80331", "");
+    REQUIRE(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    v1::Turn t = bot.Say("actually it's ORD-83241552", "", {"ORD-83241552"});
+    CHECK(bot.awaiting() == v1::AWAITING_STATE_VERIFICATION);
+    CHECK(t.text().find("ORD-83241552") != std::string::npos);
+    t = bot.Say("yes");
+    CHECK(!t.has_action());
+    CHECK(bot.orders().GetOrder("ORD-73464097")->status == OrderStatus::kPlaced);
+    CHECK(bot.orders().GetOrder("ORD-83241552")->status == OrderStatus::kPlaced);
+  }
+  SECTION("the named order's own number with the yes is still a yes") {
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    v1::Turn t = bot.Say("yes, cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    REQUIRE(t.has_action());
+    CHECK(t.action().order_id() == "ORD-37784483");
+  }
+}
+
+TEST_CASE("Something else during a confirmation never applies the change") {
+  SECTION("a side question is answered and the change asked about again") {
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    v1::Turn t = bot.Say("how long does delivery to Spain take?", "delivery_period");
+    CHECK(!t.has_action());
+    CHECK(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    CHECK(t.text().find("Shall I cancel order ORD-37784483?") != std::string::npos);
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kPlaced);
+    t = bot.Say("yes");
+    REQUIRE(t.has_action());
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kCancelled);
+  }
+  SECTION("another order request drops the change and says so") {
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    v1::Turn t = bot.Say("where is my invoice", "get_invoice");
+    CHECK(t.text().find("not changed order ORD-37784483") != std::string::npos);
+    t = bot.Say("yes");
+    CHECK(!t.has_action());
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kPlaced);
+  }
+  SECTION("an unclear answer re-asks naming the order, then gives up") {
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    v1::Turn t = bot.Say("hmm what");
+    CHECK(t.text().find("ORD-37784483") != std::string::npos);
+    bot.Say("dunno");
+    t = bot.Say("maybe");
+    CHECK(bot.awaiting() == v1::AWAITING_STATE_NONE);
+    CHECK(t.text().find("unchanged") != std::string::npos);
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kPlaced);
+  }
 }
 
 TEST_CASE("Policy questions are answered from the knowledge base with the article id") {
