@@ -2,6 +2,9 @@
 //
 // support-bot: shop.supportbot.v1.SupportBot over the common serving bootstrap.
 #include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
@@ -23,7 +26,12 @@ ABSL_FLAG(bool, seed_demo_orders, true, "Insert the demo orders (idempotent) at 
 ABSL_FLAG(std::string, kb, "services/support-bot/kb/articles.jsonl", "Knowledge-base articles.");
 ABSL_FLAG(std::string, translator_address, "",
           "host:port of the translator; empty = English only (other languages degrade).");
-ABSL_FLAG(absl::Duration, translator_timeout, absl::Seconds(3), "Deadline of one translation.");
+ABSL_FLAG(absl::Duration, translator_timeout, absl::Seconds(30),
+          "Upper bound of one translation; a call also ends at the deadline of the RPC it "
+          "serves, and when that RPC is cancelled.");
+ABSL_FLAG(std::vector<std::string>, languages, std::vector<std::string>({"en", "de", "fr", "es"}),
+          "Languages the bot replies in (through the translator). A customer locale in any "
+          "other language gets English replies, without translation_degraded.");
 ABSL_FLAG(std::string, session_store, "memory", "Where sessions live: memory or redis.");
 ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Minutes(30),
           "Sessions expire after this idle time.");
@@ -90,6 +98,8 @@ int main(int argc, char** argv) {
   shop::supportbot::SupportBotMetrics metrics(*registry);
   shop::supportbot::SupportBotOptions options;
   options.max_customer_messages = absl::GetFlag(FLAGS_max_customer_messages);
+  const std::vector<std::string> languages = absl::GetFlag(FLAGS_languages);
+  options.languages = std::set<std::string>(languages.begin(), languages.end());
   shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
                                               options);
   auto server = shop::ServingBootstrap::Start(

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/logging.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/text/utf8.h"
@@ -157,17 +158,27 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     if (s.customer_id().empty()) s.set_customer_id(in.customer_id);
 
     // Into English. A failing translator degrades to treating the message as English.
+    // A locale in a language the bot does not serve ("xx") is no failure: the message is
+    // understood through language detection and answered in English.
     bool degraded = false;
+    const bool served_hint = hint.empty() || options_.languages.count(hint) > 0;
     std::string language = hint.empty() ? s.customer_language() : hint;
     std::string english = in.message;
     if (translator_->enabled() && language != "en") {
-      absl::StatusOr<ToEnglishResult> t = translator_->ToEnglish(in.message, hint);
+      absl::StatusOr<ToEnglishResult> t =
+          translator_->ToEnglish(in.message, served_hint ? hint : "", in.rpc);
       if (t.ok()) {
         english = t->english;
-        language = t->language;
+        if (served_hint) language = t->language;
       } else {
         degraded = true;
         metrics_->RecordDegraded("to_english");
+        // The reason, not the message: logs must not carry what customers wrote.
+        Log(LogLevel::kWarning, "translation_degraded",
+            {{"direction", "to_english"},
+             {"language", language},
+             {"session_id", session_id},
+             {"error", t.status()}});
       }
     }
     if (language.empty()) language = "en";
@@ -210,14 +221,19 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     // Back into the customer's language.
     std::string reply_language = "en";
     std::string text = bot.turn.text();
-    if (language != "en" && !degraded) {
-      absl::StatusOr<std::string> t = translator_->FromEnglish(bot.turn.text(), language);
+    if (language != "en" && !degraded && options_.languages.count(language) > 0) {
+      absl::StatusOr<std::string> t = translator_->FromEnglish(bot.turn.text(), language, in.rpc);
       if (t.ok()) {
         text = *t;
         reply_language = language;
       } else {
         degraded = true;
         metrics_->RecordDegraded("from_english");
+        Log(LogLevel::kWarning, "translation_degraded",
+            {{"direction", "from_english"},
+             {"language", language},
+             {"session_id", session_id},
+             {"error", t.status()}});
       }
     }
     if (degraded) text = kDegradedNote + text;
@@ -251,10 +267,11 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
   });
 }
 
-grpc::Status SupportBotService::Converse(grpc::ServerContext*, const v1::ConverseRequest* request,
+grpc::Status SupportBotService::Converse(grpc::ServerContext* context,
+                                         const v1::ConverseRequest* request,
                                          v1::ConverseResponse* response) {
-  TurnInput in{request->session_id(), request->message(), request->locale(),
-               request->customer_id()};
+  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id(),
+               context};
   v1::TurnMetadata metadata;
   absl::Status st = DoTurn(in, response->mutable_reply(), &metadata);
   if (!st.ok()) return ToGrpcStatus(st);
@@ -266,8 +283,8 @@ grpc::Status SupportBotService::Converse(grpc::ServerContext*, const v1::Convers
 grpc::Status SupportBotService::ConverseStream(
     grpc::ServerContext* context, const v1::ConverseStreamRequest* request,
     grpc::ServerWriter<v1::ConverseStreamResponse>* writer) {
-  TurnInput in{request->session_id(), request->message(), request->locale(),
-               request->customer_id()};
+  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id(),
+               context};
   std::string reply;
   v1::TurnMetadata metadata;
   absl::Status st = DoTurn(in, &reply, &metadata);

@@ -7,6 +7,7 @@
 #ifndef SHOP_SERVICES_SUPPORT_BOT_SUPPORT_BOT_SERVICE_H_
 #define SHOP_SERVICES_SUPPORT_BOT_SUPPORT_BOT_SERVICE_H_
 
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,10 @@ struct SupportBotOptions {
   int max_customer_messages = 100;
   // Words per streamed delta.
   int stream_chunk_words = 6;
+  // Languages the bot serves (replies in, through the translator). English is always
+  // served. A locale in another language is answered in English and is not a
+  // translation failure.
+  std::set<std::string> languages = {"en", "de", "fr", "es"};
 };
 
 // Metrics beside the standard gRPC ones:
@@ -94,6 +99,8 @@ class SupportBotService final : public v1::SupportBot::Service {
     std::string message;
     std::string locale;
     std::string customer_id;
+    // The RPC served (deadline and cancellation reach the translator calls); may be null.
+    const grpc::ServerContextBase* rpc = nullptr;
   };
   // One whole turn; returns the reply and its metadata.
   absl::Status DoTurn(const TurnInput& in, std::string* reply, v1::TurnMetadata* metadata);

@@ -17,9 +17,9 @@ TranslatorClient::TranslatorClient(TranslatorClientOptions options) : options_(s
   }
 }
 
-absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(const std::string& text,
-                                                              const std::string& source,
-                                                              const std::string& target) {
+absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(
+    const std::string& text, const std::string& source, const std::string& target,
+    const grpc::ServerContextBase* parent) {
   if (stub_ == nullptr) return absl::UnavailableError("no translator configured");
   tv1::TranslateRequest req;
   req.add_texts(text);
@@ -27,9 +27,13 @@ absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(const std::string&
   req.set_target_language(target);
   req.mutable_options()->set_content_type(tv1::CONTENT_TYPE_MESSAGE);
   tv1::TranslateResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-  grpc::Status st = stub_->Translate(&ctx, req, &resp);
+  // From the served RPC: its deadline (gRPC takes the earlier of the two) and its
+  // cancellation propagate to this call.
+  std::unique_ptr<grpc::ClientContext> ctx = parent != nullptr
+                                                 ? grpc::ClientContext::FromServerContext(*parent)
+                                                 : std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  grpc::Status st = stub_->Translate(ctx.get(), req, &resp);
   if (!st.ok()) {
     absl::Status s = FromGrpcStatus(st);
     return absl::Status(s.code(), absl::StrCat("translator: ", s.message()));
@@ -40,10 +44,11 @@ absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(const std::string&
 }
 
 absl::StatusOr<ToEnglishResult> TranslatorClient::ToEnglish(const std::string& text,
-                                                            const std::string& language_hint) {
+                                                            const std::string& language_hint,
+                                                            const grpc::ServerContextBase* parent) {
   if (language_hint == "en") return ToEnglishResult{text, "en"};
   absl::StatusOr<tv1::TranslateResponse> resp =
-      Call(text, language_hint.empty() ? "auto" : language_hint, "en");
+      Call(text, language_hint.empty() ? "auto" : language_hint, "en", parent);
   if (!resp.ok()) return resp.status();
   const tv1::Translation& t = resp->translations(0);
   ToEnglishResult out;
@@ -58,9 +63,10 @@ absl::StatusOr<ToEnglishResult> TranslatorClient::ToEnglish(const std::string& t
 }
 
 absl::StatusOr<std::string> TranslatorClient::FromEnglish(const std::string& text,
-                                                          const std::string& language) {
+                                                          const std::string& language,
+                                                          const grpc::ServerContextBase* parent) {
   if (language == "en" || language.empty()) return text;
-  absl::StatusOr<tv1::TranslateResponse> resp = Call(text, "en", language);
+  absl::StatusOr<tv1::TranslateResponse> resp = Call(text, "en", language, parent);
   if (!resp.ok()) return resp.status();
   return resp->translations(0).text();
 }

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/server_context.h"
 #include "shop/translator/v1/translator.grpc.pb.h"
 
 namespace shop::supportbot {
@@ -22,8 +23,10 @@ namespace shop::supportbot {
 struct TranslatorClientOptions {
   // host:port of the translator; empty = no translator (every call UNAVAILABLE).
   std::string address;
-  // Deadline of one Translate call.
-  absl::Duration timeout = absl::Seconds(3);
+  // Upper bound of one Translate call. The call also ends with the RPC it serves: it
+  // inherits that caller's deadline (when earlier) and its cancellation, so a slow
+  // translation uses the time the caller gave, not a fixed share of it.
+  absl::Duration timeout = absl::Seconds(30);
 };
 
 struct ToEnglishResult {
@@ -39,15 +42,19 @@ class TranslatorClient {
 
   bool enabled() const { return stub_ != nullptr; }
 
-  // `language_hint` is a lower-case primary subtag or empty (= detect).
+  // `language_hint` is a lower-case primary subtag or empty (= detect). `parent` is the
+  // RPC being served (its deadline and cancellation carry over), or null.
   absl::StatusOr<ToEnglishResult> ToEnglish(const std::string& text,
-                                            const std::string& language_hint);
-  absl::StatusOr<std::string> FromEnglish(const std::string& text, const std::string& language);
+                                            const std::string& language_hint,
+                                            const grpc::ServerContextBase* parent = nullptr);
+  absl::StatusOr<std::string> FromEnglish(const std::string& text, const std::string& language,
+                                          const grpc::ServerContextBase* parent = nullptr);
 
  private:
   absl::StatusOr<translator::v1::TranslateResponse> Call(const std::string& text,
                                                          const std::string& source,
-                                                         const std::string& target);
+                                                         const std::string& target,
+                                                         const grpc::ServerContextBase* parent);
 
   const TranslatorClientOptions options_;
   std::unique_ptr<translator::v1::Translator::Stub> stub_;

@@ -43,6 +43,11 @@ class ChildServer {
   int SignalAndWait(int signal, int timeout_seconds);
   // Log lines read so far.
   std::string log() const { return log_; }
+  // Reads the log until it contains `needle` or `timeout_seconds` pass; whether it does.
+  bool WaitForLog(const std::string& needle, int timeout_seconds) {
+    ReadLogUntil(needle, timeout_seconds);
+    return log_.find(needle) != std::string::npos;
+  }
 
  private:
   void ReadLogUntil(const std::string& needle, int timeout_seconds);

@@ -3,13 +3,19 @@
 // The real `support-bot` binary with the shipped intent model, the demo order database
 // and the knowledge base, over loopback gRPC: whole conversations, streaming, transcripts,
 // ratings, deletion, bad input, and the translator (running, and down).
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
 #include "shop/supportbot/v1/supportbot.grpc.pb.h"
+#include "shop/translator/v1/translator.grpc.pb.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
 #include "tests/integration/test_client.h"
@@ -264,6 +270,128 @@ TEST_CASE("Without a translator the bot answers in English and says so") {
   REQUIRE(page.ok());
   CHECK(testing::FindSample(*page, "shop_supportbot_translation_degraded_total",
                             {"direction=\"to_english\""}) >= 1);
+  // A warning with the reason, and without what the customer wrote.
+  REQUIRE(server->WaitForLog("\"event\":\"translation_degraded\"", 10));
+  CHECK(absl::StrContains(server->log(), "\"direction\":\"to_english\""));
+  CHECK(!absl::StrContains(server->log(), "Bestellung"));
+}
+
+// A translator that answers after `delay` (the first call only) and records the time
+// the bot gave each call and whether the call was cancelled before the answer.
+class FakeTranslator final : public translator::v1::Translator::Service {
+ public:
+  explicit FakeTranslator(absl::Duration delay) : delay_(delay) {}
+  grpc::Status Translate(grpc::ServerContext* context,
+                         const translator::v1::TranslateRequest* request,
+                         translator::v1::TranslateResponse* response) override {
+    const int call = calls_.fetch_add(1);
+    {
+      absl::MutexLock lock(&mu_);
+      budgets_.push_back(absl::FromChrono(context->deadline()) - absl::Now());
+    }
+    const absl::Time until = absl::Now() + (call == 0 ? delay_ : absl::ZeroDuration());
+    while (absl::Now() < until) {
+      if (context->IsCancelled()) {
+        cancelled_seen_ = true;
+        return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    for (const std::string& text : request->texts()) {
+      translator::v1::Translation* t = response->add_translations();
+      t->set_text(text);
+      t->set_outcome(translator::v1::TRANSLATION_OUTCOME_TRANSLATED);
+      t->set_confidence(0.9f);
+      t->set_detected_source_language("de");
+    }
+    return grpc::Status::OK;
+  }
+  std::vector<absl::Duration> budgets() {
+    absl::MutexLock lock(&mu_);
+    return budgets_;
+  }
+  bool cancelled_seen() const { return cancelled_seen_; }
+
+ private:
+  const absl::Duration delay_;
+  std::atomic<int> calls_{0};
+  std::atomic<bool> cancelled_seen_{false};
+  absl::Mutex mu_;
+  std::vector<absl::Duration> budgets_;
+};
+
+struct FakeTranslatorServer {
+  explicit FakeTranslatorServer(absl::Duration delay) : service(delay) {
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    b.RegisterService(&service);
+    server = b.BuildAndStart();
+    REQUIRE(server != nullptr);
+  }
+  ~FakeTranslatorServer() { server->Shutdown(absl::ToChronoTime(absl::Now())); }
+  FakeTranslator service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+};
+
+TEST_CASE("Translator calls get the caller's deadline and end with the caller's RPC") {
+  testing::ScratchDir dir;
+  SECTION("a slow translation within the caller's deadline is used, not cut at 3 s") {
+    FakeTranslatorServer fake(absl::Seconds(4));
+    auto server = StartBot(dir.path() + "/orders.db",
+                           {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
+    auto stub = v1::SupportBot::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()));
+    v1::ConverseRequest req;
+    req.set_message("Wo ist meine Bestellung ORD-73464097?");
+    req.set_locale("de-DE");
+    v1::ConverseResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(12)));
+    REQUIRE(stub->Converse(&ctx, req, &resp).ok());
+    CHECK(!resp.metadata().translation_degraded());
+    CHECK(resp.metadata().reply_language() == "de");
+    const std::vector<absl::Duration> budgets = fake.service.budgets();
+    REQUIRE(budgets.size() == 2);  // into English, and the reply back
+    CHECK(budgets[0] <= absl::Seconds(12));
+    CHECK(budgets[0] > absl::Seconds(8));
+    CHECK(budgets[1] < budgets[0]);  // what the first call left
+  }
+  SECTION("a caller that gives up cancels the translation") {
+    FakeTranslatorServer fake(absl::Seconds(25));
+    auto server = StartBot(dir.path() + "/orders.db",
+                           {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
+    auto stub = v1::SupportBot::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()));
+    v1::ConverseRequest req;
+    req.set_message("Wo ist meine Bestellung?");
+    req.set_locale("de-DE");
+    v1::ConverseResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    CHECK(stub->Converse(&ctx, req, &resp).error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+    const absl::Time until = absl::Now() + absl::Seconds(8);
+    while (!fake.service.cancelled_seen() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    CHECK(fake.service.cancelled_seen());  // long before its own 25 s
+  }
+}
+
+TEST_CASE("A locale the bot does not serve gets English replies, not a degraded turn") {
+  FakeTranslatorServer fake(absl::ZeroDuration());
+  testing::ScratchDir dir;
+  auto server = StartBot(dir.path() + "/orders.db",
+                         {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
+  Client client(server->port());
+  std::string session;
+  auto r = client.Say(&session, "Where is my order ORD-73464097?", "", "xx-XX");
+  CHECK(!r.metadata().translation_degraded());
+  CHECK(r.metadata().reply_language() == "en");
+  CHECK(r.metadata().customer_language() == "xx");
+  CHECK(!absl::StrContains(r.reply(), "answering in English"));
+  CHECK(absl::StrContains(r.reply(), "ORD-73464097"));
+  CHECK(fake.service.budgets().size() == 1);  // understood through detection; no reply leg
 }
 
 TEST_CASE("A German conversation through a running translator keeps the order number") {

@@ -101,6 +101,30 @@ def clinc150_negatives(data_dir, per_intent=20):
     return out + [(t, OOS) for t, _ in clinc["oos_train"]]
 
 
+# The hand-written multilingual test set (multilingual_test/README.md): test only.
+MULTILINGUAL_LANGUAGES = ("en", "de", "fr", "es")
+MULTILINGUAL_DIR = REPO_ROOT / "services" / "support-bot" / "intent" / "multilingual_test"
+
+
+def load_multilingual(directory=MULTILINGUAL_DIR, languages=MULTILINGUAL_LANGUAGES):
+    """{language: [(text, intent)]} from <directory>/<language>.tsv: one message per line,
+    ``text<TAB>intent``, no header; the intent is one of the model's labels or "oos"."""
+    out = {}
+    for lang in languages:
+        rows = []
+        with open(os.path.join(directory, f"{lang}.tsv"), encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if not line.strip():
+                    continue
+                parts = line.split("\t")
+                if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+                    raise ValueError(f"{lang}.tsv line {n}: want text<TAB>intent, got {line!r}")
+                rows.append((parts[0], parts[1]))
+        out[lang] = rows
+    return out
+
+
 def load_dataset(name, data_dir):
     if name == "bitext":
         return load_bitext(data_dir)

@@ -19,6 +19,19 @@ Protocol:
   metrics.tune_joint_accuracy, the published protocol: the threshold with the best
   validation accuracy over all intents, out-of-scope counted as one more; for
   bitext-intent metrics.tune_for_recall, with the defaults of train.py).
+- Multilingual customer messages (multilingual_test/, hand-written, test only; its
+  README): per language (en, de, fr, es) the bot's path -- an English message as it is,
+  any other translated to English first (to_english.py: the translator server's sentence
+  splitting and span protection, ported, around services/translator/translate.py's
+  decoder with the server's defaults) -- then the bitext model with its threshold/margin.
+  A rejected message is predicted "oos".  Printed: n, accuracy over all messages with oos
+  as one more class, in-scope accuracy (rejected = wrong) and oos recall.
+  --translator_model_dir picks the translator (models/translator/6 for v6);
+  --skip_multilingual leaves the section out; --only multilingual runs only it (about
+  a minute or two on one thread, no bitext/CLINC150 data needed).
+
+  /usr/bin/python3 services/support-bot/intent/evaluate.py --only multilingual \
+      --translator_model_dir models/translator/6
 """
 import argparse
 import os
@@ -35,7 +48,8 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
-from data import OOS, REPO_ROOT, default_data_dir, load_bitext, load_clinc150, pad_batch  # noqa: E402
+from data import (OOS, REPO_ROOT, MULTILINGUAL_DIR, MULTILINGUAL_LANGUAGES, default_data_dir,  # noqa: E402
+                  load_bitext, load_clinc150, load_multilingual, pad_batch)
 from export import load_exported, predict_exported  # noqa: E402
 from tfidf import TfidfLinear  # noqa: E402
 from train import build_ensemble, encode, predict  # noqa: E402
@@ -141,6 +155,73 @@ def pct(x):
     return "–" if x is None else f"{100 * x:.2f}"
 
 
+def evaluate_multilingual(bm, args):
+    """Per-language intent accuracy on the hand-written multilingual test set, through the
+    bot's path (to_english.ToEnglish, then `bm` with its threshold/margin); prints a table."""
+    from to_english import ToEnglish
+
+    data = load_multilingual(args.multilingual_dir)
+    if args.multilingual_limit:
+        # A fixed, spread-out subset per language (same seed every run), in file order.
+        for lang, rows in data.items():
+            if len(rows) > args.multilingual_limit:
+                keep = sorted(random.Random(0).sample(range(len(rows)), args.multilingual_limit))
+                data[lang] = [rows[i] for i in keep]
+    t0 = time.perf_counter()
+    to_en = ToEnglish(args.translator_model_dir, threads=args.threads)
+    load_s = time.perf_counter() - t0
+    table, dump = [], []
+    all_gold, all_pred = [], []
+    for lang in MULTILINGUAL_LANGUAGES:
+        rows = data[lang]
+        texts, gold = [t for t, _ in rows], [y for _, y in rows]
+        t0 = time.perf_counter()
+        english = to_en(texts, lang)
+        mt_s = time.perf_counter() - t0
+        dec = metrics.decide(bm.probs(english), bm.threshold, bm.margin, bm.oos_class)
+        pred = [OOS if k == metrics.REJECT else bm.labels[k] for k in dec]
+        table.append((lang, gold, pred, mt_s))
+        all_gold += gold
+        all_pred += pred
+        dump += [(lang, y, p, t, e) for t, e, y, p in zip(texts, english, gold, pred)]
+    table.append(("all", all_gold, all_pred, None))
+
+    def scores(gold, pred):
+        ins = [(y, p) for y, p in zip(gold, pred) if y != OOS]
+        oos = [p for y, p in zip(gold, pred) if y == OOS]
+        acc = float(np.mean([y == p for y, p in zip(gold, pred)])) if gold else None
+        in_acc = float(np.mean([y == p for y, p in ins])) if ins else None
+        rec = float(np.mean([p == OOS for p in oos])) if oos else None
+        return len(ins), len(oos), acc, in_acc, rec
+
+    print()
+    print(f"## Multilingual customer messages ({args.multilingual_dir}; hand-written, test only)")
+    print(f"en as it is; de, fr, es translated to English first (to_english.py, translator "
+          f"{args.translator_model_dir}, beam {to_en.beam}, the model's length penalty), then the "
+          f"bitext model {args.bitext_model} with threshold / margin {bm.threshold:.2f} / {bm.margin:.2f}; "
+          f"a rejected message counts as oos.")
+    if args.multilingual_limit:
+        print(f"SUBSET: at most {args.multilingual_limit} messages per language (--multilingual_limit).")
+    print()
+    print("| language | n (in scope + oos) | accuracy, oos as a class | in-scope accuracy | oos recall "
+          "| translation time (s) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for lang, gold, pred, mt_s in table:
+        n_in, n_oos, acc, in_acc, rec = scores(gold, pred)
+        secs = "–" if mt_s is None else ("none" if lang == "en" else f"{mt_s:.1f}")
+        print(f"| {lang} | {len(gold)} ({n_in} + {n_oos}) | {pct(acc)} | {pct(in_acc)} | {pct(rec)} | {secs} |")
+    print()
+    print("accuracy: predicted intent, or oos when rejected, equals the label over all messages; "
+          "in-scope accuracy: over the in-scope messages (a rejected one is wrong); oos recall: "
+          f"share of the oos messages rejected. Translator loaded in {load_s:.1f} s, {args.threads} thread(s).")
+    if args.multilingual_dump:
+        with open(args.multilingual_dump, "w", encoding="utf-8") as f:
+            f.write("language\tlabel\tpredicted\ttext\tenglish\n")
+            for row in dump:
+                f.write("\t".join(x.replace("\t", " ").replace("\n", " ") for x in row) + "\n")
+        print(f"per-message predictions and translations: {args.multilingual_dump}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data_dir", default=default_data_dir())
@@ -157,9 +238,26 @@ def main(argv=None):
                         "the published protocol (metrics.tune_joint_accuracy)")
     p.add_argument("--no_baseline", action="store_true")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--only", choices=["all", "multilingual"], default="all",
+                   help="multilingual: only the multilingual section (no bitext/CLINC150 runs)")
+    p.add_argument("--multilingual_dir", default=str(MULTILINGUAL_DIR),
+                   help="the hand-written test set: {en,de,fr,es}.tsv")
+    p.add_argument("--translator_model_dir", default=str(REPO_ROOT / "models" / "translator" / "5"),
+                   help="translator version directory for non-English messages, e.g. models/translator/6")
+    p.add_argument("--skip_multilingual", action="store_true", help="leave the multilingual section out")
+    p.add_argument("--multilingual_limit", type=int, default=0,
+                   help="at most this many messages per language (a fixed random subset); 0 = all")
+    p.add_argument("--multilingual_dump", default="",
+                   help="write per-message language, label, prediction, text and English to this TSV")
     args = p.parse_args(argv)
+    if args.only == "multilingual" and args.skip_multilingual:
+        p.error("--only multilingual and --skip_multilingual exclude each other")
     torch.set_num_threads(args.threads)
     print("$ /usr/bin/python3 " + " ".join(shlex.quote(a) for a in sys.argv))
+
+    if args.only == "multilingual":
+        evaluate_multilingual(Loaded(args.bitext_model), args)
+        return
 
     bitext, clinc = load_bitext(args.data_dir), load_clinc150(args.data_dir)
     rows = {}  # method -> dict of metrics
@@ -262,6 +360,10 @@ def main(argv=None):
     print(f"bitext model, hand-written probes: {probes_in}/{len(PROBES_IN)} customer phrasings kept "
           f"with the right intent, {probes_out}/{len(PROBES_OUT)} unrelated requests rejected")
     print(f"bitext model latency (Python, featurize + forward, batch 1, 1 thread): {latency:.3f} ms/utterance")
+
+    # ------------------------------------------------------------------ multilingual
+    if not args.skip_multilingual:
+        evaluate_multilingual(bm, args)
 
 
 if __name__ == "__main__":
