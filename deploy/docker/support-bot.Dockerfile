@@ -28,7 +28,9 @@ RUN groupadd --gid 10001 shop \
       --shell /usr/sbin/nologin shop
 COPY --from=builder /src/build/services/support-bot/support-bot /app/bin/support-bot
 COPY models/support-bot /app/models/support-bot
-COPY services/support-bot/kb/articles.jsonl /app/kb/articles.jsonl
+COPY services/support-bot/kb/articles*.jsonl /app/kb/
+# The reply catalogs; the server finds them beside the kb folder (/app/messages).
+COPY services/support-bot/messages /app/messages
 # The orders database needs a writable directory: a volume in Kubernetes (the root
 # filesystem is read-only there), owned by the server's user for `docker run`.
 RUN mkdir -p /var/lib/shop && chown 10001:10001 /var/lib/shop

@@ -27,44 +27,48 @@ const std::set<std::string>& OrderIntents() {
   return *s;
 }
 
-std::string StatusPhrase(const Order& o) {
-  switch (o.status) {
+const char* StatusKey(OrderStatus status) {
+  switch (status) {
     case OrderStatus::kPlaced:
-      return "has been received and is waiting for payment confirmation";
+      return "status.placed";
     case OrderStatus::kPaymentConfirmed:
-      return "is paid and will be packed soon";
+      return "status.payment_confirmed";
     case OrderStatus::kProcessing:
-      return "is being packed in our warehouse";
+      return "status.processing";
     case OrderStatus::kOnHold:
-      return "is on hold until we hear from you (we have sent you an e-mail)";
+      return "status.on_hold";
     case OrderStatus::kShipped:
-      return absl::StrCat("has shipped with ", o.carrier);
+      return "status.shipped";
     case OrderStatus::kInTransit:
-      return absl::StrCat("is on its way with ", o.carrier);
+      return "status.in_transit";
     case OrderStatus::kAtCustoms:
-      return absl::StrCat("is being cleared through customs (", o.carrier, ")");
+      return "status.at_customs";
     case OrderStatus::kOutForDelivery:
-      return absl::StrCat("is out for delivery with ", o.carrier);
+      return "status.out_for_delivery";
     case OrderStatus::kDelivered:
-      return "has been delivered";
+      return "status.delivered";
     case OrderStatus::kCancelled:
-      return "has been cancelled";
+      return "status.cancelled";
   }
-  return "is being handled";
+  return "status.other";
 }
 
-std::string TrackingText(const Order& o) {
-  std::string text = absl::StrCat("Your order ", o.id, " ", StatusPhrase(o), ".");
-  if (!o.tracking_number.empty())
-    absl::StrAppend(&text, " Tracking number: ", o.tracking_number, ".");
+Phrase TrackingText(const Order& o) {
+  Phrase text(StatusKey(o.status), {{"order_id", o.id}, {"carrier", o.carrier}});
+  if (!o.tracking_number.empty()) {
+    text.Then(Phrase("tracking.number", {{"tracking_number", o.tracking_number}}));
+  }
+  const std::string date = absl::FormatCivilTime(o.expected_delivery);
   if (o.status == OrderStatus::kDelivered) {
-    absl::StrAppend(&text, " It was delivered on ", absl::FormatCivilTime(o.expected_delivery),
-                    ".");
+    text.Then(Phrase("tracking.delivered_on", {{"date", date}}));
   } else if (o.status != OrderStatus::kCancelled && o.status != OrderStatus::kOnHold) {
-    absl::StrAppend(&text, " Expected delivery: ", absl::FormatCivilTime(o.expected_delivery), ".");
+    text.Then(Phrase("tracking.expected", {{"date", date}}));
   }
   return text;
 }
+
+// How order numbers look, for the prompts that ask for one.
+constexpr char kOrderIdExample[] = "ORD-12345678";
 
 // Yes and no in the four languages the bot serves, at the start of the message. Read on
 // the customer's own words as well as on the English translation.
@@ -174,17 +178,50 @@ void EndRequest(internal::DialogueState& st) {
 }
 
 // What the confirmation question asks, naming the order and the change.
-std::string ConfirmationQuestion(const internal::DialogueState& st) {
+Phrase ConfirmationQuestion(const internal::DialogueState& st) {
   if (st.pending_intent() == "cancel_order") {
-    return absl::StrCat("Shall I cancel order ", st.pending_order_id(),
-                        "? Please answer yes or no.");
+    return Phrase("confirm.cancel", {{"order_id", st.pending_order_id()}});
   }
-  return absl::StrCat("Shall I change the delivery address of order ", st.pending_order_id(),
-                      " to ", FormatAddress(DecodeAddress(st.pending_address())),
-                      "? Please answer yes or no.");
+  return Phrase("confirm.address",
+                {{"order_id", st.pending_order_id()},
+                 {"address", FormatAddress(DecodeAddress(st.pending_address()))}});
+}
+
+// A problem with a new address, as the customer should read it: ParseAddress's and the
+// order store's English messages mapped to catalog messages where they are known.
+Phrase AddressProblem(const absl::Status& status, const Order& order, const Address* address) {
+  const absl::string_view m = status.message();
+  if (m == kNoPostcodeMessage) return Phrase("address.no_postcode");
+  if (m == kNoStreetMessage) return Phrase("address.no_street");
+  if (address != nullptr && absl::StrContains(m, "is not a valid postcode")) {
+    return Phrase("address.bad_postcode",
+                  {{"postcode", address->postcode}, {"country", order.destination_country}});
+  }
+  if (absl::StrContains(m, "destination country")) {
+    return Phrase("address.other_country", {{"country", order.destination_country}});
+  }
+  return Phrase("address.invalid", {{"reason", std::string(m)}});
 }
 
 }  // namespace
+
+Phrase::Phrase(std::string key, MessageArgs args) {
+  parts_.push_back(Part{"", std::move(key), std::move(args), ""});
+}
+
+Phrase Phrase::Article(const std::string& article_id) {
+  Phrase p;
+  p.parts_.push_back(Part{"", "kb.answer", {}, article_id});
+  return p;
+}
+
+Phrase& Phrase::Then(Phrase next, std::string separator) {
+  for (size_t i = 0; i < next.parts_.size(); ++i) {
+    if (i == 0) next.parts_[i].separator = separator;
+    parts_.push_back(std::move(next.parts_[i]));
+  }
+  return *this;
+}
 
 struct DialogueManager::Context {
   SessionRecord& session;
@@ -224,7 +261,7 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& 
     }
   }
   if (postcode_part < 0) {
-    return absl::InvalidArgumentError("I could not find the postcode and city");
+    return absl::InvalidArgumentError(kNoPostcodeMessage);
   }
   static const RE2 has_digit(R"(\d)");
   for (int i = 0; i < static_cast<int>(parts.size()); ++i) {
@@ -235,8 +272,7 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& 
       a.name = parts[i];
     }
   }
-  if (a.street.empty())
-    return absl::InvalidArgumentError("I could not find the street and house number");
+  if (a.street.empty()) return absl::InvalidArgumentError(kNoStreetMessage);
   if (a.name.empty()) a.name = default_name;
   return a;
 }
@@ -248,20 +284,15 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
   internal::DialogueState& st = c.state();
   if (st.handed_off()) {
     st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);
-    return Reply(c,
-                 "Your conversation is with a colleague now, who will answer here. I have "
-                 "added your message for them.");
+    return Reply(c, Phrase("handoff.active"));
   }
   if (!u.order_ids.empty()) st.set_order_id(u.order_ids.front());
   // A request for a person or a complaint wins over whatever the bot was asking for.
   if (u.intent == "contact_human_agent" || u.intent == "contact_customer_service") {
-    return Handoff(c, v1::HANDOFF_REASON_CUSTOMER_REQUESTED,
-                   "Of course. I am passing you to a colleague, who will continue here.");
+    return Handoff(c, v1::HANDOFF_REASON_CUSTOMER_REQUESTED, Phrase("handoff.requested"));
   }
   if (u.intent == "complaint") {
-    return Handoff(c, v1::HANDOFF_REASON_COMPLAINT,
-                   "I am sorry about this. I am passing your complaint to a colleague, who will "
-                   "look into it and answer here.");
+    return Handoff(c, v1::HANDOFF_REASON_COMPLAINT, Phrase("handoff.complaint"));
   }
   const bool new_request = !u.intent.empty() && u.intent != st.pending_intent();
   switch (st.awaiting()) {
@@ -277,15 +308,10 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
       if (new_request) break;
       if (st.reprompts() >= options_.max_reprompts) {
         EndRequest(st);
-        return Reply(c,
-                     "Without the order number I cannot look the order up. You find it in "
-                     "your order confirmation e-mail (it looks like ORD-12345678); write to "
-                     "me again when you have it.");
+        return Reply(c, Phrase("order_number.give_up", {{"example", kOrderIdExample}}));
       }
       st.set_reprompts(st.reprompts() + 1);
-      return Reply(c,
-                   "I still need the order number to continue. It looks like ORD-12345678 "
-                   "and is in your order confirmation e-mail.");
+      return Reply(c, Phrase("order_number.reprompt", {{"example", kOrderIdExample}}));
     default:
       break;
   }
@@ -299,9 +325,7 @@ absl::StatusOr<BotTurn> DialogueManager::Dispatch(Context& c) {
   if (c.u.intent.empty() && !c.u.order_ids.empty()) return StartOrderRequest(c, "track_order");
   if (c.u.intent.empty()) return AnswerFromKnowledgeBase(c, false);
   if (c.u.intent == "change_order") {
-    return Handoff(c, v1::HANDOFF_REASON_POLICY,
-                   "Changing the items of an order needs a colleague; I am passing you on, and "
-                   "they will continue here.");
+    return Handoff(c, v1::HANDOFF_REASON_POLICY, Phrase("handoff.change_order"));
   }
   if (OrderIntents().count(c.u.intent)) return StartOrderRequest(c, c.u.intent);
   return AnswerFromKnowledgeBase(c, true);
@@ -321,9 +345,7 @@ absl::StatusOr<BotTurn> DialogueManager::StartOrderRequest(Context& c, const std
   if (st.order_id().empty()) {
     st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
     st.set_reprompts(0);
-    return Reply(c,
-                 "Could you give me your order number? It looks like ORD-12345678 and is in "
-                 "your order confirmation e-mail.");
+    return Reply(c, Phrase("order_number.ask", {{"example", kOrderIdExample}}));
   }
   return ContinueOrderRequest(c);
 }
@@ -336,30 +358,24 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     st.set_order_id("");
     if (st.reprompts() >= options_.max_reprompts) {
       EndRequest(st);
-      return Reply(c, absl::StrCat("I cannot find an order ", bad,
-                                   ". Please check the number in "
-                                   "your confirmation e-mail and write to me again."));
+      return Reply(c, Phrase("order.not_found_give_up", {{"order_id", bad}}));
     }
     st.set_reprompts(st.reprompts() + 1);
     st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
-    return Reply(c, absl::StrCat("I cannot find an order ", bad,
-                                 ". Could you check the number? "
-                                 "It looks like ORD-12345678."));
+    return Reply(
+        c, Phrase("order.not_found_retry", {{"order_id", bad}, {"example", kOrderIdExample}}));
   }
   if (!order.ok()) return order.status();
   if (!c.session.customer_id().empty()) {
     if (!CheckAccess(*order, c.requester()).ok()) {
       EndRequest(st);
       st.set_order_id("");
-      return Reply(c, absl::StrCat("Order ", order->id,
-                                   " is not in your account, so I cannot "
-                                   "show or change it. Please check the number."));
+      return Reply(c, Phrase("order.not_yours", {{"order_id", order->id}}));
     }
   } else if (st.verified_order_id() != order->id) {
     st.set_awaiting(v1::AWAITING_STATE_VERIFICATION);
     if (!c.u.emails.empty()) return HandleVerification(c);
-    return Reply(c, absl::StrCat("For your security: what is the e-mail address of order ",
-                                 order->id, ", or the postcode of its delivery address?"));
+    return Reply(c, Phrase("verify.ask", {{"order_id", order->id}}));
   }
   const std::string intent = st.pending_intent();
   BotTurn out;
@@ -367,9 +383,7 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     absl::Status can = CheckCancellable(*order);
     if (!can.ok()) {
       EndRequest(st);
-      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order),
-                                        " It can no longer be cancelled; once it "
-                                        "arrives you can return it within 30 days for a refund."));
+      BotTurn t = Reply(c, TrackingText(*order).Then(Phrase("cancel.too_late")));
       v1::Action* a = t.turn.mutable_action();
       a->set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
       a->set_order_id(order->id);
@@ -378,17 +392,15 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
       return t;
     }
     st.set_reprompts(0);
-    return AskConfirmation(c, *order,
-                           absl::StrCat("Order ", order->id, " ", StatusPhrase(*order),
-                                        " and can still be cancelled. "));
+    return AskConfirmation(
+        c, *order,
+        Phrase(StatusKey(order->status), {{"order_id", order->id}, {"carrier", order->carrier}})
+            .Then(Phrase("cancel.possible")));
   }
   if (intent == "change_shipping_address") {
     if (!OrderIsChangeable(order->status)) {
       EndRequest(st);
-      BotTurn t = Reply(c, absl::StrCat(TrackingText(*order),
-                                        " Its address can no longer be "
-                                        "changed. The carrier may offer a redirection with the "
-                                        "tracking number."));
+      BotTurn t = Reply(c, TrackingText(*order).Then(Phrase("address.too_late")));
       v1::Action* a = t.turn.mutable_action();
       a->set_action_type(v1::ACTION_TYPE_CHANGE_SHIPPING_ADDRESS);
       a->set_order_id(order->id);
@@ -398,18 +410,15 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     }
     st.set_awaiting(v1::AWAITING_STATE_SHIPPING_ADDRESS);
     st.set_reprompts(0);
-    return Reply(c, absl::StrCat("What is the new delivery address for order ", order->id,
-                                 "? It must be in the same country (", order->destination_country,
-                                 "). Please write: name, street and number, postcode and city."));
+    return Reply(c, Phrase("address.ask",
+                           {{"order_id", order->id}, {"country", order->destination_country}}));
   }
   // Tracking, refunds and invoices: the order's status, then the policy from the KB.
   EndRequest(st);
-  std::string text = TrackingText(*order);
+  Phrase text = TrackingText(*order);
   if (intent != "track_order") {
     if (std::optional<Hit> hit = PickArticle(c)) {
-      absl::StrAppend(&text, "\n\n", hit->article->title, " (", hit->article->id,
-                      "): ", hit->article->body);
-      BotTurn t = Reply(c, text);
+      BotTurn t = Reply(c, text.Then(Phrase::Article(hit->article->id), "\n\n"));
       t.turn.set_kb_article_id(hit->article->id);
       return t;
     }
@@ -430,13 +439,9 @@ absl::StatusOr<BotTurn> DialogueManager::HandleVerification(Context& c) {
   }
   st.set_failed_verifications(st.failed_verifications() + 1);
   if (st.failed_verifications() >= options_.max_failed_verifications) {
-    return Handoff(c, v1::HANDOFF_REASON_POLICY,
-                   "That does not match our records either. A colleague will verify the order with "
-                   "you and continue here.");
+    return Handoff(c, v1::HANDOFF_REASON_POLICY, Phrase("handoff.verification_failed"));
   }
-  return Reply(c,
-               "That does not match our records for this order. Please give the e-mail address "
-               "used for the order, or the postcode of its delivery address.");
+  return Reply(c, Phrase("verify.mismatch"));
 }
 
 absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
@@ -446,7 +451,7 @@ absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
   if (st.pending_order_id().empty()) st.set_pending_order_id(st.order_id());
   const std::string named = st.pending_order_id();
   const std::string& own = c.u.original_text.empty() ? c.text : c.u.original_text;
-  const std::string unchanged = absl::StrCat("I have not changed order ", named, ". ");
+  const Phrase unchanged("confirm.not_changed", {{"order_id", named}});
 
   // Another order named: nothing is applied; the request starts over for that order
   // (ownership, state and the confirmation question all about the new one).
@@ -456,7 +461,7 @@ absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
     st.set_pending_intent(pending_intent);
     st.set_order_id(c.u.order_ids.front());
     absl::StatusOr<BotTurn> t = ContinueOrderRequest(c);
-    if (t.ok()) t->turn.set_text(absl::StrCat(unchanged, t->turn.text()));
+    if (t.ok()) Prepend(c, unchanged, *t);
     return t;
   }
   // A corrected address: the question is asked again with the corrected one.
@@ -478,12 +483,12 @@ absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
         st.set_awaiting(v1::AWAITING_STATE_SHIPPING_ADDRESS);
         st.set_pending_address("");
         st.set_pending_order_id("");
-        return Reply(c, absl::StrCat(unchanged, valid.message(),
-                                     ". Please write the new address as: name, street and "
-                                     "number, postcode and city."));
+        return Reply(c, Phrase(unchanged)
+                            .Then(AddressProblem(valid, *order, &corrected))
+                            .Then(Phrase("address.how")));
       }
       st.set_pending_address(EncodeAddress(corrected));
-      return AskConfirmation(c, *order, "Thank you for the correction. ");
+      return AskConfirmation(c, *order, Phrase("confirm.correction_thanks"));
     }
   }
   // The named order's own number is not new content ("yes, cancel ORD-35032582").
@@ -494,30 +499,30 @@ absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
   }
   if (IsNo(own) || (own != c.text && IsNo(c.text) && !IsYes(own))) {
     EndRequest(st);
-    return Reply(c, absl::StrCat("All right, I have not changed order ", named, "."));
+    return Reply(c, Phrase("confirm.declined", {{"order_id", named}}));
   }
   if (!c.u.intent.empty() && c.u.intent != intent) {
     if (OrderIntents().count(c.u.intent) || c.u.intent == "change_order") {
       // Moved on to another order request: the pending change is dropped, and said so.
       EndRequest(st);
       absl::StatusOr<BotTurn> t = Dispatch(c);
-      if (t.ok()) t->turn.set_text(absl::StrCat(unchanged, t->turn.text()));
+      if (t.ok()) Prepend(c, unchanged, *t);
       return t;
     }
     // A question on the side: answered, and the pending change asked about again.
     BotTurn t = AnswerFromKnowledgeBase(c, true);
     if (t.turn.has_handoff()) return t;
     st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
-    t.turn.set_text(
-        absl::StrCat(t.turn.text(), "\n\nAbout order ", named, ": ", ConfirmationQuestion(st)));
+    Append(c, Phrase("confirm.about_order", {{"order_id", named}}).Then(ConfirmationQuestion(st)),
+           t);
     return t;
   }
   if (st.reprompts() >= options_.max_reprompts) {
     EndRequest(st);
-    return Reply(c, absl::StrCat("I have left order ", named, " unchanged."));
+    return Reply(c, Phrase("confirm.left_unchanged", {{"order_id", named}}));
   }
   st.set_reprompts(st.reprompts() + 1);
-  return Reply(c, absl::StrCat("To be sure: ", ConfirmationQuestion(st)));
+  return Reply(c, Phrase("confirm.to_be_sure").Then(ConfirmationQuestion(st)));
 }
 
 absl::StatusOr<BotTurn> DialogueManager::ApplyConfirmed(Context& c) {
@@ -531,19 +536,16 @@ absl::StatusOr<BotTurn> DialogueManager::ApplyConfirmed(Context& c) {
   v1::Action action;
   action.set_order_id(named);
   absl::StatusOr<ChangeResult> result;
-  std::string done_text;
+  Phrase done_text;
   if (intent == "cancel_order") {
     action.set_action_type(v1::ACTION_TYPE_CANCEL_ORDER);
     result = orders_->CancelOrder(named, requester, ref);
-    done_text = absl::StrCat("Done: order ", named,
-                             " is cancelled. The refund goes back to "
-                             "your original payment method; you will get a confirmation e-mail.");
+    done_text = Phrase("done.cancelled", {{"order_id", named}});
   } else {
     action.set_action_type(v1::ACTION_TYPE_CHANGE_SHIPPING_ADDRESS);
     const Address address = DecodeAddress(st.pending_address());
     result = orders_->ChangeShippingAddress(named, requester, address, ref);
-    done_text =
-        absl::StrCat("Done: order ", named, " will be delivered to ", FormatAddress(address), ".");
+    done_text = Phrase("done.address", {{"order_id", named}, {"address", FormatAddress(address)}});
   }
   // Infrastructure failures fail the turn (the session stays as it was, so "yes" can be
   // sent again); refusals by the store's own checks are answers.
@@ -559,7 +561,7 @@ absl::StatusOr<BotTurn> DialogueManager::ApplyConfirmed(Context& c) {
   } else {
     action.set_result(v1::ACTION_RESULT_REJECTED);
     action.set_detail(std::string(result.status().message()));
-    t = Reply(c, absl::StrCat("I could not do that: ", result.status().message(), "."));
+    t = Reply(c, Phrase("change.refused", {{"reason", std::string(result.status().message())}}));
   }
   *t.turn.mutable_action() = action;
   return t;
@@ -579,25 +581,22 @@ absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
     }
     if (st.reprompts() >= options_.max_reprompts) {
       EndRequest(st);
-      return Reply(c, absl::StrCat("I could not read a valid address, so order ", order->id,
-                                   " keeps its current one. You can try again any time."));
+      return Reply(c, Phrase("address.give_up", {{"order_id", order->id}}));
     }
     st.set_reprompts(st.reprompts() + 1);
-    return Reply(c, absl::StrCat(valid.message(),
-                                 ". Please write the address as: name, street and "
-                                 "number, postcode and city."));
+    return Reply(c, AddressProblem(valid, *order, address.ok() ? &*address : nullptr)
+                        .Then(Phrase("address.how")));
   }
   st.set_pending_address(EncodeAddress(*address));
   st.set_reprompts(0);
-  return AskConfirmation(c, *order, "");
+  return AskConfirmation(c, *order, Phrase());
 }
 
-BotTurn DialogueManager::AskConfirmation(Context& c, const Order& order,
-                                         const std::string& prefix) {
+BotTurn DialogueManager::AskConfirmation(Context& c, const Order& order, Phrase prefix) {
   internal::DialogueState& st = c.state();
   st.set_awaiting(v1::AWAITING_STATE_CONFIRMATION);
   st.set_pending_order_id(order.id);
-  return Reply(c, absl::StrCat(prefix, ConfirmationQuestion(st)));
+  return Reply(c, prefix.Then(ConfirmationQuestion(st)));
 }
 
 std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
@@ -619,26 +618,18 @@ BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_int
   internal::DialogueState& st = c.state();
   if (std::optional<Hit> hit = PickArticle(c)) {
     st.set_low_confidence_streak(0);
-    BotTurn t = Reply(
-        c, absl::StrCat(hit->article->title, " (", hit->article->id, "): ", hit->article->body));
+    BotTurn t = Reply(c, Phrase::Article(hit->article->id));
     t.turn.set_kb_article_id(hit->article->id);
     return t;
   }
   st.set_low_confidence_streak(st.low_confidence_streak() + 1);
   if (st.low_confidence_streak() >= options_.low_confidence_handoff_after) {
-    return Handoff(c, v1::HANDOFF_REASON_LOW_CONFIDENCE,
-                   "I am sorry, I do not understand. I am passing you to a colleague, who will "
-                   "continue here.");
+    return Handoff(c, v1::HANDOFF_REASON_LOW_CONFIDENCE, Phrase("handoff.low_confidence"));
   }
-  return Reply(
-      c, understood_intent
-             ? "I do not have an answer to that. Could you say a bit more about what you need?"
-             : "I am not sure I understood. I can track, cancel or re-address orders and "
-               "answer questions about shipping, customs, returns, payments and your "
-               "account. Could you rephrase?");
+  return Reply(c, Phrase(understood_intent ? "kb.no_answer" : "kb.not_understood"));
 }
 
-BotTurn DialogueManager::Handoff(Context& c, v1::HandoffReason reason, const std::string& text) {
+BotTurn DialogueManager::Handoff(Context& c, v1::HandoffReason reason, Phrase text) {
   internal::DialogueState& st = c.state();
   st.set_handed_off(true);
   st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);
@@ -655,10 +646,40 @@ BotTurn DialogueManager::Handoff(Context& c, v1::HandoffReason reason, const std
   return t;
 }
 
-BotTurn DialogueManager::Reply(Context& c, std::string text) {
+std::string DialogueManager::Render(const Phrase& phrase, absl::string_view language) const {
+  return phrase.Render(*messages_, language, [this](const std::string& id, absl::string_view lang) {
+    if (articles_ != nullptr) {
+      if (const auto* t = articles_->Find(id, lang)) return *t;
+    }
+    const Article* a = kb_->Find(id);
+    return a == nullptr ? std::make_pair(id, std::string()) : std::make_pair(a->title, a->body);
+  });
+}
+
+namespace {
+// The catalog language of a reply: the customer's when the catalog has it.
+std::string ReplyLanguage(const MessageCatalog& messages, const Understanding& u) {
+  return !u.language.empty() && messages.HasLanguage(u.language) ? u.language : "en";
+}
+}  // namespace
+
+void DialogueManager::Prepend(const Context& c, const Phrase& phrase, BotTurn& turn) const {
+  turn.turn.set_text(
+      absl::StrCat(Render(phrase, ReplyLanguage(*messages_, c.u)), " ", turn.turn.text()));
+  turn.english = absl::StrCat(Render(phrase, "en"), " ", turn.english);
+}
+
+void DialogueManager::Append(const Context& c, const Phrase& phrase, BotTurn& turn) const {
+  turn.turn.set_text(
+      absl::StrCat(turn.turn.text(), "\n\n", Render(phrase, ReplyLanguage(*messages_, c.u))));
+  turn.english = absl::StrCat(turn.english, "\n\n", Render(phrase, "en"));
+}
+
+BotTurn DialogueManager::Reply(Context& c, const Phrase& text) {
   BotTurn t;
   t.turn.set_role(v1::ROLE_BOT);
-  t.turn.set_text(std::move(text));
+  t.turn.set_text(Render(text, ReplyLanguage(*messages_, c.u)));
+  t.english = Render(text, "en");
   if (!c.u.intent.empty()) {
     t.turn.mutable_intent()->set_name(c.u.intent);
     t.turn.mutable_intent()->set_confidence(c.u.confidence);

@@ -28,7 +28,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/support-bot/article_translations.h"
 #include "services/support-bot/knowledge_base.h"
+#include "services/support-bot/message_catalog.h"
 #include "services/support-bot/order_store.h"
 #include "services/support-bot/session_store.h"
 #include "shop/supportbot/v1/supportbot.pb.h"
@@ -47,6 +49,48 @@ struct Understanding {
   // Addresses and yes/no answers are read from it, since machine translation may
   // mangle a street name or turn "ja" into something else.
   std::string original_text;
+  // The language to reply in (a catalog language; empty or unknown: English).
+  std::string language;
+};
+
+// A reply as message-catalog entries, so that it is written in the customer's language
+// (and in English, the working language of transcripts and agents) from hand-written
+// templates rather than machine-translated.
+class Phrase {
+ public:
+  Phrase() = default;
+  Phrase(std::string key, MessageArgs args = {});  // NOLINT: a key alone is a phrase
+  // A knowledge-base article: "{title} ({article_id}): {body}" in the rendering language.
+  static Phrase Article(const std::string& article_id);
+
+  // Appends `next`, after `separator`.
+  Phrase& Then(Phrase next, std::string separator = " ");
+
+  // `article_text(id, language)` gives an article's title and body in a language.
+  template <typename ArticleText>
+  std::string Render(const MessageCatalog& catalog, absl::string_view language,
+                     const ArticleText& article_text) const {
+    std::string out;
+    for (const Part& p : parts_) {
+      if (!out.empty()) out += p.separator;
+      if (p.article_id.empty()) {
+        out += catalog.Format(language, p.key, p.args);
+      } else {
+        auto [title, body] = article_text(p.article_id, language);
+        out += catalog.Format(language, "kb.answer",
+                              {{"title", title}, {"article_id", p.article_id}, {"body", body}});
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct Part {
+    std::string separator, key;
+    MessageArgs args;
+    std::string article_id;
+  };
+  std::vector<Part> parts_;
 };
 
 struct DialogueOptions {
@@ -58,16 +102,20 @@ struct DialogueOptions {
   int max_failed_verifications = 3;
 };
 
-// The bot's side of one turn (English). `turn` carries text, intent, article, action
-// and handoff; the awaited slot is in the session's state.
+// The bot's side of one turn. `turn` carries the text in the customer's language, intent,
+// article, action and handoff; `english` is the same reply in English. The awaited slot
+// is in the session's state.
 struct BotTurn {
   v1::Turn turn;
+  std::string english;
 };
 
 class DialogueManager {
  public:
-  DialogueManager(OrderStore* orders, const KnowledgeBase* kb, DialogueOptions options = {})
-      : orders_(orders), kb_(kb), options_(options) {}
+  // `articles` (may be null) holds the knowledge base in other languages.
+  DialogueManager(OrderStore* orders, const KnowledgeBase* kb, const MessageCatalog* messages,
+                  const ArticleTranslations* articles, DialogueOptions options = {})
+      : orders_(orders), kb_(kb), messages_(messages), articles_(articles), options_(options) {}
 
   // Advances `session` by one message. `customer_turn_id` is the id of the customer's turn
   // (for handoff transcript references); `customer_id` may be empty (anonymous). Errors
@@ -75,6 +123,8 @@ class DialogueManager {
   // caller then fails the RPC and keeps the session as it was.
   absl::StatusOr<BotTurn> Handle(SessionRecord& session, const std::string& english_text,
                                  const Understanding& understanding, int customer_turn_id);
+
+  const MessageCatalog& messages() const { return *messages_; }
 
  private:
   struct Context;
@@ -88,19 +138,29 @@ class DialogueManager {
   absl::StatusOr<BotTurn> ApplyConfirmed(Context& c);
   // Asks to confirm `pending_intent` on `order` (with `pending_address` for an address
   // change); `prefix` goes before the question. Records what the question names.
-  BotTurn AskConfirmation(Context& c, const Order& order, const std::string& prefix);
+  BotTurn AskConfirmation(Context& c, const Order& order, Phrase prefix);
   absl::StatusOr<BotTurn> HandleAddress(Context& c);
   absl::StatusOr<BotTurn> HandleVerification(Context& c);
   BotTurn AnswerFromKnowledgeBase(Context& c, bool understood_intent);
   // The best article for the message, preferring the intent's categories among close hits.
   std::optional<Hit> PickArticle(const Context& c) const;
-  BotTurn Handoff(Context& c, v1::HandoffReason reason, const std::string& text);
-  BotTurn Reply(Context& c, std::string text);
+  BotTurn Handoff(Context& c, v1::HandoffReason reason, Phrase text);
+  BotTurn Reply(Context& c, const Phrase& text);
+  // Puts `phrase` before (or after) a reply already written, in both its languages.
+  void Prepend(const Context& c, const Phrase& phrase, BotTurn& turn) const;
+  void Append(const Context& c, const Phrase& phrase, BotTurn& turn) const;
+  std::string Render(const Phrase& phrase, absl::string_view language) const;
 
   OrderStore* const orders_;
   const KnowledgeBase* const kb_;
+  const MessageCatalog* const messages_;
+  const ArticleTranslations* const articles_;
   const DialogueOptions options_;
 };
+
+// What ParseAddress says when a part is missing (the dialogue words it per language).
+inline constexpr char kNoPostcodeMessage[] = "I could not find the postcode and city";
+inline constexpr char kNoStreetMessage[] = "I could not find the street and house number";
 
 // Parses a free-text address ("Erika Mustermann, Hauptstrasse 5, 10115 Berlin"): comma- or
 // line-separated parts with the postcode and city together; the country is `country` and

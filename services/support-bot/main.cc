@@ -29,9 +29,14 @@ ABSL_FLAG(std::string, translator_address, "",
 ABSL_FLAG(absl::Duration, translator_timeout, absl::Seconds(30),
           "Upper bound of one translation; a call also ends at the deadline of the RPC it "
           "serves, and when that RPC is cancelled.");
+ABSL_FLAG(std::string, messages, "",
+          "Folder of the reply catalogs, <lang>.json for English and each of --languages. "
+          "Default: `messages` beside the knowledge base's folder (kb/../messages), where the "
+          "repository and the image keep them.");
 ABSL_FLAG(std::vector<std::string>, languages, std::vector<std::string>({"en", "de", "fr", "es"}),
-          "Languages the bot replies in (through the translator). A customer locale in any "
-          "other language gets English replies, without translation_degraded.");
+          "Languages the bot replies in, from its message catalogs and knowledge-base "
+          "articles. A customer locale in any other language gets English replies, without "
+          "translation_degraded.");
 ABSL_FLAG(std::string, session_store, "memory", "Where sessions live: memory or redis.");
 ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Minutes(30),
           "Sessions expire after this idle time.");
@@ -90,7 +95,26 @@ int main(int argc, char** argv) {
   }
   auto kb = shop::supportbot::KnowledgeBase::Load(absl::GetFlag(FLAGS_kb));
   if (!kb.ok()) return shop::StartupFailed(kb.status());
-  shop::supportbot::DialogueManager dialogue(orders->get(), kb->get());
+  const std::vector<std::string> languages = absl::GetFlag(FLAGS_languages);
+  std::string messages_dir = absl::GetFlag(FLAGS_messages);
+  if (messages_dir.empty()) {
+    messages_dir =
+        (std::filesystem::path(absl::GetFlag(FLAGS_kb)).parent_path().parent_path() / "messages")
+            .string();
+  }
+  auto messages = shop::supportbot::MessageCatalog::Load(messages_dir, languages);
+  if (!messages.ok()) return shop::StartupFailed(messages.status());
+  auto articles =
+      shop::supportbot::ArticleTranslations::Load(absl::GetFlag(FLAGS_kb), **kb, languages);
+  if (!articles.ok()) return shop::StartupFailed(articles.status());
+  for (const std::string& language : languages) {
+    if (language != "en" && (*articles)->Find((*kb)->articles().front().id, language) == nullptr) {
+      shop::Log(shop::LogLevel::kWarning, "kb_language_missing",
+                {{"language", language}, {"effect", "articles shown in English"}});
+    }
+  }
+  shop::supportbot::DialogueManager dialogue(orders->get(), kb->get(), messages->get(),
+                                             articles->get());
   shop::supportbot::TranslatorClient translator(
       {absl::GetFlag(FLAGS_translator_address), absl::GetFlag(FLAGS_translator_timeout)});
 
@@ -98,7 +122,6 @@ int main(int argc, char** argv) {
   shop::supportbot::SupportBotMetrics metrics(*registry);
   shop::supportbot::SupportBotOptions options;
   options.max_customer_messages = absl::GetFlag(FLAGS_max_customer_messages);
-  const std::vector<std::string> languages = absl::GetFlag(FLAGS_languages);
   options.languages = std::set<std::string>(languages.begin(), languages.end());
   shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
                                               options);

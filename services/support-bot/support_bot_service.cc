@@ -17,9 +17,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr char kDegradedNote[] =
-    "(Our translation service is unavailable at the moment, so I am answering in English.) ";
-
 absl::Status ValidateSessionId(const std::string& id, bool allow_empty) {
   if (id.empty()) {
     if (allow_empty) return absl::OkStatus();
@@ -202,6 +199,9 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     u.order_ids = entities.order_ids;
     u.emails = entities.emails;
     if (english != in.message) u.original_text = in.message;
+    // Replies are written from the message catalogs in the customer's language when the
+    // bot serves it, English otherwise; never machine-translated.
+    u.language = options_.languages.count(language) > 0 ? language : "en";
 
     v1::Turn* customer = s.add_turns();
     customer->set_turn_id(s.turns_size());
@@ -218,31 +218,18 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
 
     ASSIGN_OR_RETURN(BotTurn bot, dialogue_->Handle(s, english, u, customer_turn_id));
 
-    // Back into the customer's language.
-    std::string reply_language = "en";
+    const std::string reply_language =
+        dialogue_->messages().HasLanguage(u.language) ? u.language : "en";
     std::string text = bot.turn.text();
-    if (language != "en" && !degraded && options_.languages.count(language) > 0) {
-      absl::StatusOr<std::string> t = translator_->FromEnglish(bot.turn.text(), language, in.rpc);
-      if (t.ok()) {
-        text = *t;
-        reply_language = language;
-      } else {
-        degraded = true;
-        metrics_->RecordDegraded("from_english");
-        Log(LogLevel::kWarning, "translation_degraded",
-            {{"direction", "from_english"},
-             {"language", language},
-             {"session_id", session_id},
-             {"error", t.status()}});
-      }
+    if (degraded) {
+      text = absl::StrCat(dialogue_->messages().Format(reply_language, "degraded.note"), " ", text);
     }
-    if (degraded) text = kDegradedNote + text;
 
     v1::Turn* out = s.add_turns();
     *out = bot.turn;
     out->set_turn_id(s.turns_size());
     out->set_role(v1::ROLE_BOT);
-    out->set_working_text(bot.turn.text());
+    out->set_working_text(bot.english);
     out->set_working_language("en");
     out->set_text(text);
     out->set_language(reply_language);

@@ -5,6 +5,7 @@
 // and handoffs. Understanding is given as data, so no model is involved.
 #include "services/support-bot/dialogue_manager.h"
 
+#include "absl/strings/match.h"
 #include "services/support-bot/sqlite_order_store.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
@@ -23,7 +24,18 @@ class Bot {
                                   "/services/support-bot/kb/articles.jsonl");
     REQUIRE(kb.ok());
     kb_ = *std::move(kb);
-    dm_ = std::make_unique<DialogueManager>(orders_.get(), kb_.get());
+    auto messages = MessageCatalog::Load(
+        std::string(SHOP_SOURCE_DIR) + "/services/support-bot/messages", {"de", "fr", "es"});
+    REQUIRE(messages.ok());
+    messages_ = *std::move(messages);
+    auto articles = ArticleTranslations::Load(
+        std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl", *kb_,
+        {"de", "fr", "es"});
+    INFO(articles.status().ToString());
+    REQUIRE(articles.ok());
+    articles_ = *std::move(articles);
+    dm_ = std::make_unique<DialogueManager>(orders_.get(), kb_.get(), messages_.get(),
+                                            articles_.get());
     session_.set_session_id("test-session");
     session_.set_customer_id(customer_id);
   }
@@ -43,9 +55,12 @@ class Bot {
     return t->turn;
   }
   // A message in another language: `original` as written, `english` its translation.
+  // `language` is the one to reply in (empty: English).
   v1::Turn SayIn(const std::string& original, const std::string& english,
-                 const std::string& intent = "", std::vector<std::string> order_ids = {}) {
+                 const std::string& intent = "", std::vector<std::string> order_ids = {},
+                 const std::string& language = "") {
     Understanding u;
+    u.language = language;
     u.intent = intent;
     u.confidence = intent.empty() ? 0.2f : 0.95f;
     u.order_ids = std::move(order_ids);
@@ -54,8 +69,11 @@ class Bot {
     absl::StatusOr<BotTurn> t = dm_->Handle(session_, english, u, turn_id_ - 1);
     INFO(t.status().ToString());
     REQUIRE(t.ok());
+    last_english_ = t->english;
     return t->turn;
   }
+  // The English version of the last reply (the transcript's working text).
+  const std::string& last_english() const { return last_english_; }
   v1::AwaitingState awaiting() const { return session_.state().awaiting(); }
   OrderStore& orders() { return *orders_; }
 
@@ -63,9 +81,12 @@ class Bot {
   testing::ScratchDir dir_;
   std::unique_ptr<SqliteOrderStore> orders_;
   std::unique_ptr<KnowledgeBase> kb_;
+  std::unique_ptr<MessageCatalog> messages_;
+  std::unique_ptr<ArticleTranslations> articles_;
   std::unique_ptr<DialogueManager> dm_;
   SessionRecord session_;
   int turn_id_ = 0;
+  std::string last_english_;
 };
 
 TEST_CASE("Tracking asks for the order number, verifies a guest, then answers from the store") {
@@ -320,6 +341,93 @@ TEST_CASE("Something else during a confirmation never applies the change") {
     CHECK(t.text().find("unchanged") != std::string::npos);
     CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kPlaced);
   }
+}
+
+// --- Replies in the customer's language, from the hand-written catalogs (issue 16) -------
+
+TEST_CASE("A cancellation is conducted in the customer's language, with an English twin") {
+  struct Case {
+    std::string language, request, question, yes, done;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"de", "Bitte stornieren Sie ORD-37784483",
+            "Soll ich die Bestellung ORD-37784483 stornieren? Bitte antworten Sie mit Ja oder "
+            "Nein.",
+            "Ja", "Erledigt: Die Bestellung ORD-37784483 ist storniert."},
+           {"fr", "Annulez la commande ORD-37784483 s'il vous plaît",
+            "Dois-je annuler la commande ORD-37784483 ? Veuillez répondre par oui ou par non.",
+            "Oui", "C'est fait : la commande ORD-37784483 est annulée."},
+           {"es", "Cancele el pedido ORD-37784483, por favor",
+            "¿Cancelo el pedido ORD-37784483? Por favor, responda sí o no.", "Sí",
+            "Hecho: el pedido ORD-37784483 está cancelado."}}) {
+    INFO(k.language);
+    Bot bot("cust-1003");
+    v1::Turn t = bot.SayIn(k.request, "please cancel order ORD-37784483", "cancel_order",
+                           {"ORD-37784483"}, k.language);
+    CHECK(absl::EndsWith(t.text(), k.question));
+    CHECK(absl::EndsWith(bot.last_english(),
+                         "Shall I cancel order ORD-37784483? Please answer yes or no."));
+    t = bot.SayIn(k.yes, "Yes", "", {}, k.language);
+    REQUIRE(t.has_action());
+    CHECK(absl::StartsWith(t.text(), k.done));
+    CHECK(absl::StartsWith(bot.last_english(), "Done: order ORD-37784483 is cancelled."));
+  }
+}
+
+TEST_CASE("Knowledge-base answers are the article written in the customer's language") {
+  auto kb =
+      KnowledgeBase::Load(std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl");
+  REQUIRE(kb.ok());
+  auto articles = ArticleTranslations::Load(
+      std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl", **kb,
+      {"de", "fr", "es"});
+  REQUIRE(articles.ok());
+  REQUIRE((*articles)->languages() == std::vector<std::string>{"de", "es", "fr"});
+  for (const std::string language : {"de", "fr", "es"}) {
+    INFO(language);
+    Bot bot;
+    v1::Turn t = bot.SayIn("...", "how long does standard delivery to Germany take",
+                           "delivery_period", {}, language);
+    REQUIRE(!t.kb_article_id().empty());
+    const auto* localized = (*articles)->Find(t.kb_article_id(), language);
+    REQUIRE(localized != nullptr);
+    CHECK(absl::StrContains(t.text(), localized->first));   // title
+    CHECK(absl::StrContains(t.text(), localized->second));  // body
+    const Article* english = (*kb)->Find(t.kb_article_id());
+    CHECK(absl::StrContains(bot.last_english(), english->body));
+  }
+}
+
+TEST_CASE("Article translations must cover the knowledge base exactly") {
+  auto kb =
+      KnowledgeBase::Load(std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl");
+  REQUIRE(kb.ok());
+  std::string all;
+  for (const Article& a : (*kb)->articles()) {
+    all += "{\"id\": \"" + a.id + "\", \"title\": \"T\", \"body\": \"B\"}\n";
+  }
+  CHECK(ArticleTranslations::FromJsonl({{"de", all}}, **kb).ok());
+  const std::string first = all.substr(0, all.find('\n') + 1);
+  CHECK(absl::StrContains(
+      ArticleTranslations::FromJsonl({{"de", all.substr(first.size())}}, **kb).status().message(),
+      "is missing"));
+  CHECK(absl::StrContains(
+      ArticleTranslations::FromJsonl({{"de", all + first}}, **kb).status().message(),
+      "appears twice"));
+  CHECK(absl::StrContains(
+      ArticleTranslations::FromJsonl(
+          {{"de", all + "{\"id\": \"KB-NOPE-1\", \"title\": \"T\", \"body\": \"B\"}"}}, **kb)
+          .status()
+          .message(),
+      "not an article"));
+  CHECK(!ArticleTranslations::FromJsonl({{"de", all + "{\"id\": \"x\"}"}}, **kb).ok());
+}
+
+TEST_CASE("An unknown reply language falls back to English") {
+  Bot bot("cust-1003");
+  v1::Turn t = bot.SayIn("cancel ORD-37784483", "cancel ORD-37784483", "cancel_order",
+                         {"ORD-37784483"}, "xx");
+  CHECK(absl::EndsWith(t.text(), "Shall I cancel order ORD-37784483? Please answer yes or no."));
 }
 
 TEST_CASE("Policy questions are answered from the knowledge base with the article id") {

@@ -27,8 +27,8 @@ Protocol:
   A rejected message is predicted "oos".  Printed: n, accuracy over all messages with oos
   as one more class, in-scope accuracy (rejected = wrong) and oos recall.
   --translator_model_dir picks the translator (models/translator/6 for v6);
-  --skip_multilingual leaves the section out; --only multilingual runs only it (about
-  a minute or two on one thread, no bitext/CLINC150 data needed).
+  --skip_multilingual leaves the section out; --only multilingual runs only it (under
+  a minute on one thread; no bitext/CLINC150 data needed).
 
   /usr/bin/python3 services/support-bot/intent/evaluate.py --only multilingual \
       --translator_model_dir models/translator/6
