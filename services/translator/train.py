@@ -43,6 +43,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sys
 import time
 
@@ -466,6 +467,11 @@ def main(argv=None):
                      "config": vars(args), "rng": torch.get_rng_state()}, last_path)
 
     mix = current_mix(ds, state, args, log) if "corpus" in ds else None
+    # SIGTERM / SIGINT (a session ending, kill, Ctrl-C): finish the batch, save, exit, so
+    # the next run resumes at the next batch instead of the last 10-minute checkpoint.
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop.append(signum))
     model.train()
     while state["epoch"] <= args.epochs:
         epoch = state["epoch"]
@@ -495,6 +501,12 @@ def main(argv=None):
             if bi % 100 == 0:
                 log(f"epoch {epoch} batch {bi}/{len(batches)} step {state['step']} "
                     f"loss {tot / max(ntot, 1):.4f} lr {lr:.2e}")
+            if stop:
+                state["train_time_s"] += time.time() - t_save
+                save(state)
+                log(f"stopped by signal {stop[0]} at epoch {epoch} batch {bi + 1} step {state['step']}: "
+                    f"saved {last_path}")
+                return
             if time.time() - t_save > args.save_every_min * 60:
                 state["train_time_s"] += time.time() - t_save
                 t_save = time.time()
