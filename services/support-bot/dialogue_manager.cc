@@ -600,7 +600,9 @@ BotTurn DialogueManager::AskConfirmation(Context& c, const Order& order, Phrase 
 }
 
 std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
-  std::optional<Hit> best = kb_->BestMatch(c.text);
+  std::optional<Hit> best =
+      c.u.intent.empty() ? kb_->BestMatch(c.text, options_.kb_min_score_without_intent)
+                         : kb_->BestMatch(c.text);
   const std::vector<std::string>* categories = IntentCategories(c.u.intent);
   if (!best || categories == nullptr) return best;
   // Among close candidates, prefer an article of the intent's categories.

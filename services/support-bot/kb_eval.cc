@@ -6,6 +6,12 @@
 // with the synonym table and the spelling corrector switched off. Lists the misses.
 //
 //   support_bot_kb_eval [--articles=...] [--questions=...] [--min_accuracy_at_3=0.9]
+//                       [--clinc150=../shared/data/support/clinc150/data_full.json]
+//
+// With CLINC150 it also sweeps the score floor below which a message with no intent gets
+// no article (DialogueOptions::kb_min_score_without_intent): tuned on half A against
+// CLINC150's unrelated dev utterances, read on half B and its test utterances. Run it from
+// the repository root (the default paths are relative to it).
 //
 // Exits 1 when accuracy over all questions is below --min_accuracy_at_1/_at_3 (CI floor).
 #include <algorithm>
@@ -13,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +40,10 @@ ABSL_FLAG(std::string, questions, "services/support-bot/kb/eval_questions.jsonl"
 ABSL_FLAG(double, min_accuracy_at_1, 0.0, "exit 1 if accuracy@1 over all questions is lower");
 ABSL_FLAG(double, min_accuracy_at_3, 0.0, "exit 1 if accuracy@3 over all questions is lower");
 ABSL_FLAG(bool, list_misses, true, "list the questions whose article did not rank first");
+ABSL_FLAG(std::string, clinc150, "../shared/data/support/clinc150/data_full.json",
+          "CLINC150 data_full.json: its out-of-scope utterances and the intents no shop serves "
+          "(alarms, weather, recipes, ...) are the unrelated requests of the min_score sweep; "
+          "empty = no sweep");
 ABSL_FLAG(double, k1, shop::supportbot::KnowledgeBaseOptions().k1, "BM25 k1");
 ABSL_FLAG(double, title_weight, shop::supportbot::KnowledgeBaseOptions().title_weight,
           "BM25F weight of the title");
@@ -75,6 +86,96 @@ absl::StatusOr<std::vector<Question>> LoadQuestions(const std::string& path) {
                          object["article_id"].get<std::string>(), line_number});
   }
   return questions;
+}
+
+// CLINC150 intents that no shop's support answers: requests a customer might still type into
+// the chat ("set an alarm", "what is 17 times 23", "tell me a joke"). Shopping and banking
+// intents (order status, card declined, ...) are left out on purpose: they are not unrelated.
+const char* const kUnrelatedClincIntents[] = {"alarm",
+                                              "calculator",
+                                              "weather",
+                                              "tell_joke",
+                                              "play_music",
+                                              "restaurant_suggestion",
+                                              "recipe",
+                                              "timer",
+                                              "time",
+                                              "date",
+                                              "flip_coin",
+                                              "roll_dice",
+                                              "definition",
+                                              "meaning_of_life",
+                                              "fun_fact",
+                                              "what_song",
+                                              "change_volume",
+                                              "traffic",
+                                              "directions",
+                                              "uber",
+                                              "book_flight",
+                                              "book_hotel",
+                                              "car_rental",
+                                              "flight_status",
+                                              "travel_suggestion",
+                                              "nutrition_info",
+                                              "calories",
+                                              "cook_time",
+                                              "reminder",
+                                              "calendar",
+                                              "todo_list",
+                                              "smart_home",
+                                              "spelling",
+                                              "who_made_you",
+                                              "how_old_are_you"};
+
+// Unrelated requests from CLINC150: `dev` = oos_train + oos_val + the val split of the
+// unrelated intents; `test` = oos_test + their test split.
+absl::Status LoadUnrelated(const std::string& path, std::vector<std::string>* dev,
+                           std::vector<std::string>* test) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not CLINC150's data_full.json"));
+  }
+  const std::set<std::string> unrelated(std::begin(kUnrelatedClincIntents),
+                                        std::end(kUnrelatedClincIntents));
+  const auto take = [&](const char* split, bool all, std::vector<std::string>* out) {
+    if (!j.contains(split)) return;
+    for (const nlohmann::json& row : j[split]) {
+      if (row.is_array() && row.size() == 2 &&
+          (all || unrelated.count(row[1].get<std::string>()) > 0)) {
+        out->push_back(row[0].get<std::string>());
+      }
+    }
+  };
+  take("oos_train", true, dev);
+  take("oos_val", true, dev);
+  take("val", false, dev);
+  take("oos_test", true, test);
+  take("test", false, test);
+  if (dev->empty() || test->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no out-of-scope utterances found"));
+  }
+  return absl::OkStatus();
+}
+
+double TopScore(const KnowledgeBase& kb, const std::string& text) {
+  const std::vector<Hit> top = kb.Search(text, 1);
+  return top.empty() ? 0.0 : top.front().score;
+}
+
+// At threshold t: the share of answerable questions answered with the right article (top
+// score >= t and rank 1) and the share of unrelated requests refused (top score < t).
+struct Operating {
+  double answered_right, refused;
+};
+Operating At(double t, const std::vector<std::pair<double, bool>>& answerable,
+             const std::vector<double>& unrelated) {
+  int right = 0, refused = 0;
+  for (const auto& [score, rank1] : answerable) right += score >= t && rank1;
+  for (double score : unrelated) refused += score < t;
+  return {static_cast<double>(right) / answerable.size(),
+          static_cast<double>(refused) / unrelated.size()};
 }
 
 // Rank of the expected article (1 = first), 0 when it is not retrieved at all.
@@ -204,6 +305,50 @@ int Run(const std::string& command) {
   int below = 0;
   for (double score : top_scores) {
     if (score < options.min_score) ++below;
+  }
+
+  // min_score: tuned on half A and CLINC150's dev utterances, read on half B and its test.
+  if (const std::string clinc = absl::GetFlag(FLAGS_clinc150); !clinc.empty()) {
+    std::vector<std::string> dev_texts, test_texts;
+    if (absl::Status s = LoadUnrelated(clinc, &dev_texts, &test_texts); !s.ok()) {
+      std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+      return 2;
+    }
+    std::vector<std::pair<double, bool>> answerable_dev, answerable_test;
+    for (size_t i = 0; i < questions->size(); ++i) {
+      (i % 2 == 0 ? answerable_dev : answerable_test).push_back({top_scores[i], ranks[i] == 1});
+    }
+    std::vector<double> unrelated_dev, unrelated_test;
+    for (const std::string& t : dev_texts) unrelated_dev.push_back(TopScore(**kb, t));
+    for (const std::string& t : test_texts) unrelated_test.push_back(TopScore(**kb, t));
+    std::printf(
+        "\nmin_score sweep: answerable = the right article above the floor; unrelated = "
+        "refused.\ndev: half A (%zu) and CLINC150 unrelated dev (%zu); test: half B (%zu) and "
+        "CLINC150 unrelated test (%zu)\n%8s   %14s %14s   %14s %14s\n",
+        answerable_dev.size(), unrelated_dev.size(), answerable_test.size(), unrelated_test.size(),
+        "min_score", "dev answered", "dev refused", "test answered", "test refused");
+    double best_t = 0, best = -1;
+    for (int step = 0; step <= 100; ++step) {
+      const double t = 0.01 * step;
+      const Operating d = At(t, answerable_dev, unrelated_dev);
+      // Balanced: a wrong refusal and a wrong answer weigh the same.
+      const double balanced = (d.answered_right + d.refused) / 2;
+      if (balanced > best + 1e-12) best = balanced, best_t = t;
+      if (step % 5 == 0 && step <= 40) {
+        const Operating h = At(t, answerable_test, unrelated_test);
+        std::printf("%8.2f   %13.1f%% %13.1f%%   %13.1f%% %13.1f%%\n", t, 100 * d.answered_right,
+                    100 * d.refused, 100 * h.answered_right, 100 * h.refused);
+      }
+    }
+    const Operating d = At(best_t, answerable_dev, unrelated_dev);
+    const Operating h = At(best_t, answerable_test, unrelated_test);
+    const Operating now = At(options.min_score, answerable_test, unrelated_test);
+    std::printf(
+        "best on dev (balanced accuracy): min_score %.2f: dev answered %.1f%%, refused %.1f%%; "
+        "test answered %.1f%%, refused %.1f%%\ncurrent min_score %.2f on test: answered "
+        "%.1f%%, refused %.1f%%\n",
+        best_t, 100 * d.answered_right, 100 * d.refused, 100 * h.answered_right, 100 * h.refused,
+        options.min_score, 100 * now.answered_right, 100 * now.refused);
   }
   std::printf(
       "\nanswerable questions whose best score is below min_score %g (the bot would say it "

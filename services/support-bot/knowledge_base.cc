@@ -336,8 +336,12 @@ std::vector<Hit> KnowledgeBase::Search(absl::string_view question, int k) const 
 }
 
 std::optional<Hit> KnowledgeBase::BestMatch(absl::string_view question) const {
+  return BestMatch(question, options_.min_score);
+}
+
+std::optional<Hit> KnowledgeBase::BestMatch(absl::string_view question, double min_score) const {
   std::vector<Hit> hits = Search(question, 1);
-  if (hits.empty() || hits.front().score < options_.min_score) return std::nullopt;
+  if (hits.empty() || hits.front().score < min_score) return std::nullopt;
   return hits.front();
 }
 

@@ -88,8 +88,10 @@ class KnowledgeBase {
   // Equal scores keep file order.
   std::vector<Hit> Search(absl::string_view question, int k) const;
 
-  // The best article if its score reaches options.min_score; nullopt means "no good match".
+  // The best article if its score reaches options.min_score (or `min_score`); nullopt
+  // means "no good match".
   std::optional<Hit> BestMatch(absl::string_view question) const;
+  std::optional<Hit> BestMatch(absl::string_view question, double min_score) const;
 
   // The article with this id, or nullptr.
   const Article* Find(const std::string& id) const;

@@ -423,6 +423,22 @@ TEST_CASE("Article translations must cover the knowledge base exactly") {
   CHECK(!ArticleTranslations::FromJsonl({{"de", all + "{\"id\": \"x\"}"}}, **kb).ok());
 }
 
+TEST_CASE("An unrelated request is refused with an offer of a person; a second hands off") {
+  // The examples: without the tuned floor, "set an alarm" got the cookies article.
+  for (const char* language : {"en", "de"}) {
+    INFO(language);
+    Bot bot;
+    v1::Turn t = bot.SayIn("...", "set an alarm", "", {}, language);  // KB-PRIV-004 scores 0.12
+    CHECK(t.kb_article_id().empty());
+    CHECK(!t.has_handoff());
+    CHECK(absl::StrContains(bot.last_english(), "shall I pass you to a colleague?"));
+    if (std::string(language) == "de") CHECK(absl::StrContains(t.text(), "weiterleiten?"));
+    t = bot.SayIn("...", "what is 17 times 23", "", {}, language);
+    REQUIRE(t.has_handoff());
+    CHECK(t.handoff().reason() == v1::HANDOFF_REASON_LOW_CONFIDENCE);
+  }
+}
+
 TEST_CASE("An unknown reply language falls back to English") {
   Bot bot("cust-1003");
   v1::Turn t = bot.SayIn("cancel ORD-37784483", "cancel ORD-37784483", "cancel_order",
