@@ -67,9 +67,6 @@ Phrase TrackingText(const Order& o) {
   return text;
 }
 
-// How order numbers look, for the prompts that ask for one.
-constexpr char kOrderIdExample[] = "ORD-12345678";
-
 // Yes and no in the four languages the bot serves, at the start of the message. Read on
 // the customer's own words as well as on the English translation.
 bool IsYes(absl::string_view text) {
@@ -308,10 +305,10 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
       if (new_request) break;
       if (st.reprompts() >= options_.max_reprompts) {
         EndRequest(st);
-        return Reply(c, Phrase("order_number.give_up", {{"example", kOrderIdExample}}));
+        return Reply(c, Phrase("order_number.give_up", {{"example", options_.order_id_example}}));
       }
       st.set_reprompts(st.reprompts() + 1);
-      return Reply(c, Phrase("order_number.reprompt", {{"example", kOrderIdExample}}));
+      return Reply(c, Phrase("order_number.reprompt", {{"example", options_.order_id_example}}));
     default:
       break;
   }
@@ -345,7 +342,7 @@ absl::StatusOr<BotTurn> DialogueManager::StartOrderRequest(Context& c, const std
   if (st.order_id().empty()) {
     st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
     st.set_reprompts(0);
-    return Reply(c, Phrase("order_number.ask", {{"example", kOrderIdExample}}));
+    return Reply(c, Phrase("order_number.ask", {{"example", options_.order_id_example}}));
   }
   return ContinueOrderRequest(c);
 }
@@ -362,8 +359,8 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
     }
     st.set_reprompts(st.reprompts() + 1);
     st.set_awaiting(v1::AWAITING_STATE_ORDER_NUMBER);
-    return Reply(
-        c, Phrase("order.not_found_retry", {{"order_id", bad}, {"example", kOrderIdExample}}));
+    return Reply(c, Phrase("order.not_found_retry",
+                           {{"order_id", bad}, {"example", options_.order_id_example}}));
   }
   if (!order.ok()) return order.status();
   if (!c.session.customer_id().empty()) {
@@ -600,9 +597,9 @@ BotTurn DialogueManager::AskConfirmation(Context& c, const Order& order, Phrase 
 }
 
 std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
-  std::optional<Hit> best =
-      c.u.intent.empty() ? kb_->BestMatch(c.text, options_.kb_min_score_without_intent)
-                         : kb_->BestMatch(c.text);
+  std::optional<Hit> best = c.u.intent.empty()
+                                ? kb_->BestMatch(c.text, options_.kb_min_score_without_intent)
+                                : kb_->BestMatch(c.text);
   const std::vector<std::string>* categories = IntentCategories(c.u.intent);
   if (!best || categories == nullptr) return best;
   // Among close candidates, prefer an article of the intent's categories.

@@ -259,24 +259,50 @@ std::optional<std::string> CodeFromToken(absl::string_view token) {
 
 }  // namespace
 
+// Shorter ids are only taken after a prefix or "order": a bare 4- or 5-digit number is
+// more often a postcode, a quantity or a year.
+constexpr int kMinBareOrderDigits = 6;
+
 struct EntityExtractor::Patterns {
+  explicit Patterns(const OrderIdFormat& f)
+      : format(f),
+        order_with_prefix(OrderWithPrefix(f)),
+        bare_number(absl::StrCat(R"(\b\d{)", f.digits, R"(}\b)")),
+        other_number(OtherNumber(f)) {}
+
+  const OrderIdFormat format;
   RE2 email{R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"};
 
   // "ORD-12345678", "ord 12345678", "order #12345678", "order no. 1234 5678",
-  // "Bestellnummer: 12345678", "#12345678". Groups: the two halves of the number.
-  RE2 order_with_prefix{
-      R"((?i)(?:(?:\bord|\b(?:orders?|bestellung|bestellnummer|auftrag|auftragsnummer|)"
-      R"(commande|pedido|orden)\b)\.?(?:\s*(?:number|num|nr|no|nº|n°|nummer|numéro|numero|)"
-      R"(número|id|ref))?\.?(?:\s+(?:is|ist|est|es|was))?\s*[:#\-_]?\s*#?|#)\s*)"
-      R"((\d{4})[ \-]?(\d{4})\b)"};
-  RE2 eight_digits{R"(\b\d{8}\b)"};
-  // An 8-digit number named as something else: "account number 12345678", "IBAN ...",
+  // "Bestellnummer: 12345678", "#12345678" (for the default format; the prefix's letters
+  // and the digit count come from the store's OrderIdFormat). Groups: the two halves of
+  // the number (an even count may be written in two groups), or the number and "".
+  static std::string OrderWithPrefix(const OrderIdFormat& f) {
+    const std::string number =
+        f.digits % 2 == 0
+            ? absl::StrCat(R"((\d{)", f.digits / 2, R"(})[ \-]?(\d{)", f.digits / 2, R"(}))")
+            : absl::StrCat(R"((\d{)", f.digits, R"(})())");
+    return absl::StrCat(
+        R"((?i)(?:(?:\b)", RE2::QuoteMeta(f.Letters()),
+        R"(|\b(?:orders?|bestellung|bestellnummer|auftrag|auftragsnummer|)"
+        R"(commande|pedido|orden)\b)\.?(?:\s*(?:number|num|nr|no|nº|n°|nummer|numéro|numero|)"
+        R"(número|id|ref))?\.?(?:\s+(?:is|ist|est|es|was))?\s*[:#\-_/]?\s*#?|#)\s*)",
+        number, R"(\b)");
+  }
+  RE2 order_with_prefix;
+  // A number of the order id's length standing on its own (a candidate bare order number).
+  RE2 bare_number;
+  // Such a number named as something else: "account number 12345678", "IBAN ...",
   // "tracking 12345678", "Kundennummer: 12345678". Group 1: the number.
-  RE2 other_number{
-      R"((?i)\b(?:account|customer|kunden\w*|client|cliente|iban|tracking|sendungs\w*|)"
-      R"(invoice|rechnung\w*|facture|factura|vat|card|karte|carte|tarjeta|ticket|sku|item|)"
-      R"(artikel\w*|article|product|postcode|zip|plz)(?:\s*(?:number|no|nr|nummer|n°|id|#))?)"
-      R"(\.?\s*(?:is|ist|est|es|:)?\s*(\d{8})\b)"};
+  static std::string OtherNumber(const OrderIdFormat& f) {
+    return absl::StrCat(
+        R"((?i)\b(?:account|customer|kunden\w*|client|cliente|iban|tracking|sendungs\w*|)"
+        R"(invoice|rechnung\w*|facture|factura|vat|card|karte|carte|tarjeta|ticket|sku|item|)"
+        R"(artikel\w*|article|product|postcode|zip|plz)(?:\s*(?:number|no|nr|nummer|n°|id|#))?)"
+        R"(\.?\s*(?:is|ist|est|es|:)?\s*(\d{)",
+        f.digits, R"(})\b)");
+  }
+  RE2 other_number;
 
   // International (+49 151 23456789, 0049 ...), national with a trunk 0 (0151 23456789,
   // (030) 1234-5678) and North American (212-555-0123) numbers.
@@ -328,7 +354,8 @@ struct EntityExtractor::Patterns {
   }
 };
 
-EntityExtractor::EntityExtractor() : patterns_(std::make_unique<Patterns>()) {}
+EntityExtractor::EntityExtractor(const OrderIdFormat& order_ids)
+    : patterns_(std::make_unique<Patterns>(order_ids)) {}
 EntityExtractor::~EntityExtractor() = default;
 
 Entities EntityExtractor::Extract(absl::string_view text) const {
@@ -359,7 +386,7 @@ Entities EntityExtractor::Extract(absl::string_view text) const {
     }
     order_spans.push_back(span);
     orders.emplace_back(SpanOf(text, groups[1]).begin,
-                        absl::StrCat("ORD-", ToView(groups[1]), ToView(groups[2])));
+                        absl::StrCat(p.format.prefix, ToView(groups[1]), ToView(groups[2])));
     return true;
   });
 
@@ -419,31 +446,34 @@ Entities EntityExtractor::Extract(absl::string_view text) const {
     other_numbers.push_back(SpanOf(text, groups[1]));
     return true;
   });
-  ForEachMatch(p.eight_digits, text, [&](size_t begin, size_t end, const auto&) {
-    const Span span{begin, end};
-    if (OverlapsAny(span, order_spans) || OverlapsAny(span, emails) || OverlapsAny(span, phones) ||
-        OverlapsAny(span, amount_spans) || OverlapsAny(span, other_numbers)) {
-      return false;
-    }
-    const absl::string_view digits = text.substr(begin, 8);
-    if (LooksLikeDate(digits)) return false;
-    // Part of a longer number: "+12345678", "1.12345678", "12345678,50", "1234-12345678",
-    // "151 12345678", "12345678 90".
-    if (begin > 0) {
-      const char before = text[begin - 1];
-      if (absl::string_view("+-/.,'").find(before) != absl::string_view::npos) return false;
-      if (before == ' ' && begin >= 2 && IsAsciiDigitAt(text, begin - 2)) return false;
-    }
-    if (end < text.size()) {
-      const char after = text[end];
-      if (absl::string_view("-/.,' ").find(after) != absl::string_view::npos &&
-          IsAsciiDigitAt(text, end + 1)) {
+  // Bare numbers only when the ids are long enough not to be postcodes or quantities.
+  if (p.format.digits >= kMinBareOrderDigits)
+    ForEachMatch(p.bare_number, text, [&](size_t begin, size_t end, const auto&) {
+      const Span span{begin, end};
+      if (OverlapsAny(span, order_spans) || OverlapsAny(span, emails) ||
+          OverlapsAny(span, phones) || OverlapsAny(span, amount_spans) ||
+          OverlapsAny(span, other_numbers)) {
         return false;
       }
-    }
-    orders.emplace_back(begin, absl::StrCat("ORD-", digits));
-    return true;
-  });
+      const absl::string_view digits = text.substr(begin, p.format.digits);
+      if (p.format.digits == 8 && LooksLikeDate(digits)) return false;
+      // Part of a longer number: "+12345678", "1.12345678", "12345678,50", "1234-12345678",
+      // "151 12345678", "12345678 90".
+      if (begin > 0) {
+        const char before = text[begin - 1];
+        if (absl::string_view("+-/.,'").find(before) != absl::string_view::npos) return false;
+        if (before == ' ' && begin >= 2 && IsAsciiDigitAt(text, begin - 2)) return false;
+      }
+      if (end < text.size()) {
+        const char after = text[end];
+        if (absl::string_view("-/.,' ").find(after) != absl::string_view::npos &&
+            IsAsciiDigitAt(text, end + 1)) {
+          return false;
+        }
+      }
+      orders.emplace_back(begin, absl::StrCat(p.format.prefix, digits));
+      return true;
+    });
   std::sort(orders.begin(), orders.end());
   for (auto& [pos, id] : orders) {
     if (std::find(out.order_ids.begin(), out.order_ids.end(), id) == out.order_ids.end()) {

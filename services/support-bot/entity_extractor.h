@@ -3,9 +3,11 @@
 // Finds the facts a support conversation turns on in a customer message: order numbers,
 // e-mail addresses, money amounts and countries.
 //
-// Order numbers are 8 digits (canonical id "ORD-12345678", see order_store.h). They are
-// recognised after "ORD", "order" (also Bestellung, commande, pedido, ...), "#", with or
-// without "number"/"no."/":" and spaces, and as a bare 8-digit number standing on its own.
+// Order numbers have the store's OrderIdFormat (default: 8 digits, canonical id
+// "ORD-12345678", see order_store.h). They are recognised after the prefix's letters
+// ("ORD"), "order" (also Bestellung, commande, pedido, ...), "#", with or without
+// "number"/"no."/":" and spaces, and, for ids of 6 digits or more, as a bare number of that
+// length standing on its own.
 // A bare number is not taken when it is part of a phone number ("+49 151 23456789",
 // "call me on 12345678"), an amount ("12345678 EUR"), an e-mail address, a longer or
 // grouped number ("1234 56789012", "1.23456789"), is named as another kind of number
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "services/support-bot/order_store.h"
 
 namespace shop::supportbot {
 
@@ -59,7 +62,7 @@ struct Entities {
 // called from any number of threads at once.
 class EntityExtractor {
  public:
-  EntityExtractor();
+  explicit EntityExtractor(const OrderIdFormat& order_ids = {});
   ~EntityExtractor();
   EntityExtractor(const EntityExtractor&) = delete;
   EntityExtractor& operator=(const EntityExtractor&) = delete;

@@ -22,7 +22,13 @@
 
 ABSL_FLAG(std::string, orders_db, "build/support-bot/orders.db",
           "SQLite file of the order store; created with its schema when missing.");
-ABSL_FLAG(bool, seed_demo_orders, true, "Insert the demo orders (idempotent) at start.");
+ABSL_FLAG(bool, seed_demo_orders, true,
+          "Insert the demo orders (idempotent) at start; they need the default order id format.");
+ABSL_FLAG(std::string, order_id_prefix, "ORD-",
+          "Order ids are this prefix (1-8 letters, optionally one of - _ / #) and "
+          "--order_id_digits digits; customers may write the letters in any case, without the "
+          "punctuation, or leave them out.");
+ABSL_FLAG(int, order_id_digits, 8, "Digits of an order id after the prefix (4..16).");
 ABSL_FLAG(std::string, kb, "services/support-bot/kb/articles.jsonl", "Knowledge-base articles.");
 ABSL_FLAG(std::string, translator_address, "",
           "host:port of the translator; empty = English only (other languages degrade).");
@@ -87,7 +93,10 @@ int main(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(db.parent_path(), ec);
   }
-  auto orders = shop::supportbot::SqliteOrderStore::Open(db.string());
+  shop::supportbot::SqliteOrderStoreOptions store_options;
+  store_options.order_ids = {absl::GetFlag(FLAGS_order_id_prefix),
+                             absl::GetFlag(FLAGS_order_id_digits)};
+  auto orders = shop::supportbot::SqliteOrderStore::Open(db.string(), store_options);
   if (!orders.ok()) return shop::StartupFailed(orders.status());
   if (absl::GetFlag(FLAGS_seed_demo_orders)) {
     absl::Status seeded = (*orders)->SeedDemoData();
@@ -113,8 +122,10 @@ int main(int argc, char** argv) {
                 {{"language", language}, {"effect", "articles shown in English"}});
     }
   }
+  shop::supportbot::DialogueOptions dialogue_options;
+  dialogue_options.order_id_example = store_options.order_ids.Example();
   shop::supportbot::DialogueManager dialogue(orders->get(), kb->get(), messages->get(),
-                                             articles->get());
+                                             articles->get(), dialogue_options);
   shop::supportbot::TranslatorClient translator(
       {absl::GetFlag(FLAGS_translator_address), absl::GetFlag(FLAGS_translator_timeout)});
 
@@ -122,6 +133,7 @@ int main(int argc, char** argv) {
   shop::supportbot::SupportBotMetrics metrics(*registry);
   shop::supportbot::SupportBotOptions options;
   options.max_customer_messages = absl::GetFlag(FLAGS_max_customer_messages);
+  options.order_ids = store_options.order_ids;
   options.languages = std::set<std::string>(languages.begin(), languages.end());
   shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
                                               options);

@@ -202,13 +202,42 @@ absl::Status CheckAddressChangeable(const Order& order, const Address& address) 
   return absl::OkStatus();
 }
 
-std::optional<std::string> NormalizeOrderId(absl::string_view text) {
-  static const RE2 kOrderId(R"((?i)\s*(?:ORD[ \-_#]?|#\s*)?(\d{8})\s*)");
+absl::Status OrderIdFormat::Validate() const {
+  static const RE2 kPrefix(R"([A-Za-z]{1,8}[\-_/#]?)");
+  if (!RE2::FullMatch(prefix, kPrefix)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "order id prefix \"", prefix,
+        "\" must be 1-8 ASCII letters, optionally followed by one of - _ / # (e.g. \"ORD-\")"));
+  }
+  if (digits < 4 || digits > 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("order id digits ", digits, " must be between 4 and 16"));
+  }
+  return absl::OkStatus();
+}
+
+std::string OrderIdFormat::Example() const {
+  std::string number;
+  for (int i = 0; i < digits; ++i) number += static_cast<char>('1' + i % 9);
+  return absl::StrCat(prefix, number);
+}
+
+std::string OrderIdFormat::Letters() const {
+  std::string letters;
+  for (char c : prefix) {
+    if (absl::ascii_isalpha(c)) letters += absl::ascii_tolower(c);
+  }
+  return letters;
+}
+
+std::optional<std::string> NormalizeOrderId(absl::string_view text, const OrderIdFormat& format) {
+  const RE2 order_id(absl::StrCat(R"((?i)\s*(?:)", format.Letters(), R"([ \-_/#]?|#\s*)?(\d{)",
+                                  format.digits, R"(})\s*)"));
   std::string digits;
-  if (!RE2::FullMatch(re2::StringPiece(text.data(), text.size()), kOrderId, &digits)) {
+  if (!RE2::FullMatch(re2::StringPiece(text.data(), text.size()), order_id, &digits)) {
     return std::nullopt;
   }
-  return absl::StrCat("ORD-", digits);
+  return absl::StrCat(format.prefix, digits);
 }
 
 }  // namespace shop::supportbot

@@ -5,9 +5,10 @@
 // to confirm a change in a second turn before it calls one of the change operations; the
 // store enforces ownership and the order-state policy itself, inside the transaction.
 //
-// Order ids are "ORD-" followed by exactly 8 digits ("ORD-48213907"). Customers may write
-// them as "ORD-48213907", "ord 48213907", "order #48213907" or "48213907";
-// NormalizeOrderId (and the entity extractor) turn all of these into the canonical form.
+// Order ids are "ORD-" followed by exactly 8 digits ("ORD-48213907") unless the store is
+// configured with another OrderIdFormat. Customers may write them as "ORD-48213907",
+// "ord 48213907", "order #48213907" or "48213907"; NormalizeOrderId (and the entity
+// extractor) turn all of these into the canonical form.
 //
 // Policy (services/support-bot/kb, KB-ORD-002 and KB-ORD-003): an order can be cancelled
 // and its address changed only while its status is `placed` (the KB's "Received") or
@@ -140,9 +141,29 @@ absl::Status CheckCancellable(const Order& order);
 // status does not allow it or the address is in another country.
 absl::Status CheckAddressChangeable(const Order& order, const Address& address);
 
-// "ORD-12345678" for "ORD-12345678", "ord 12345678", "ORD12345678", "#12345678" or
-// "12345678" (surrounding spaces ignored); nullopt for anything else.
-std::optional<std::string> NormalizeOrderId(absl::string_view text);
+// The shape of this shop's order numbers, part of the order store's configuration
+// (support-bot --order_id_prefix, --order_id_digits): canonical ids are `prefix` followed
+// by `digits` digits. The default, "ORD-" and 8 ("ORD-48213907"), is the demo data's.
+// Customers may write the prefix's letters in any case, with or without its punctuation
+// or a space, or leave it out: "ord 48213907", "ORD48213907", "#48213907", "48213907".
+struct OrderIdFormat {
+  std::string prefix = "ORD-";
+  int digits = 8;
+
+  // INVALID_ARGUMENT unless `prefix` is 1-8 ASCII letters, optionally followed by one of
+  // "-_/#", and `digits` is 4..16.
+  absl::Status Validate() const;
+  // An id of this shape, for prompts: "ORD-12345678".
+  std::string Example() const;
+  // The prefix's letters in lower case ("ord").
+  std::string Letters() const;
+  bool operator==(const OrderIdFormat& o) const { return prefix == o.prefix && digits == o.digits; }
+};
+
+// The canonical id for "ORD-12345678", "ord 12345678", "ORD12345678", "#12345678" or
+// "12345678" (in `format`; surrounding spaces ignored); nullopt for anything else.
+std::optional<std::string> NormalizeOrderId(absl::string_view text,
+                                            const OrderIdFormat& format = {});
 
 // A successful change: the order as committed and the audit row written with it.
 struct ChangeResult {

@@ -222,15 +222,6 @@ Address Normalized(const Address& a) {
   return out;
 }
 
-absl::StatusOr<std::string> CanonicalOrderId(absl::string_view order_id) {
-  std::optional<std::string> id = NormalizeOrderId(order_id);
-  if (!id) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed order id \"", order_id, "\": expected ORD- and 8 digits, e.g. ORD-12345678"));
-  }
-  return *std::move(id);
-}
-
 }  // namespace
 
 // What a change checks and writes, inside the transaction of ApplyChange.
@@ -241,8 +232,19 @@ struct SqliteOrderStore::Change {
   std::function<std::pair<std::string, std::string>(Order&)> apply;
 };
 
+absl::StatusOr<std::string> SqliteOrderStore::CanonicalOrderId(absl::string_view order_id) const {
+  std::optional<std::string> id = NormalizeOrderId(order_id, order_ids_);
+  if (!id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed order id \"", order_id, "\": expected ", order_ids_.prefix, " and ",
+                     order_ids_.digits, " digits, e.g. ", order_ids_.Example()));
+  }
+  return *std::move(id);
+}
+
 absl::StatusOr<std::unique_ptr<SqliteOrderStore>> SqliteOrderStore::Open(
     const std::string& path, const SqliteOrderStoreOptions& options) {
+  if (absl::Status s = options.order_ids.Validate(); !s.ok()) return s;
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -251,7 +253,7 @@ absl::StatusOr<std::unique_ptr<SqliteOrderStore>> SqliteOrderStore::Open(
     sqlite3_close(db);
     return s;
   }
-  std::unique_ptr<SqliteOrderStore> store(new SqliteOrderStore(db));
+  std::unique_ptr<SqliteOrderStore> store(new SqliteOrderStore(db, options.order_ids));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
   absl::MutexLock lock(&store->mu_);
@@ -593,6 +595,11 @@ absl::Status SqliteOrderStore::InsertOrder(const Order& o) {
 }
 
 absl::Status SqliteOrderStore::SeedDemoData(absl::CivilDay today) {
+  if (!(order_ids_ == OrderIdFormat{})) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ", order_ids_.Example(),
+        "; do not seed them into a store with another id format"));
+  }
   const std::vector<Order> orders = DemoOrders(today);
   absl::MutexLock lock(&mu_);
   absl::StatusOr<Transaction> tx = Transaction::Begin(db_, Transaction::Kind::kWrite);

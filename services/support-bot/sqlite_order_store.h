@@ -45,6 +45,8 @@ struct SqliteOrderStoreOptions {
   // How long a call waits for another connection's write lock before it fails with
   // UNAVAILABLE.
   absl::Duration busy_timeout = absl::Seconds(5);
+  // What this shop's order numbers look like (Open refuses an invalid one).
+  OrderIdFormat order_ids;
 };
 
 class SqliteOrderStore : public OrderStore {
@@ -59,7 +61,8 @@ class SqliteOrderStore : public OrderStore {
   SqliteOrderStore(const SqliteOrderStore&) = delete;
   SqliteOrderStore& operator=(const SqliteOrderStore&) = delete;
 
-  // Inserts DemoOrders(today) in one transaction. Idempotent: orders that exist already,
+  // Inserts DemoOrders(today) in one transaction (FAILED_PRECONDITION when the store's
+  // order id format is not the demo's default). Idempotent: orders that exist already,
   // including demo orders changed since, are left as they are (INSERT OR IGNORE), so
   // re-seeding on every start keeps earlier changes and their dates.
   absl::Status SeedDemoData(absl::CivilDay today);
@@ -86,7 +89,10 @@ class SqliteOrderStore : public OrderStore {
                                                         int limit) override;
 
  private:
-  explicit SqliteOrderStore(sqlite3* db) : db_(db) {}
+  SqliteOrderStore(sqlite3* db, OrderIdFormat order_ids) : db_(db), order_ids_(order_ids) {}
+  // The canonical id of `order_id` (in any form NormalizeOrderId accepts), or
+  // INVALID_ARGUMENT naming the expected shape.
+  absl::StatusOr<std::string> CanonicalOrderId(absl::string_view order_id) const;
 
   // The change shared by CancelOrder and ChangeShippingAddress: in one BEGIN IMMEDIATE
   // transaction, load the order, `check` it, write `apply`'s update and the audit row.
@@ -102,6 +108,7 @@ class SqliteOrderStore : public OrderStore {
 
   absl::Mutex mu_;
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
+  const OrderIdFormat order_ids_;
 };
 
 }  // namespace shop::supportbot

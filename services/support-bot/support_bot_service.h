@@ -38,6 +38,8 @@ struct SupportBotOptions {
   // served. A locale in another language is answered in English and is not a
   // translation failure.
   std::set<std::string> languages = {"en", "de", "fr", "es"};
+  // The order store's id format, for finding order numbers in messages.
+  OrderIdFormat order_ids;
 };
 
 // Metrics beside the standard gRPC ones:
@@ -75,7 +77,8 @@ class SupportBotService final : public v1::SupportBot::Service {
         dialogue_(dialogue),
         translator_(translator),
         metrics_(metrics),
-        options_(options) {}
+        options_(options),
+        entities_(options.order_ids) {}
 
   // Until set, Converse answers UNAVAILABLE (the intent model is loading).
   void SetClassifier(const IntentClassifier* classifier) { classifier_.store(classifier); }

@@ -212,3 +212,40 @@ TEST_CASE("one extractor serves many threads", "[entities]") {
 
 }  // namespace
 }  // namespace shop::supportbot
+
+namespace shop::supportbot {
+namespace {
+
+TEST_CASE("order numbers follow the store's configured format", "[entities]") {
+  const EntityExtractor so(OrderIdFormat{"SO-", 6});
+  CHECK(so.Extract("where is SO-123456?").order_ids == Ids{"SO-123456"});
+  CHECK(so.Extract("so 123456 has not arrived").order_ids == Ids{"SO-123456"});
+  CHECK(so.Extract("my order #123456").order_ids == Ids{"SO-123456"});
+  CHECK(so.Extract("Bestellung 123 456").order_ids == Ids{"SO-123456"});
+  CHECK(so.Extract("123456").order_ids == Ids{"SO-123456"});  // 6 digits: bare numbers too
+  CHECK(so.Extract("ORD-12345678").order_ids.empty());         // not this shop's shape
+  CHECK(so.Extract("call me on 0151 123456").order_ids.empty());
+
+  const EntityExtractor five(OrderIdFormat{"W", 5});
+  CHECK(five.Extract("order w12345").order_ids == Ids{"W12345"});
+  CHECK(five.Extract("order number 12345").order_ids == Ids{"W12345"});
+  CHECK(five.Extract("I live in 10115 Berlin").order_ids.empty());  // short: no bare numbers
+}
+
+TEST_CASE("ids are normalised and validated in the configured format", "[entities]") {
+  const OrderIdFormat so{"SO-", 6};
+  CHECK(NormalizeOrderId(" so123456 ", so) == "SO-123456");
+  CHECK(NormalizeOrderId("#123456", so) == "SO-123456");
+  CHECK(!NormalizeOrderId("ORD-12345678", so).has_value());
+  CHECK(NormalizeOrderId("ord 12345678") == "ORD-12345678");  // the default is unchanged
+  CHECK(so.Example() == "SO-123456");
+  CHECK(OrderIdFormat{}.Example() == "ORD-12345678");
+  CHECK(so.Validate().ok());
+  CHECK(!OrderIdFormat({"ORD--", 8}).Validate().ok());
+  CHECK(!OrderIdFormat({"", 8}).Validate().ok());
+  CHECK(!OrderIdFormat({"ORD-", 3}).Validate().ok());
+  CHECK(!OrderIdFormat({"O(D", 8}).Validate().ok());
+}
+
+}  // namespace
+}  // namespace shop::supportbot

@@ -123,6 +123,22 @@ TEST_CASE("a new database gets the schema and reopening keeps the data", "[order
   CHECK(history->size() == 1);
 }
 
+TEST_CASE("a store with another order id format reads ids in it and names it in errors",
+          "[orders]") {
+  SqliteOrderStoreOptions options;
+  options.order_ids = {"SO-", 6};
+  auto store = SqliteOrderStore::Open(":memory:", options);
+  REQUIRE(store.ok());
+  auto bad = (*store)->GetOrder("ORD-12345678");
+  CHECK(absl::IsInvalidArgument(bad.status()));
+  CHECK(bad.status().message().find("e.g. SO-123456") != std::string::npos);
+  CHECK(absl::IsNotFound((*store)->GetOrder("so 123456").status()));
+  // The demo orders have the default shape and are not seeded into it.
+  CHECK(absl::IsFailedPrecondition((*store)->SeedDemoData(kToday)));
+  options.order_ids = {"S(", 6};
+  CHECK(absl::IsInvalidArgument(SqliteOrderStore::Open(":memory:", options).status()));
+}
+
 TEST_CASE("seeding twice adds nothing and keeps earlier changes", "[orders]") {
   ScratchDir dir;
   const std::string path = dir.file("orders.db");
