@@ -153,7 +153,8 @@ def translator_session(grpc, address):
 
 
 def support_bot_session(grpc, address):
-    """A guest tracks an order, a signed-in customer cancels one, a German customs question."""
+    """A guest tracks an order, a signed-in customer cancels one; German and French customers
+    cancel, ask about customs and track an order in their own language."""
     from shop.supportbot.v1 import supportbot_pb2 as bot, supportbot_pb2_grpc as bot_grpc
     stub = bot_grpc.SupportBotStub(grpc.insecure_channel(address))
 
@@ -181,8 +182,16 @@ def support_bot_session(grpc, address):
     print("support bot, signed in as cust-1003:")
     s = say("", "Please cancel order ORD-37784483", customer_id="cust-1003")
     say(s, "yes", customer_id="cust-1003")
-    print("support bot, German:")
+    # Replies come from the bot's German and French catalogs and articles (written, not
+    # machine-translated); the translator only helps the bot understand the message.
+    print("support bot, German, signed in as cust-1010:")
+    s = say("", "Bitte stornieren Sie meine Bestellung ORD-59962626.", customer_id="cust-1010",
+            locale="de-DE")
+    say(s, "Ja, bitte.", customer_id="cust-1010", locale="de-DE")
     say("", "Muss ich Zoll bezahlen, wenn ich in die USA bestelle?", locale="de-DE")
+    print("support bot, French, signed in as cust-1002:")
+    say("", "Bonjour, où en est ma commande ORD-36480894 ?", customer_id="cust-1002",
+        locale="fr-FR")
 
 
 if __name__ == "__main__":
