@@ -40,6 +40,9 @@ def parse_args(argv=None):
     p.add_argument("--ckpt_dir", default=str(data.REPO_ROOT / "build" / "translator_ckpt"))
     p.add_argument("--checkpoint", default="", help="one checkpoint file instead of averaging epochs")
     p.add_argument("--average", type=int, default=3, help="average the last N epoch checkpoints")
+    p.add_argument("--checkpoints", default="",
+                   help="comma-separated checkpoint files (e.g. copies of last.pt taken while "
+                        "training) to average, in training order; the training facts are the last one's")
     p.add_argument("--out", default=str(data.REPO_ROOT / "models" / "translator"))
     p.add_argument("--version", type=int, default=1)
     p.add_argument("--length_penalty", type=float, default=1.0,
@@ -56,6 +59,14 @@ def load_weights(args):
     if args.checkpoint:
         ck = torch.load(args.checkpoint, map_location="cpu")
         return ck["model"], ck["config"], os.path.basename(args.checkpoint), training_facts(ck)
+    if args.checkpoints:
+        files = [f for f in args.checkpoints.split(",") if f]
+        cks = [torch.load(f, map_location="cpu") for f in files]
+        facts = training_facts(cks[-1])
+        facts["averaged_steps"] = [ck["state"]["step"] if "state" in ck else ck.get("step") for ck in cks]
+        avg = {k: sum(ck["model"][k].float() for ck in cks) / len(cks) for k in cks[0]["model"]}
+        return (avg, cks[-1]["config"], "average of " + ", ".join(os.path.basename(f) for f in files),
+                facts)
     files = sorted(glob.glob(os.path.join(args.ckpt_dir, "epoch*.pt")),
                    key=lambda f: int(re.search(r"epoch(\d+)\.pt$", f).group(1)))
     if not files:

@@ -68,6 +68,22 @@ class TrainingFactsTest(unittest.TestCase):
                                                  "mix_stages": stages}})
         self.assertEqual(facts["mix_stages"], stages)
 
+    def test_averaging_snapshots_of_last_pt(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = []
+            for i, step in enumerate((100, 200, 300)):
+                path = os.path.join(d, f"snap{i}.pt")
+                torch.save({"model": {"w": torch.full((2,), float(i))}, "config": {"d": 8},
+                            "state": {"epoch": 3, "batch": step, "step": step}}, path)
+                files.append(path)
+            args = export.parse_args(["--checkpoints", ",".join(files)])
+            state, cfg, source, facts = export.load_weights(args)
+            self.assertTrue(torch.equal(state["w"], torch.full((2,), 1.0)))
+            self.assertEqual(cfg, {"d": 8})
+            self.assertEqual(source, "average of snap0.pt, snap1.pt, snap2.pt")
+            self.assertEqual(facts, {"epoch": 2, "batch": 300, "step": 300,
+                                     "averaged_steps": [100, 200, 300]})
+
     def test_epoch_checkpoint(self):
         facts = export.training_facts({"epoch": 5, "step": 7815, "val_loss": 1.79, "model": {}})
         self.assertEqual(facts, {"epoch": 5, "step": 7815, "val_loss": 1.79, "batch": 0})
