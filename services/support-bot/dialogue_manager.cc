@@ -615,7 +615,9 @@ std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
 
 BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_intent) {
   internal::DialogueState& st = c.state();
-  if (std::optional<Hit> hit = PickArticle(c)) {
+  std::optional<Hit> hit;
+  if (!c.u.unsure_translation) hit = PickArticle(c);
+  if (hit) {
     st.set_low_confidence_streak(0);
     BotTurn t = Reply(c, Phrase::Article(hit->article->id));
     t.turn.set_kb_article_id(hit->article->id);

@@ -51,6 +51,9 @@ struct Understanding {
   std::string original_text;
   // The language to reply in (a catalog language; empty or unknown: English).
   std::string language;
+  // The translation into English was too unsure to act on: no intent, and no article is
+  // looked up for the garbled text.
+  bool unsure_translation = false;
 };
 
 // A reply as message-catalog entries, so that it is written in the customer's language

@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, order_id_prefix, "ORD-",
           "--order_id_digits digits; customers may write the letters in any case, without the "
           "punctuation, or leave them out.");
 ABSL_FLAG(int, order_id_digits, 8, "Digits of an order id after the prefix (4..16).");
+ABSL_FLAG(double, min_translation_confidence, 0.5,
+          "A message whose translation into English has a lower confidence (translator's "
+          "calibrated score) is not acted on: the bot says it did not understand.");
 ABSL_FLAG(std::string, kb, "services/support-bot/kb/articles.jsonl", "Knowledge-base articles.");
 ABSL_FLAG(std::string, translator_address, "",
           "host:port of the translator; empty = English only (other languages degrade).");
@@ -134,6 +137,8 @@ int main(int argc, char** argv) {
   shop::supportbot::SupportBotOptions options;
   options.max_customer_messages = absl::GetFlag(FLAGS_max_customer_messages);
   options.order_ids = store_options.order_ids;
+  options.min_translation_confidence =
+      static_cast<float>(absl::GetFlag(FLAGS_min_translation_confidence));
   options.languages = std::set<std::string>(languages.begin(), languages.end());
   shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
                                               options);

@@ -100,9 +100,16 @@ SupportBotMetrics::SupportBotMetrics(prometheus::Registry& registry) {
   degraded_ = &prometheus::BuildCounter()
                    .Name("shop_supportbot_translation_degraded_total")
                    .Help(
-                       "Turns where the translator failed, by direction (to_english, "
-                       "from_english); the bot answered in English.")
+                       "Turns where the translator failed, by direction (to_english); the "
+                       "bot read the message as English.")
                    .Register(registry);
+  unsure_ = &prometheus::BuildCounter()
+                 .Name("shop_supportbot_unsure_translations_total")
+                 .Help(
+                     "Messages whose translation into English was below "
+                     "--min_translation_confidence, so the bot did not act on it.")
+                 .Register(registry)
+                 .Add({});
   ratings_ = &prometheus::BuildCounter()
                   .Name("shop_supportbot_ratings_total")
                   .Help("Reply ratings by value, to find weak answers.")
@@ -158,6 +165,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     // A locale in a language the bot does not serve ("xx") is no failure: the message is
     // understood through language detection and answered in English.
     bool degraded = false;
+    bool unsure_translation = false;
     const bool served_hint = hint.empty() || options_.languages.count(hint) > 0;
     std::string language = hint.empty() ? s.customer_language() : hint;
     std::string english = in.message;
@@ -167,6 +175,10 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
       if (t.ok()) {
         english = t->english;
         if (served_hint) language = t->language;
+        if (t->confidence < options_.min_translation_confidence) {
+          unsure_translation = true;
+          metrics_->RecordUnsureTranslation();
+        }
       } else {
         degraded = true;
         metrics_->RecordDegraded("to_english");
@@ -190,7 +202,8 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
       }
     }
     Understanding u;
-    if (prediction.in_scope) {
+    u.unsure_translation = unsure_translation;
+    if (prediction.in_scope && !unsure_translation) {
       u.intent = prediction.intent;
       u.confidence = prediction.confidence;
     } else {

@@ -38,6 +38,11 @@ struct SupportBotOptions {
   // served. A locale in another language is answered in English and is not a
   // translation failure.
   std::set<std::string> languages = {"en", "de", "fr", "es"};
+  // A translation into English below this confidence is not acted on: the message counts
+  // as not understood (no intent, no article; order numbers in the customer's own words
+  // still count), so a garbled translation cannot start a cancellation. 0.5 is where the
+  // calibrated score says a bad translation (sentence chrF < 30) is as likely as a good one.
+  float min_translation_confidence = 0.5f;
   // The order store's id format, for finding order numbers in messages.
   OrderIdFormat order_ids;
 };
@@ -47,7 +52,8 @@ struct SupportBotOptions {
 //   shop_supportbot_handoffs_total{reason}
 //   shop_supportbot_actions_total{type,result}           order changes
 //   shop_supportbot_kb_answers_total                     replies quoting an article
-//   shop_supportbot_translation_degraded_total{direction}  to_english, from_english
+//   shop_supportbot_translation_degraded_total{direction}  to_english (the translator failed)
+//   shop_supportbot_unsure_translations_total            translations too unsure to act on
 //   shop_supportbot_ratings_total{rating}
 class SupportBotMetrics {
  public:
@@ -56,6 +62,7 @@ class SupportBotMetrics {
   void RecordDegraded(const std::string& direction) {
     degraded_->Add({{"direction", direction}}).Increment();
   }
+  void RecordUnsureTranslation() { unsure_->Increment(); }
   void RecordRating(v1::Rating rating) {
     ratings_->Add({{"rating", v1::Rating_Name(rating)}}).Increment();
   }
@@ -67,6 +74,7 @@ class SupportBotMetrics {
   prometheus::Counter* kb_answers_;
   prometheus::Family<prometheus::Counter>* degraded_;
   prometheus::Family<prometheus::Counter>* ratings_;
+  prometheus::Counter* unsure_;
 };
 
 class SupportBotService final : public v1::SupportBot::Service {

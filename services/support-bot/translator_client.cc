@@ -55,6 +55,7 @@ absl::StatusOr<ToEnglishResult> TranslatorClient::ToEnglish(const std::string& t
   out.language = language_hint.empty() ? t.detected_source_language() : language_hint;
   // Undetermined or unsupported: the text is used as it is (most likely English).
   out.english = t.outcome() == tv1::TRANSLATION_OUTCOME_TRANSLATED ? t.text() : text;
+  if (t.outcome() == tv1::TRANSLATION_OUTCOME_TRANSLATED) out.confidence = t.confidence();
   if (out.language.empty() || out.language == "und" ||
       t.outcome() == tv1::TRANSLATION_OUTCOME_UNSUPPORTED_SOURCE) {
     out.language = "en";

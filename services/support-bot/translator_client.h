@@ -34,6 +34,9 @@ struct ToEnglishResult {
   // The customer's language: the given hint, or what the translator detected ("und"
   // when it could not tell, in which case the text is treated as English).
   std::string language;
+  // The translator's confidence in `english` (0..1, calibrated: translator.proto); 1 when
+  // nothing was translated.
+  float confidence = 1;
 };
 
 class TranslatorClient {

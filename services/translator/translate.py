@@ -52,17 +52,26 @@ class Translator:
                          batch_size: int = 64) -> List[Tuple[str, float]]:
         """(translation, mean log-probability per output token with EOS): the quantity the
         server's confidence score is computed from (``confidence``)."""
+        return [(t, lp / n) for t, lp, n in self.translate_totals(texts, tgt, beam, length_penalty,
+                                                                   max_len_a, max_len_b, batch_size)]
+
+    @torch.no_grad()
+    def translate_totals(self, texts: List[str], tgt: str, beam: int = 4, length_penalty: float = 0.0,
+                         max_len_a: float = 1.5, max_len_b: int = 10,
+                         batch_size: int = 64) -> List[Tuple[str, float, int]]:
+        """(translation, summed log-probability, output tokens with EOS): what the server
+        adds up over a text's sentences before its confidence (the token-weighted mean)."""
         # 0 = the model's tuned default, as in the server.
         if length_penalty <= 0:
             length_penalty = float(self.meta.get("default_length_penalty", 1.0))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: List[Tuple[str, float]] = [("", 0.0)] * len(texts)
+        out: List[Tuple[str, float, int]] = [("", 0.0, 1)] * len(texts)
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
             ids = self._decode([self.encode(texts[i], tgt) for i in idx], tgt, beam, length_penalty,
                                max_len_a, max_len_b)
             for i, (seq, log_prob) in zip(idx, ids):
-                out[i] = (self.sp.decode(seq), log_prob / (len(seq) + 1))
+                out[i] = (self.sp.decode(seq), float(log_prob), len(seq) + 1)
         return out
 
     def confidence(self, mean_log_prob: float) -> float:

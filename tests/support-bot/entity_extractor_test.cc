@@ -223,7 +223,7 @@ TEST_CASE("order numbers follow the store's configured format", "[entities]") {
   CHECK(so.Extract("my order #123456").order_ids == Ids{"SO-123456"});
   CHECK(so.Extract("Bestellung 123 456").order_ids == Ids{"SO-123456"});
   CHECK(so.Extract("123456").order_ids == Ids{"SO-123456"});  // 6 digits: bare numbers too
-  CHECK(so.Extract("ORD-12345678").order_ids.empty());         // not this shop's shape
+  CHECK(so.Extract("ORD-12345678").order_ids.empty());        // not this shop's shape
   CHECK(so.Extract("call me on 0151 123456").order_ids.empty());
 
   const EntityExtractor five(OrderIdFormat{"W", 5});

@@ -282,7 +282,8 @@ TEST_CASE("Without a translator the bot still replies in German, and says it may
 // the bot gave each call and whether the call was cancelled before the answer.
 class FakeTranslator final : public translator::v1::Translator::Service {
  public:
-  explicit FakeTranslator(absl::Duration delay) : delay_(delay) {}
+  explicit FakeTranslator(absl::Duration delay, float confidence = 0.9f)
+      : delay_(delay), confidence_(confidence) {}
   grpc::Status Translate(grpc::ServerContext* context,
                          const translator::v1::TranslateRequest* request,
                          translator::v1::TranslateResponse* response) override {
@@ -303,7 +304,7 @@ class FakeTranslator final : public translator::v1::Translator::Service {
       translator::v1::Translation* t = response->add_translations();
       t->set_text(text);
       t->set_outcome(translator::v1::TRANSLATION_OUTCOME_TRANSLATED);
-      t->set_confidence(0.9f);
+      t->set_confidence(confidence_);
       t->set_detected_source_language("de");
     }
     return grpc::Status::OK;
@@ -316,6 +317,7 @@ class FakeTranslator final : public translator::v1::Translator::Service {
 
  private:
   const absl::Duration delay_;
+  const float confidence_;
   std::atomic<int> calls_{0};
   std::atomic<bool> cancelled_seen_{false};
   absl::Mutex mu_;
@@ -323,7 +325,8 @@ class FakeTranslator final : public translator::v1::Translator::Service {
 };
 
 struct FakeTranslatorServer {
-  explicit FakeTranslatorServer(absl::Duration delay) : service(delay) {
+  explicit FakeTranslatorServer(absl::Duration delay, float confidence = 0.9f)
+      : service(delay, confidence) {
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     b.RegisterService(&service);
@@ -376,6 +379,36 @@ TEST_CASE("Translator calls get the caller's deadline and end with the caller's 
       absl::SleepFor(absl::Milliseconds(50));
     }
     CHECK(fake.service.cancelled_seen());  // long before its own 25 s
+  }
+}
+
+TEST_CASE("An unsure translation is not acted on; a confident one is") {
+  // The fake returns the text as it came ("cancel my order" reads as cancel_order), with
+  // the confidence given: below --min_translation_confidence (0.5) the bot must not start
+  // a cancellation on it.
+  for (const float confidence : {0.9f, 0.2f}) {
+    INFO(confidence);
+    FakeTranslatorServer fake(absl::ZeroDuration(), confidence);
+    testing::ScratchDir dir;
+    auto server = StartBot(dir.path() + "/orders.db",
+                           {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
+    Client client(server->port());
+    std::string session;
+    auto r = client.Say(&session, "please cancel my order", "cust-1003", "de-DE");
+    CHECK(!r.metadata().translation_degraded());
+    CHECK(r.metadata().reply_language() == "de");
+    if (confidence > 0.5f) {
+      CHECK(r.metadata().intent().name() == "cancel_order");
+      CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    } else {
+      CHECK(r.metadata().intent().name() == "unknown");
+      CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_NONE);
+      CHECK(r.metadata().kb_article_id().empty());
+      CHECK(absl::StrContains(r.reply(), "weiterleiten?"));  // not understood, a person offered
+      auto page = testing::HttpGet(server->metrics_port(), "/metrics");
+      REQUIRE(page.ok());
+      CHECK(testing::FindSample(*page, "shop_supportbot_unsure_translations_total", {}) == 1);
+    }
   }
 }
 

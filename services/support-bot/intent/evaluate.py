@@ -170,21 +170,29 @@ def evaluate_multilingual(bm, args):
     t0 = time.perf_counter()
     to_en = ToEnglish(args.translator_model_dir, threads=args.threads)
     load_s = time.perf_counter() - t0
-    table, dump = [], []
-    all_gold, all_pred = [], []
+    table, dump, gated_table = [], [], []
+    all_gold, all_pred, all_gated = [], [], []
     for lang in MULTILINGUAL_LANGUAGES:
         rows = data[lang]
         texts, gold = [t for t, _ in rows], [y for _, y in rows]
         t0 = time.perf_counter()
-        english = to_en(texts, lang)
+        scored = to_en.scored(texts, lang)
+        english, confidence = [e for e, _ in scored], [c for _, c in scored]
         mt_s = time.perf_counter() - t0
         dec = metrics.decide(bm.probs(english), bm.threshold, bm.margin, bm.oos_class)
         pred = [OOS if k == metrics.REJECT else bm.labels[k] for k in dec]
+        # The bot does not act on a translation below --min_translation_confidence: it says
+        # it did not understand, which counts as oos here.
+        gated = [OOS if c < args.min_translation_confidence else p for p, c in zip(pred, confidence)]
         table.append((lang, gold, pred, mt_s))
+        gated_table.append((lang, gold, gated, None))
         all_gold += gold
         all_pred += pred
-        dump += [(lang, y, p, t, e) for t, e, y, p in zip(texts, english, gold, pred)]
+        all_gated += gated
+        dump += [(lang, y, p, f"{c:.3f}", t, e)
+                 for t, e, y, p, c in zip(texts, english, gold, pred, confidence)]
     table.append(("all", all_gold, all_pred, None))
+    gated_table.append(("all", all_gold, all_gated, None))
 
     def scores(gold, pred):
         ins = [(y, p) for y, p in zip(gold, pred) if y != OOS]
@@ -211,12 +219,21 @@ def evaluate_multilingual(bm, args):
         secs = "–" if mt_s is None else ("none" if lang == "en" else f"{mt_s:.1f}")
         print(f"| {lang} | {len(gold)} ({n_in} + {n_oos}) | {pct(acc)} | {pct(in_acc)} | {pct(rec)} | {secs} |")
     print()
+    print(f"With the bot's translation confidence gate (a translation below "
+          f"{args.min_translation_confidence:.2f} is not acted on: the bot says it did not understand):")
+    print()
+    print("| language | accuracy, oos as a class | in-scope accuracy | oos recall |")
+    print("|---|---:|---:|---:|")
+    for lang, gold, pred, _ in gated_table:
+        _, _, acc, in_acc, rec = scores(gold, pred)
+        print(f"| {lang} | {pct(acc)} | {pct(in_acc)} | {pct(rec)} |")
+    print()
     print("accuracy: predicted intent, or oos when rejected, equals the label over all messages; "
           "in-scope accuracy: over the in-scope messages (a rejected one is wrong); oos recall: "
           f"share of the oos messages rejected. Translator loaded in {load_s:.1f} s, {args.threads} thread(s).")
     if args.multilingual_dump:
         with open(args.multilingual_dump, "w", encoding="utf-8") as f:
-            f.write("language\tlabel\tpredicted\ttext\tenglish\n")
+            f.write("language\tlabel\tpredicted\tconfidence\ttext\tenglish\n")
             for row in dump:
                 f.write("\t".join(x.replace("\t", " ").replace("\n", " ") for x in row) + "\n")
         print(f"per-message predictions and translations: {args.multilingual_dump}")
@@ -245,6 +262,8 @@ def main(argv=None):
     p.add_argument("--translator_model_dir", default=str(REPO_ROOT / "models" / "translator" / "5"),
                    help="translator version directory for non-English messages, e.g. models/translator/6")
     p.add_argument("--skip_multilingual", action="store_true", help="leave the multilingual section out")
+    p.add_argument("--min_translation_confidence", type=float, default=0.5,
+                   help="the support bot's gate (support-bot --min_translation_confidence)")
     p.add_argument("--multilingual_limit", type=int, default=0,
                    help="at most this many messages per language (a fixed random subset); 0 = all")
     p.add_argument("--multilingual_dump", default="",

@@ -290,8 +290,15 @@ class ToEnglish:
         self.beam, self.length_penalty = beam, length_penalty  # 0: the model's default
 
     def __call__(self, texts: Sequence[str], language: str) -> List[str]:
+        return [e for e, _ in self.scored(texts, language)]
+
+    def scored(self, texts: Sequence[str], language: str) -> List[Tuple[str, float]]:
+        """(English, the translator's confidence for the whole text): the server's
+        TranslationEngine sums log-probabilities and tokens over the sentences the model
+        translated and calibrates the mean (translate.Translator.confidence); 1.0 when no
+        sentence needed the model."""
         if language == "en":  # TranslatorClient::ToEnglish: an English locale is not sent
-            return list(texts)
+            return [(t, 1.0) for t in texts]
         # Per text: [(separator text | None, protected sentence, spans, needs model)].
         prepared, inputs = [], []
         for text in texts:
@@ -310,15 +317,20 @@ class ToEnglish:
                 parts.append((None, protected, spans, needs))
             prepared.append(parts)
         # One batch for all sentences, as the server batches one language's sentences.
-        decoded = iter(self.translator.translate(inputs, "en", beam=self.beam,
-                                                 length_penalty=self.length_penalty) if inputs else [])
+        decoded = iter(self.translator.translate_totals(inputs, "en", beam=self.beam,
+                                                        length_penalty=self.length_penalty)
+                       if inputs else [])
         out = []
         for parts in prepared:
-            s = ""
+            s, log_prob, tokens = "", 0.0, 0
             for verbatim, protected, spans, needs in parts:
                 if verbatim is not None:
                     s += verbatim
+                elif needs:
+                    text, lp, n = next(decoded)
+                    s += restore(text, spans)
+                    log_prob, tokens = log_prob + lp, tokens + n
                 else:
-                    s += restore(next(decoded) if needs else protected, spans)
-            out.append(s)
+                    s += restore(protected, spans)
+            out.append((s, self.translator.confidence(log_prob / tokens) if tokens else 1.0))
         return out
