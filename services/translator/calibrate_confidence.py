@@ -91,7 +91,7 @@ def sample(pairs: List[data.Pair], n: int, seed: int) -> List[data.Pair]:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data_dir", default=data.default_data_dir())
-    p.add_argument("--model_dir", default=str(data.REPO_ROOT / "models" / "translator" / "5"))
+    p.add_argument("--model_dir", default=str(data.REPO_ROOT / "models" / "translator" / "6"))
     p.add_argument("--per_set", type=int, default=200, help="sentences per dev set and direction")
     p.add_argument("--beam", type=int, default=4)
     p.add_argument("--threads", type=int, default=2)

@@ -182,7 +182,7 @@ def language_share(model_dir: str):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data_dir", default=data.default_data_dir())
-    p.add_argument("--model_dir", default=str(data.REPO_ROOT / "models" / "translator" / "5"))
+    p.add_argument("--model_dir", default=str(data.REPO_ROOT / "models" / "translator" / "6"))
     p.add_argument("--server", default="", help="host:port of a running translator instead of Python")
     p.add_argument("--python_out", default=str(data.REPO_ROOT / "build" / "python"))
     p.add_argument("--beam", type=int, default=4)

@@ -7,7 +7,7 @@ sentences in one batch, finished sentences dropped from the batch.  Used by
 evaluate.py; the server's own decoder is C++ (services/translator/beam_search.cc).
 
 Example:
-  /usr/bin/python3 services/translator/translate.py --model_dir models/translator/5 \
+  /usr/bin/python3 services/translator/translate.py --model_dir models/translator/6 \
       --target de "A man in a red shirt is riding a bike."
 """
 import argparse
@@ -151,7 +151,7 @@ class Translator:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model_dir", default="models/translator/5")
+    p.add_argument("--model_dir", default="models/translator/6")
     p.add_argument("--target", required=True)
     p.add_argument("--beam", type=int, default=4)
     p.add_argument("--length_penalty", type=float, default=0.0, help="0 = the model's default")

@@ -259,7 +259,7 @@ def main(argv=None):
                    help="multilingual: only the multilingual section (no bitext/CLINC150 runs)")
     p.add_argument("--multilingual_dir", default=str(MULTILINGUAL_DIR),
                    help="the hand-written test set: {en,de,fr,es}.tsv")
-    p.add_argument("--translator_model_dir", default=str(REPO_ROOT / "models" / "translator" / "5"),
+    p.add_argument("--translator_model_dir", default=str(REPO_ROOT / "models" / "translator" / "6"),
                    help="translator version directory for non-English messages, e.g. models/translator/6")
     p.add_argument("--skip_multilingual", action="store_true", help="leave the multilingual section out")
     p.add_argument("--min_translation_confidence", type=float, default=0.5,

@@ -29,7 +29,7 @@ from typing import List, Sequence, Tuple
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TRANSLATOR_DIR = os.path.join(REPO_ROOT, "services", "translator")
-DEFAULT_TRANSLATOR_MODEL = os.path.join(REPO_ROOT, "models", "translator", "5")
+DEFAULT_TRANSLATOR_MODEL = os.path.join(REPO_ROOT, "models", "translator", "6")
 
 
 def _load_translator_module(name):
