@@ -53,8 +53,14 @@ const char* StatusKey(OrderStatus status) {
   return "status.other";
 }
 
+// "Your order ORD-... is on its way with UPS."
+Phrase StatusLine(const Order& o) {
+  return Phrase(StatusKey(o.status), {{"order_id", o.id}, {"carrier", o.carrier}});
+}
+
+// The status line, then the tracking number and the (expected) delivery date.
 Phrase TrackingText(const Order& o) {
-  Phrase text(StatusKey(o.status), {{"order_id", o.id}, {"carrier", o.carrier}});
+  Phrase text = StatusLine(o);
   if (!o.tracking_number.empty()) {
     text.Then(Phrase("tracking.number", {{"tracking_number", o.tracking_number}}));
   }
@@ -225,7 +231,11 @@ struct DialogueManager::Context {
   const std::string& text;
   const Understanding& u;
   int customer_turn_id;
+  // The catalog language of the replies: the customer's when the catalog has it.
+  std::string language;
   internal::DialogueState& state() { return *session.mutable_state(); }
+  // The customer's own words (addresses, yes and no are read from them).
+  const std::string& own_text() const { return u.original_text.empty() ? text : u.original_text; }
   Requester requester() {
     return Requester{session.customer_id(), state().verified_order_id() == state().order_id()
                                                 ? state().verification()
@@ -277,7 +287,8 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& 
 absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
                                                 const std::string& english_text,
                                                 const Understanding& u, int customer_turn_id) {
-  Context c{session, english_text, u, customer_turn_id};
+  Context c{session, english_text, u, customer_turn_id,
+            !u.language.empty() && messages_->HasLanguage(u.language) ? u.language : "en"};
   internal::DialogueState& st = c.state();
   if (st.handed_off()) {
     st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);
@@ -389,10 +400,7 @@ absl::StatusOr<BotTurn> DialogueManager::ContinueOrderRequest(Context& c) {
       return t;
     }
     st.set_reprompts(0);
-    return AskConfirmation(
-        c, *order,
-        Phrase(StatusKey(order->status), {{"order_id", order->id}, {"carrier", order->carrier}})
-            .Then(Phrase("cancel.possible")));
+    return AskConfirmation(c, *order, StatusLine(*order).Then(Phrase("cancel.possible")));
   }
   if (intent == "change_shipping_address") {
     if (!OrderIsChangeable(order->status)) {
@@ -447,7 +455,7 @@ absl::StatusOr<BotTurn> DialogueManager::HandleConfirmation(Context& c) {
   // Sessions stored before pending_order_id existed named st.order_id() in the question.
   if (st.pending_order_id().empty()) st.set_pending_order_id(st.order_id());
   const std::string named = st.pending_order_id();
-  const std::string& own = c.u.original_text.empty() ? c.text : c.u.original_text;
+  const std::string& own = c.own_text();
   const Phrase unchanged("confirm.not_changed", {{"order_id", named}});
 
   // Another order named: nothing is applied; the request starts over for that order
@@ -569,8 +577,7 @@ absl::StatusOr<BotTurn> DialogueManager::HandleAddress(Context& c) {
   absl::StatusOr<Order> order = orders_->GetOrder(st.order_id());
   if (!order.ok()) return order.status();
   absl::StatusOr<Address> address =
-      ParseAddress(c.u.original_text.empty() ? c.text : c.u.original_text,
-                   order->destination_country, order->shipping_address.name);
+      ParseAddress(c.own_text(), order->destination_country, order->shipping_address.name);
   absl::Status valid = address.ok() ? CheckAddressChangeable(*order, *address) : address.status();
   if (!valid.ok()) {
     if (!c.u.intent.empty() && c.u.intent != "change_shipping_address" && !address.ok()) {
@@ -657,29 +664,21 @@ std::string DialogueManager::Render(const Phrase& phrase, absl::string_view lang
   });
 }
 
-namespace {
-// The catalog language of a reply: the customer's when the catalog has it.
-std::string ReplyLanguage(const MessageCatalog& messages, const Understanding& u) {
-  return !u.language.empty() && messages.HasLanguage(u.language) ? u.language : "en";
-}
-}  // namespace
-
 void DialogueManager::Prepend(const Context& c, const Phrase& phrase, BotTurn& turn) const {
-  turn.turn.set_text(
-      absl::StrCat(Render(phrase, ReplyLanguage(*messages_, c.u)), " ", turn.turn.text()));
+  turn.turn.set_text(absl::StrCat(Render(phrase, c.language), " ", turn.turn.text()));
   turn.english = absl::StrCat(Render(phrase, "en"), " ", turn.english);
 }
 
 void DialogueManager::Append(const Context& c, const Phrase& phrase, BotTurn& turn) const {
-  turn.turn.set_text(
-      absl::StrCat(turn.turn.text(), "\n\n", Render(phrase, ReplyLanguage(*messages_, c.u))));
+  turn.turn.set_text(absl::StrCat(turn.turn.text(), "\n\n", Render(phrase, c.language)));
   turn.english = absl::StrCat(turn.english, "\n\n", Render(phrase, "en"));
 }
 
 BotTurn DialogueManager::Reply(Context& c, const Phrase& text) {
   BotTurn t;
   t.turn.set_role(v1::ROLE_BOT);
-  t.turn.set_text(Render(text, ReplyLanguage(*messages_, c.u)));
+  t.language = c.language;
+  t.turn.set_text(Render(text, c.language));
   t.english = Render(text, "en");
   if (!c.u.intent.empty()) {
     t.turn.mutable_intent()->set_name(c.u.intent);

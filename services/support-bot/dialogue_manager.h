@@ -115,12 +115,15 @@ struct DialogueOptions {
   std::string order_id_example = "ORD-12345678";
 };
 
-// The bot's side of one turn. `turn` carries the text in the customer's language, intent,
+// The bot's side of one turn. `turn` carries the text in the reply language, intent,
 // article, action and handoff; `english` is the same reply in English. The awaited slot
 // is in the session's state.
 struct BotTurn {
   v1::Turn turn;
   std::string english;
+  // The language `turn.text` is written in: Understanding::language when the catalogs
+  // have it, else "en".
+  std::string language = "en";
 };
 
 class DialogueManager {

@@ -259,8 +259,7 @@ int Run(const std::string& command) {
     const Question& question = (*questions)[i];
     const int rank = RankOf(**kb, question);
     ranks.push_back(rank);
-    const std::vector<Hit> top = (*kb)->Search(question.text, 1);
-    top_scores.push_back(top.empty() ? 0.0 : top.front().score);
+    top_scores.push_back(TopScore(**kb, question.text));
     all.Add(rank);
     (i % 2 == 0 ? half_a : half_b).Add(rank);
     by_category[(*kb)->Find(question.article_id)->category].Add(rank);

@@ -1,6 +1,7 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
 // support-bot: shop.supportbot.v1.SupportBot over the common serving bootstrap.
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -119,8 +120,10 @@ int main(int argc, char** argv) {
   auto articles =
       shop::supportbot::ArticleTranslations::Load(absl::GetFlag(FLAGS_kb), **kb, languages);
   if (!articles.ok()) return shop::StartupFailed(articles.status());
+  const std::vector<std::string> translated = (*articles)->languages();
   for (const std::string& language : languages) {
-    if (language != "en" && (*articles)->Find((*kb)->articles().front().id, language) == nullptr) {
+    if (language != "en" &&
+        std::find(translated.begin(), translated.end(), language) == translated.end()) {
       shop::Log(shop::LogLevel::kWarning, "kb_language_missing",
                 {{"language", language}, {"effect", "articles shown in English"}});
     }

@@ -230,14 +230,24 @@ std::string OrderIdFormat::Letters() const {
   return letters;
 }
 
-std::optional<std::string> NormalizeOrderId(absl::string_view text, const OrderIdFormat& format) {
-  const RE2 order_id(absl::StrCat(R"((?i)\s*(?:)", format.Letters(), R"([ \-_/#]?|#\s*)?(\d{)",
-                                  format.digits, R"(})\s*)"));
+OrderIdNormalizer::OrderIdNormalizer(OrderIdFormat format)
+    : format_(std::move(format)),
+      pattern_(std::make_unique<const RE2>(absl::StrCat(R"((?i)\s*(?:)", format_.Letters(),
+                                                        R"([ \-_/#]?|#\s*)?(\d{)", format_.digits,
+                                                        R"(})\s*)"))) {}
+
+OrderIdNormalizer::~OrderIdNormalizer() = default;
+
+std::optional<std::string> OrderIdNormalizer::Normalize(absl::string_view text) const {
   std::string digits;
-  if (!RE2::FullMatch(re2::StringPiece(text.data(), text.size()), order_id, &digits)) {
+  if (!RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *pattern_, &digits)) {
     return std::nullopt;
   }
-  return absl::StrCat(format.prefix, digits);
+  return absl::StrCat(format_.prefix, digits);
+}
+
+std::optional<std::string> NormalizeOrderId(absl::string_view text, const OrderIdFormat& format) {
+  return OrderIdNormalizer(format).Normalize(text);
 }
 
 }  // namespace shop::supportbot

@@ -19,6 +19,7 @@
 #define SHOP_SERVICES_SUPPORT_BOT_ORDER_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
 
 namespace shop::supportbot {
 
@@ -160,8 +165,23 @@ struct OrderIdFormat {
   bool operator==(const OrderIdFormat& o) const { return prefix == o.prefix && digits == o.digits; }
 };
 
-// The canonical id for "ORD-12345678", "ord 12345678", "ORD12345678", "#12345678" or
-// "12345678" (in `format`; surrounding spaces ignored); nullopt for anything else.
+// Turns ids as customers write them into the canonical form of one OrderIdFormat: "ORD-12345678"
+// for "ORD-12345678", "ord 12345678", "ORD12345678", "#12345678" or "12345678"
+// (surrounding spaces ignored); nullopt for anything else. The pattern is compiled once, so
+// a store keeps one for all its calls.
+class OrderIdNormalizer {
+ public:
+  explicit OrderIdNormalizer(OrderIdFormat format);
+  ~OrderIdNormalizer();
+  std::optional<std::string> Normalize(absl::string_view text) const;
+  const OrderIdFormat& format() const { return format_; }
+
+ private:
+  OrderIdFormat format_;
+  std::unique_ptr<const re2::RE2> pattern_;
+};
+
+// OrderIdNormalizer(format).Normalize(text), for one-off calls.
 std::optional<std::string> NormalizeOrderId(absl::string_view text,
                                             const OrderIdFormat& format = {});
 

@@ -233,11 +233,11 @@ struct SqliteOrderStore::Change {
 };
 
 absl::StatusOr<std::string> SqliteOrderStore::CanonicalOrderId(absl::string_view order_id) const {
-  std::optional<std::string> id = NormalizeOrderId(order_id, order_ids_);
+  std::optional<std::string> id = order_ids_.Normalize(order_id);
   if (!id) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed order id \"", order_id, "\": expected ", order_ids_.prefix, " and ",
-                     order_ids_.digits, " digits, e.g. ", order_ids_.Example()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "malformed order id \"", order_id, "\": expected ", order_ids_.format().prefix, " and ",
+        order_ids_.format().digits, " digits, e.g. ", order_ids_.format().Example()));
   }
   return *std::move(id);
 }
@@ -595,10 +595,10 @@ absl::Status SqliteOrderStore::InsertOrder(const Order& o) {
 }
 
 absl::Status SqliteOrderStore::SeedDemoData(absl::CivilDay today) {
-  if (!(order_ids_ == OrderIdFormat{})) {
+  if (!(order_ids_.format() == OrderIdFormat{})) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ", order_ids_.Example(),
-        "; do not seed them into a store with another id format"));
+        "the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ",
+        order_ids_.format().Example(), "; do not seed them into a store with another id format"));
   }
   const std::vector<Order> orders = DemoOrders(today);
   absl::MutexLock lock(&mu_);

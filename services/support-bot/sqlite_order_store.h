@@ -108,7 +108,7 @@ class SqliteOrderStore : public OrderStore {
 
   absl::Mutex mu_;
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
-  const OrderIdFormat order_ids_;
+  const OrderIdNormalizer order_ids_;
 };
 
 }  // namespace shop::supportbot

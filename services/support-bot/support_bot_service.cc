@@ -231,8 +231,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
 
     ASSIGN_OR_RETURN(BotTurn bot, dialogue_->Handle(s, english, u, customer_turn_id));
 
-    const std::string reply_language =
-        dialogue_->messages().HasLanguage(u.language) ? u.language : "en";
+    const std::string& reply_language = bot.language;
     std::string text = bot.turn.text();
     if (degraded) {
       text = absl::StrCat(dialogue_->messages().Format(reply_language, "degraded.note"), " ", text);

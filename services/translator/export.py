@@ -53,6 +53,11 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def average_weights(cks):
+    """The element-wise mean of the checkpoints' model weights (in float32)."""
+    return {k: sum(ck["model"][k].float() for ck in cks) / len(cks) for k in cks[0]["model"]}
+
+
 def load_weights(args):
     """(state_dict, config, description of what was loaded, training facts of the
     newest checkpoint: epoch, step, validation loss, where recorded)."""
@@ -64,7 +69,7 @@ def load_weights(args):
         cks = [torch.load(f, map_location="cpu") for f in files]
         facts = training_facts(cks[-1])
         facts["averaged_steps"] = [ck["state"]["step"] if "state" in ck else ck.get("step") for ck in cks]
-        avg = {k: sum(ck["model"][k].float() for ck in cks) / len(cks) for k in cks[0]["model"]}
+        avg = average_weights(cks)
         return (avg, cks[-1]["config"], "average of " + ", ".join(os.path.basename(f) for f in files),
                 facts)
     files = sorted(glob.glob(os.path.join(args.ckpt_dir, "epoch*.pt")),
@@ -73,7 +78,7 @@ def load_weights(args):
         raise SystemExit(f"no epoch*.pt in {args.ckpt_dir}; pass --checkpoint")
     files = files[-args.average:]
     cks = [torch.load(f, map_location="cpu") for f in files]
-    avg = {k: sum(ck["model"][k].float() for ck in cks) / len(cks) for k in cks[0]["model"]}
+    avg = average_weights(cks)
     return (avg, cks[-1]["config"], "average of " + ", ".join(os.path.basename(f) for f in files),
             training_facts(cks[-1]))
 

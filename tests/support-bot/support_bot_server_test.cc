@@ -334,26 +334,35 @@ struct FakeTranslatorServer {
     REQUIRE(server != nullptr);
   }
   ~FakeTranslatorServer() { server->Shutdown(absl::ToChronoTime(absl::Now())); }
+  // The bot's flag pointing at this server.
+  std::string address_flag() const { return absl::StrCat("--translator_address=127.0.0.1:", port); }
   FakeTranslator service;
   int port = 0;
   std::unique_ptr<grpc::Server> server;
 };
 
+// One German message to the bot on `port`, with the caller's deadline `within`.
+grpc::Status ConverseWithin(int port, const std::string& message, absl::Duration within,
+                            v1::ConverseResponse* resp) {
+  auto stub = v1::SupportBot::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  v1::ConverseRequest req;
+  req.set_message(message);
+  req.set_locale("de-DE");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + within));
+  return stub->Converse(&ctx, req, resp);
+}
+
 TEST_CASE("Translator calls get the caller's deadline and end with the caller's RPC") {
   testing::ScratchDir dir;
   SECTION("a slow translation within the caller's deadline is used, not cut at 3 s") {
     FakeTranslatorServer fake(absl::Seconds(4));
-    auto server = StartBot(dir.path() + "/orders.db",
-                           {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
-    auto stub = v1::SupportBot::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()));
-    v1::ConverseRequest req;
-    req.set_message("Wo ist meine Bestellung ORD-73464097?");
-    req.set_locale("de-DE");
+    auto server = StartBot(dir.path() + "/orders.db", {fake.address_flag()});
     v1::ConverseResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(12)));
-    REQUIRE(stub->Converse(&ctx, req, &resp).ok());
+    REQUIRE(ConverseWithin(server->port(), "Wo ist meine Bestellung ORD-73464097?",
+                           absl::Seconds(12), &resp)
+                .ok());
     CHECK(!resp.metadata().translation_degraded());
     CHECK(resp.metadata().reply_language() == "de");
     const std::vector<absl::Duration> budgets = fake.service.budgets();
@@ -363,17 +372,10 @@ TEST_CASE("Translator calls get the caller's deadline and end with the caller's 
   }
   SECTION("a caller that gives up cancels the translation") {
     FakeTranslatorServer fake(absl::Seconds(25));
-    auto server = StartBot(dir.path() + "/orders.db",
-                           {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
-    auto stub = v1::SupportBot::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()));
-    v1::ConverseRequest req;
-    req.set_message("Wo ist meine Bestellung?");
-    req.set_locale("de-DE");
+    auto server = StartBot(dir.path() + "/orders.db", {fake.address_flag()});
     v1::ConverseResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-    CHECK(stub->Converse(&ctx, req, &resp).error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+    CHECK(ConverseWithin(server->port(), "Wo ist meine Bestellung?", absl::Seconds(2), &resp)
+              .error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
     const absl::Time until = absl::Now() + absl::Seconds(8);
     while (!fake.service.cancelled_seen() && absl::Now() < until) {
       absl::SleepFor(absl::Milliseconds(50));
@@ -390,8 +392,7 @@ TEST_CASE("An unsure translation is not acted on; a confident one is") {
     INFO(confidence);
     FakeTranslatorServer fake(absl::ZeroDuration(), confidence);
     testing::ScratchDir dir;
-    auto server = StartBot(dir.path() + "/orders.db",
-                           {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
+    auto server = StartBot(dir.path() + "/orders.db", {fake.address_flag()});
     Client client(server->port());
     std::string session;
     auto r = client.Say(&session, "please cancel my order", "cust-1003", "de-DE");
@@ -415,8 +416,7 @@ TEST_CASE("An unsure translation is not acted on; a confident one is") {
 TEST_CASE("A locale the bot does not serve gets English replies, not a degraded turn") {
   FakeTranslatorServer fake(absl::ZeroDuration());
   testing::ScratchDir dir;
-  auto server = StartBot(dir.path() + "/orders.db",
-                         {absl::StrCat("--translator_address=127.0.0.1:", fake.port)});
+  auto server = StartBot(dir.path() + "/orders.db", {fake.address_flag()});
   Client client(server->port());
   std::string session;
   auto r = client.Say(&session, "Where is my order ORD-73464097?", "", "xx-XX");
