@@ -106,22 +106,74 @@ MULTILINGUAL_LANGUAGES = ("en", "de", "fr", "es")
 MULTILINGUAL_DIR = REPO_ROOT / "services" / "support-bot" / "intent" / "multilingual_test"
 
 
-def load_multilingual(directory=MULTILINGUAL_DIR, languages=MULTILINGUAL_LANGUAGES):
-    """{language: [(text, intent)]} from <directory>/<language>.tsv: one message per line,
-    ``text<TAB>intent``, no header; the intent is one of the model's labels or "oos"."""
+def load_multilingual(directory=MULTILINGUAL_DIR, languages=MULTILINGUAL_LANGUAGES, file_name=None):
+    """{language: [(text, intent)]} from <directory>/<language>.tsv (or `file_name`, for one
+    language): one message per line, ``text<TAB>intent``, no header; the intent is one of
+    the model's labels or "oos"."""
     out = {}
     for lang in languages:
         rows = []
-        with open(os.path.join(directory, f"{lang}.tsv"), encoding="utf-8") as f:
+        name = file_name or f"{lang}.tsv"
+        with open(os.path.join(directory, name), encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 line = line.rstrip("\n")
                 if not line.strip():
                     continue
                 parts = line.split("\t")
                 if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-                    raise ValueError(f"{lang}.tsv line {n}: want text<TAB>intent, got {line!r}")
+                    raise ValueError(f"{name} line {n}: want text<TAB>intent, got {line!r}")
                 rows.append((parts[0], parts[1]))
         out[lang] = rows
+    return out
+
+
+# Hand-written multilingual training and development messages (multilingual_train/README.md).
+MULTILINGUAL_TRAIN_DIR = REPO_ROOT / "services" / "support-bot" / "intent" / "multilingual_train"
+
+
+def load_multilingual_split(split, directory=MULTILINGUAL_TRAIN_DIR, languages=MULTILINGUAL_LANGUAGES):
+    """{language: [(text, intent)]} from <directory>/<language>.<split>.tsv (same format as
+    the test set's files), split "train" or "dev"."""
+    out = {}
+    for lang in languages:
+        path = os.path.join(directory, f"{lang}.{split}.tsv")
+        out[lang] = load_multilingual(directory, (lang,), file_name=os.path.basename(path))[lang]
+    return out
+
+
+# Words that make a MASSIVE request shop-like (ordering, paying, delivering, and the
+# takeaway requests "how long until my pizza is here"): such a request is not used as an
+# out-of-scope example.  English side, lower-case words.
+SHOP_WORDS = frozenset("""order orders ordered ordering buy bought purchase purchased shop shopping
+cart deliver delivery delivered package parcel shipping ship shipped refund return returned
+account password invoice bill pay paid payment card paypal amazon price cost costs complaint
+complain subscription subscribe unsubscribe newsletter customer service agent address track
+tracking cancel cancellation review rating takeaway takeout pizza arrive arrives arriving status
+ready""".split())
+
+
+def massive_negatives(data_dir, per_language=400, languages=("de", "fr", "es"), seed=20261206):
+    """Out-of-scope examples in every language from MASSIVE's train split (voice-assistant
+    requests: alarms, music, weather, smart home...): per language, `per_language` pairs
+    drawn with a fixed seed among those whose English has none of SHOP_WORDS, giving the
+    foreign side and, for the first language, the English side too.  Labelled "oos".
+    MASSIVE's dev and test splits are never read."""
+    import random
+    out = []
+    for k, lang in enumerate(languages):
+        path = os.path.join(data_dir, "nmt", "massive", f"train.en-{lang}.tsv")
+        pairs = []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) != 2:
+                    continue
+                if SHOP_WORDS.isdisjoint(w.decode("utf-8", "replace") for w in words_of(cols[0])):
+                    pairs.append(cols)
+        for en, other in random.Random(seed + k).sample(pairs, min(per_language, len(pairs))):
+            out.append((other, OOS))
+            if k == 0:
+                out.append((en, OOS))
     return out
 
 

@@ -48,8 +48,9 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
-from data import (OOS, REPO_ROOT, MULTILINGUAL_DIR, MULTILINGUAL_LANGUAGES, default_data_dir,  # noqa: E402
-                  load_bitext, load_clinc150, load_multilingual, pad_batch)
+from data import (OOS, REPO_ROOT, MULTILINGUAL_DIR, MULTILINGUAL_LANGUAGES, MULTILINGUAL_TRAIN_DIR,  # noqa: E402
+                  default_data_dir, load_bitext, load_clinc150, load_multilingual, load_multilingual_split,
+                  pad_batch)
 from export import load_exported, predict_exported  # noqa: E402
 from tfidf import TfidfLinear  # noqa: E402
 from train import build_ensemble, encode, predict  # noqa: E402
@@ -117,6 +118,7 @@ class Loaded:
             self.members = [m["type"] for m in ckpt["members"]]
             self.exported = False
         self.oos_class = self.labels.index(OOS) if OOS in self.labels else -1
+        self.languages = (meta if self.exported else ckpt).get("languages", ["en"])
 
     def probs(self, texts):
         if self.exported:
@@ -155,12 +157,28 @@ def pct(x):
     return "–" if x is None else f"{100 * x:.2f}"
 
 
+def multilingual_route(bm, args):
+    """"native" (a message is classified as written), "english" (translated to English
+    first) or "both" (the mean of the two probability vectors); "auto" = native for a model
+    trained on the four languages (metadata "languages"), english otherwise."""
+    if args.route != "auto":
+        return args.route
+    return "native" if set(bm.languages) >= set(MULTILINGUAL_LANGUAGES) else "english"
+
+
 def evaluate_multilingual(bm, args):
-    """Per-language intent accuracy on the hand-written multilingual test set, through the
-    bot's path (to_english.ToEnglish, then `bm` with its threshold/margin); prints a table."""
+    """Per-language intent accuracy on the hand-written multilingual test set (or, with
+    --multilingual_split dev, the development files of multilingual_train/), through the
+    bot's path (multilingual_route); prints a table."""
     from to_english import ToEnglish
 
-    data = load_multilingual(args.multilingual_dir)
+    route = multilingual_route(bm, args)
+    if args.multilingual_split == "dev":
+        data = load_multilingual_split("dev")
+        source = f"{MULTILINGUAL_TRAIN_DIR}/<lang>.dev.tsv; hand-written, development split"
+    else:
+        data = load_multilingual(args.multilingual_dir)
+        source = f"{args.multilingual_dir}; hand-written, test only"
     if args.multilingual_limit:
         # A fixed, spread-out subset per language (same seed every run), in file order.
         for lang, rows in data.items():
@@ -168,7 +186,7 @@ def evaluate_multilingual(bm, args):
                 keep = sorted(random.Random(0).sample(range(len(rows)), args.multilingual_limit))
                 data[lang] = [rows[i] for i in keep]
     t0 = time.perf_counter()
-    to_en = ToEnglish(args.translator_model_dir, threads=args.threads)
+    to_en = ToEnglish(args.translator_model_dir, threads=args.threads) if route != "native" else None
     load_s = time.perf_counter() - t0
     table, dump, gated_table = [], [], []
     all_gold, all_pred, all_gated = [], [], []
@@ -176,14 +194,25 @@ def evaluate_multilingual(bm, args):
         rows = data[lang]
         texts, gold = [t for t, _ in rows], [y for _, y in rows]
         t0 = time.perf_counter()
-        scored = to_en.scored(texts, lang)
+        if to_en is not None:
+            scored = to_en.scored(texts, lang)
+        else:
+            scored = [(t, 1.0) for t in texts]
         english, confidence = [e for e, _ in scored], [c for _, c in scored]
         mt_s = time.perf_counter() - t0
-        dec = metrics.decide(bm.probs(english), bm.threshold, bm.margin, bm.oos_class)
+        if route == "english":
+            probs = bm.probs(english)
+        elif route == "native":
+            probs = bm.probs(texts)
+        else:
+            probs = (bm.probs(texts) + bm.probs(english)) / 2
+        dec = metrics.decide(probs, bm.threshold, bm.margin, bm.oos_class)
         pred = [OOS if k == metrics.REJECT else bm.labels[k] for k in dec]
         # The bot does not act on a translation below --min_translation_confidence: it says
-        # it did not understand, which counts as oos here.
-        gated = [OOS if c < args.min_translation_confidence else p for p, c in zip(pred, confidence)]
+        # it did not understand, which counts as oos here.  A native classification needs
+        # no translation, so the gate does not apply.
+        gated = pred if route == "native" else [
+            OOS if c < args.min_translation_confidence else p for p, c in zip(pred, confidence)]
         table.append((lang, gold, pred, mt_s))
         gated_table.append((lang, gold, gated, None))
         all_gold += gold
@@ -203,11 +232,14 @@ def evaluate_multilingual(bm, args):
         return len(ins), len(oos), acc, in_acc, rec
 
     print()
-    print(f"## Multilingual customer messages ({args.multilingual_dir}; hand-written, test only)")
-    print(f"en as it is; de, fr, es translated to English first (to_english.py, translator "
-          f"{args.translator_model_dir}, beam {to_en.beam}, the model's length penalty), then the "
-          f"bitext model {args.bitext_model} with threshold / margin {bm.threshold:.2f} / {bm.margin:.2f}; "
-          f"a rejected message counts as oos.")
+    print(f"## Multilingual customer messages ({source})")
+    how = {"native": "every message classified as written (no translation)",
+           "english": "en as it is; de, fr, es translated to English first",
+           "both": "de, fr, es: the mean of the probabilities of the message and of its English translation"}[route]
+    mt = "" if to_en is None else (f" (to_english.py, translator {args.translator_model_dir}, beam "
+                                   f"{to_en.beam}, the model's length penalty)")
+    print(f"Route {route}: {how}{mt}; model {args.bitext_model} with threshold / margin "
+          f"{bm.threshold:.2f} / {bm.margin:.2f}; a rejected message counts as oos.")
     if args.multilingual_limit:
         print(f"SUBSET: at most {args.multilingual_limit} messages per language (--multilingual_limit).")
     print()
@@ -216,7 +248,7 @@ def evaluate_multilingual(bm, args):
     print("|---|---:|---:|---:|---:|---:|")
     for lang, gold, pred, mt_s in table:
         n_in, n_oos, acc, in_acc, rec = scores(gold, pred)
-        secs = "–" if mt_s is None else ("none" if lang == "en" else f"{mt_s:.1f}")
+        secs = "–" if mt_s is None else ("none" if lang == "en" or to_en is None else f"{mt_s:.1f}")
         print(f"| {lang} | {len(gold)} ({n_in} + {n_oos}) | {pct(acc)} | {pct(in_acc)} | {pct(rec)} | {secs} |")
     print()
     print(f"With the bot's translation confidence gate (a translation below "
@@ -264,6 +296,10 @@ def main(argv=None):
     p.add_argument("--skip_multilingual", action="store_true", help="leave the multilingual section out")
     p.add_argument("--min_translation_confidence", type=float, default=0.5,
                    help="the support bot's gate (support-bot --min_translation_confidence)")
+    p.add_argument("--route", choices=["auto", "native", "english", "both"], default="auto",
+                   help="multilingual: how a message reaches the model (multilingual_route)")
+    p.add_argument("--multilingual_split", choices=["test", "dev"], default="test",
+                   help="dev = multilingual_train/<lang>.dev.tsv, for choosing a design")
     p.add_argument("--multilingual_limit", type=int, default=0,
                    help="at most this many messages per language (a fixed random subset); 0 = all")
     p.add_argument("--multilingual_dump", default="",

@@ -113,13 +113,17 @@ def main(argv=None):
     }
     if OOS in labels:  # trained with an out-of-scope class (train.py --oos_class 1)
         meta["oos_label"] = OOS
+    if ckpt.get("languages"):
+        # Trained on messages in these languages (train.py --dataset multilingual): the bot
+        # classifies a message in one of them as written, not its English translation.
+        meta["languages"] = ckpt["languages"]
     with open(os.path.join(args.out, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
 
     # The saved files, read back, against the float32 checkpoint on the validation split.
     vocab2, module, _ = load_exported(args.out)
-    data = load_dataset(ckpt["dataset"], args.data_dir)
+    data = load_dataset("bitext" if ckpt["dataset"] == "multilingual" else ckpt["dataset"], args.data_dir)
     texts = [t for t, _ in data["val"]]
     label_id = {y: i for i, y in enumerate(labels)}
     y = [label_id[l] for _, l in data["val"]]

@@ -84,6 +84,53 @@ def dataset_sentences(data_dir):
     yield from (t for t, _ in clinc["train"] + clinc["oos_train"])
 
 
+NON_ENGLISH = ("de", "fr", "es")
+
+
+def tsv_pairs(path, gz=False):
+    """(English, other) pairs of a two-column TSV (English first)."""
+    opener = gzip.open if gz else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 2 and cols[0] and cols[1]:
+                yield cols[0], cols[1]
+
+
+def parallel_pairs(data_dir, languages):
+    """(English, other) training pairs of the translator's corpora, for the languages asked
+    (train splits and the undivided Tatoeba/shop-ui files only; shop-ui keeps markup, which
+    the word splitter drops)."""
+    nmt = os.path.join(data_dir, "nmt")
+    for lang in languages:
+        yield from tsv_pairs(os.path.join(nmt, "tatoeba-anki", f"en-{lang}.tsv"))
+        yield from tsv_pairs(os.path.join(nmt, "massive", f"train.en-{lang}.tsv"))
+        yield from tsv_pairs(os.path.join(nmt, "shop-ui", f"en-{lang}.tsv"))
+        if lang == "de":
+            yield from tsv_pairs(os.path.join(nmt, "bcontrast", "train.en-de.tsv"))
+
+
+def merged(a, b):
+    """One pseudo-bilingual sentence from a translation pair: the words of both, ordered by
+    their relative position in their own sentence (Vulic and Moens 2015, the deterministic
+    "length-ratio" merge).  A word then shares skip-gram windows with the words of its
+    translation, which pulls translations together in the vector space: intent examples
+    in one language say something about the others."""
+    keyed = [((i + 0.5) / len(a), 0, w) for i, w in enumerate(a)]
+    keyed += [((i + 0.5) / len(b), 1, w) for i, w in enumerate(b)]
+    return [w for _, _, w in sorted(keyed)]
+
+
+def multilingual_sentences(data_dir, languages):
+    """Per translation pair: the non-English side alone and the merged pair."""
+    for en, other in parallel_pairs(data_dir, languages):
+        a, b = words(en), words(other)
+        if b:
+            yield b
+        if a and b:
+            yield merged(a, b)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data_dir", default=default_data_dir())
@@ -95,13 +142,23 @@ def main(argv=None):
     p.add_argument("--negative", type=int, default=5)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=20261129)
+    p.add_argument("--languages", default="en",
+                   help="en = English only (models/support-bot/2); en,de,fr,es adds the German, "
+                        "French and Spanish sides of the translator's training corpora and "
+                        "pseudo-bilingual merged pairs (multilingual_sentences)")
     args = p.parse_args(argv)
+    others = [x for x in args.languages.split(",") if x and x != "en"]
+    for x in others:
+        if x not in NON_ENGLISH:
+            sys.exit(f"--languages: {x!r} is not one of en,{','.join(NON_ENGLISH)}")
     from gensim.models import Word2Vec
 
     t0 = time.time()
     corpus = [w for w in (words(s) for s in wordnet_sentences(args.wordnet_dir)) if w]
     n_wordnet = len(corpus)
     corpus += [w for w in (words(s) for s in dataset_sentences(args.data_dir)) if w]
+    if others:
+        corpus += list(multilingual_sentences(args.data_dir, others))
     tokens = sum(len(s) for s in corpus)
     print(f"corpus: {len(corpus)} sentences ({n_wordnet} WordNet synsets), {tokens} words", flush=True)
     model = Word2Vec(corpus, vector_size=args.dim, window=args.window, min_count=args.min_count,
@@ -115,7 +172,8 @@ def main(argv=None):
              settings=json.dumps(vars(args)))
     os.replace(args.out + ".tmp.npz", args.out)
     print(f"{len(words_list)} words x {args.dim} in {time.time() - t0:.0f} s -> {args.out}")
-    for w in ("steak", "butter", "rice", "furry", "parcel", "refund", "weather"):
+    for w in ("steak", "butter", "rice", "furry", "parcel", "refund", "weather", "paket", "rückerstattung",
+              "colis", "remboursement", "pedido", "reembolso"):
         if w in kv:
             print(w, "->", ", ".join(x for x, _ in kv.most_similar(w, topn=8)))
 

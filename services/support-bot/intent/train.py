@@ -41,8 +41,9 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
-from data import (DEFAULT_FEATURIZER, FIRST_ID, OOS, REPO_ROOT, UNK_OF_KIND, Vocabulary,  # noqa: E402
-                  clinc150_negatives, default_data_dir, load_clinc150, load_dataset, pad_batch)
+from data import (DEFAULT_FEATURIZER, FIRST_ID, MULTILINGUAL_LANGUAGES, OOS, REPO_ROOT,  # noqa: E402
+                  UNK_OF_KIND, Vocabulary, clinc150_negatives, default_data_dir, load_bitext,
+                  load_clinc150, load_dataset, load_multilingual_split, massive_negatives, pad_batch)
 from model import IntentEnsemble, IntentModel, LinearMember  # noqa: E402
 
 MODEL_KEYS = ("dim", "hidden", "dropout", "pretrained_dim")
@@ -50,7 +51,21 @@ MODEL_KEYS = ("dim", "hidden", "dropout", "pretrained_dim")
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", choices=["bitext", "clinc150"], default="bitext")
+    p.add_argument("--dataset", choices=["bitext", "clinc150", "multilingual"], default="bitext",
+                   help="multilingual: bitext-intent train (English) + the hand-written "
+                        "multilingual_train/<lang>.train.tsv (en, de, fr, es) + out-of-scope "
+                        "examples in all four languages (CLINC150 train, MASSIVE train), with an "
+                        "oos class; tuned on multilingual_train/<lang>.dev.tsv")
+    p.add_argument("--multilingual_repeat", type=int, default=3,
+                   help="multilingual: times each hand-written training message is drawn per epoch "
+                        "(bitext-intent has 240 utterances per intent, the hand-written files 24 "
+                        "per intent and language)")
+    p.add_argument("--massive_negatives", type=int, default=400,
+                   help="multilingual: out-of-scope MASSIVE requests per language (data.massive_negatives)")
+    p.add_argument("--multilingual_rule", choices=["joint", "recall"], default="joint",
+                   help="multilingual threshold tuning on the dev files: joint = best accuracy "
+                        "with oos as one more class (metrics.tune_joint_accuracy); recall = the "
+                        "highest oos recall within --max_in_scope_drop (metrics.tune)")
     p.add_argument("--data_dir", default=default_data_dir())
     p.add_argument("--out", default="", help="default: build/support_bot_intent/<dataset>")
     p.add_argument("--seed", type=int, default=20261129, help="member k uses seed + k")
@@ -234,6 +249,25 @@ def train_linear(args, vocab, train_ids, train_y, num_classes, idf, seed, val=No
     return model
 
 
+def multilingual_data(args, log):
+    """({"train", "val", "oos_val"}, {language: dev rows}) of --dataset multilingual."""
+    bitext = load_bitext(args.data_dir)
+    mtrain = load_multilingual_split("train")
+    mdev = load_multilingual_split("dev")
+    train = list(bitext["train"])
+    for lang in MULTILINGUAL_LANGUAGES:
+        train += mtrain[lang] * args.multilingual_repeat
+    negatives = clinc150_negatives(args.data_dir, args.negatives_per_intent)
+    negatives += massive_negatives(args.data_dir, args.massive_negatives)
+    train += negatives
+    dev = [r for lang in MULTILINGUAL_LANGUAGES for r in mdev[lang]]
+    log(f"# multilingual: bitext train {len(bitext['train'])}, hand-written "
+        f"{ {k: len(v) for k, v in mtrain.items()} } x {args.multilingual_repeat}, oos "
+        f"{len(negatives)}; dev {len(dev)}")
+    return ({"train": train, "val": [r for r in dev if r[1] != OOS], "oos_val": [r for r in dev if r[1] == OOS]},
+            mdev)
+
+
 def build_ensemble(ckpt):
     vocab = Vocabulary.from_state(ckpt["vocab"])
     members = []
@@ -262,13 +296,17 @@ def main(argv=None):
 
     log(f"# {' '.join(sys.argv)}")
     log(f"# {vars(args)}")
-    data = load_dataset(args.dataset, args.data_dir)
-    train = list(data["train"])
-    oos_class = args.oos_class
-    if oos_class and args.dataset == "clinc150":
-        train += data["oos_train"]
-    elif oos_class:
-        train += clinc150_negatives(args.data_dir, args.negatives_per_intent)
+    dev_by_language = None
+    if args.dataset == "multilingual":
+        data, dev_by_language = multilingual_data(args, log)
+        train = list(data["train"])
+    else:
+        data = load_dataset(args.dataset, args.data_dir)
+        train = list(data["train"])
+        if args.oos_class and args.dataset == "clinc150":
+            train += data["oos_train"]
+        elif args.oos_class:
+            train += clinc150_negatives(args.data_dir, args.negatives_per_intent)
     labels = sorted({y for _, y in train})
     label_id = {y: i for i, y in enumerate(labels)}
     oos_class = label_id.get(OOS, -1)
@@ -293,8 +331,11 @@ def main(argv=None):
     train_y = [label_id[y] for _, y in train]
     val_ids = encode(vocab, [t for t, _ in data["val"]])
     val_y = [label_id[y] for _, y in data["val"]]
-    clinc = data if args.dataset == "clinc150" else load_clinc150(args.data_dir)
-    oos_val_ids = encode(vocab, [t for t, _ in clinc["oos_val"]])
+    if args.dataset == "multilingual":
+        oos_val = data["oos_val"]
+    else:
+        oos_val = (data if args.dataset == "clinc150" else load_clinc150(args.data_dir))["oos_val"]
+    oos_val_ids = encode(vocab, [t for t, _ in oos_val])
 
     model_cfg = {k: getattr(args, k) for k in MODEL_KEYS}
     data_key = [len(train), len(labels)]
@@ -331,7 +372,11 @@ def main(argv=None):
     drop = args.max_in_scope_drop if args.max_in_scope_drop >= 0 else (
         0.005 if args.dataset == "bitext" else 0.01)
     target = args.oos_target if args.oos_target >= 0 else (0.9 if args.dataset == "bitext" else 0)
-    if target > 0:
+    if args.dataset == "multilingual":
+        target = 0
+    if args.dataset == "multilingual" and args.multilingual_rule == "recall":
+        t, m = metrics.tune(vp, val_y, op, raw - drop, oos_class)
+    elif target > 0:
         t, m = metrics.tune_for_recall(vp, val_y, op, raw - drop, target, oos_class)
     elif args.clinc_rule == "joint":
         t, m = metrics.tune_joint_accuracy(vp, val_y, op, oos_class)
@@ -342,6 +387,17 @@ def main(argv=None):
     rec = metrics.oos_recall(metrics.decide(op, t, m, oos_class))
     log(f"ensemble of {len(states)}: val accuracy {raw:.4f}; threshold {t} margin {m}: "
         f"val in-scope {acc:.4f}, oos_val recall {rec:.4f}")
+    if dev_by_language:
+        ckpt["languages"] = list(MULTILINGUAL_LANGUAGES)
+        for lang, rows in dev_by_language.items():
+            p_ = predict(ens, encode(vocab, [x for x, _ in rows]))
+            dec = metrics.decide(p_, t, m, oos_class)
+            gold = [label_id[y] for _, y in rows]
+            right = [(d == g) if g != oos_class else (d == metrics.REJECT) for d, g in zip(dec, gold)]
+            log(f"  dev {lang}: accuracy (oos as a class) {np.mean(right):.4f} over {len(rows)}")
+        bv = load_bitext(args.data_dir)["val"]
+        bp = predict(ens, encode(vocab, [x for x, _ in bv]))
+        log(f"  bitext-intent val: argmax accuracy {np.mean(bp.argmax(1) == [label_id[y] for _, y in bv]):.4f}")
     torch.save(ckpt, os.path.join(out, "ensemble.pt.tmp"))
     os.replace(os.path.join(out, "ensemble.pt.tmp"), os.path.join(out, "ensemble.pt"))
     log(f"wrote {os.path.join(out, 'ensemble.pt')}")

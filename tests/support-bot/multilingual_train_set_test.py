@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+# Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
+"""The hand-written multilingual training and development messages of the intent model
+(services/support-bot/intent/multilingual_train, read by train.py --dataset multilingual):
+- every line is text<TAB>label with a label of the shipped model or "oos";
+- every language has train and dev files, with every label in both: at least 20
+  training and 6 development messages per intent, 50 and 20 oos ones;
+- no text twice across the training, development and test files of all languages, and
+  no training or development message close to a test message (difflib ratio >= 0.8
+  after case folding and dropping punctuation): the test set measures only if nothing
+  like it was trained or tuned on (multilingual_test/README.md);
+- the README's count table is the one counts.py --split train,dev computes."""
+import difflib
+import json
+import os
+import re
+import sys
+import unittest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+INTENT = os.path.join(REPO, "services", "support-bot", "intent")
+TRAIN_DIR = os.path.join(INTENT, "multilingual_train")
+TEST_DIR = os.path.join(INTENT, "multilingual_test")
+sys.path.insert(0, INTENT)
+sys.path.insert(0, TRAIN_DIR)
+import counts  # noqa: E402  (multilingual_train/counts.py)
+
+LANGUAGES = ("en", "de", "fr", "es")
+MIN_PER_INTENT = {"train": 20, "dev": 6}
+MIN_OOS = {"train": 50, "dev": 20}
+CLOSE = 0.8
+
+
+def model_labels():
+    with open(os.path.join(REPO, "models", "support-bot", "2", "metadata.json"), encoding="utf-8") as f:
+        return json.load(f)["labels"]
+
+
+def read_raw(path):
+    """[(line number, text, label, fields)] of a TSV file, read without data.py's parser."""
+    with open(path, encoding="utf-8", newline="") as f:
+        content = f.read()
+    rows = []
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline
+    for n, line in enumerate(lines, 1):
+        parts = line.split("\t")
+        rows.append((n, parts[0], parts[1] if len(parts) > 1 else "", len(parts)))
+    return rows
+
+
+def normalized(text):
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+class MultilingualTrainSetTest(unittest.TestCase):
+    longMessage = False
+
+    @classmethod
+    def setUpClass(cls):
+        cls.labels = set(model_labels())
+        cls.files = {(lang, split): read_raw(os.path.join(TRAIN_DIR, f"{lang}.{split}.tsv"))
+                     for lang in LANGUAGES for split in ("train", "dev")}
+        cls.test = {lang: read_raw(os.path.join(TEST_DIR, f"{lang}.tsv")) for lang in LANGUAGES}
+
+    def test_every_line_is_text_tab_label_with_a_known_label(self):
+        for (lang, split), rows in self.files.items():
+            for n, text, label, fields in rows:
+                where = f"{lang}.{split}.tsv line {n}"
+                self.assertEqual(fields, 2, f"{where}: want text<TAB>label")
+                self.assertTrue(text.strip(), f"{where}: empty text")
+                self.assertEqual(text, text.strip(), f"{where}: text with surrounding whitespace")
+                self.assertNotIn("\r", text + label, f"{where}: CR")
+                self.assertIn(label, self.labels | {"oos"}, f"{where}: unknown label {label!r}")
+
+    def test_every_label_has_enough_messages_in_every_file(self):
+        for (lang, split), rows in self.files.items():
+            per = {}
+            for _, _, label, _ in rows:
+                per[label] = per.get(label, 0) + 1
+            for label in self.labels:
+                self.assertGreaterEqual(per.get(label, 0), MIN_PER_INTENT[split], f"{lang}.{split}: {label}")
+            self.assertGreaterEqual(per.get("oos", 0), MIN_OOS[split], f"{lang}.{split}: oos")
+
+    def test_no_text_twice_across_train_dev_and_test(self):
+        seen = {}
+        named = [(f"{lang}.{split}.tsv", rows) for (lang, split), rows in self.files.items()]
+        named += [(f"multilingual_test/{lang}.tsv", rows) for lang, rows in self.test.items()]
+        for name, rows in named:
+            for n, text, _, _ in rows:
+                key = normalized(text)
+                self.assertFalse(key in seen, f"{name} line {n} repeats {seen.get(key)}: {text!r}")
+                seen[key] = f"{name} line {n}"
+
+    def test_nothing_close_to_a_test_message(self):
+        test = [(lang, n, normalized(t)) for lang, rows in self.test.items() for n, t, _, _ in rows]
+        for (lang, split), rows in self.files.items():
+            for n, text, _, _ in rows:
+                a = normalized(text)
+                m = difflib.SequenceMatcher(autojunk=False)
+                m.set_seq2(a)
+                for tl, tn, b in test:
+                    m.set_seq1(b)
+                    if m.real_quick_ratio() >= CLOSE and m.quick_ratio() >= CLOSE and m.ratio() >= CLOSE:
+                        self.fail(f"{lang}.{split}.tsv line {n} {text!r} is close to the test message "
+                                  f"multilingual_test/{tl}.tsv line {tn} (ratio {m.ratio():.2f})")
+
+    def test_readme_table_is_current(self):
+        with open(os.path.join(TRAIN_DIR, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        self.assertIn(counts.table(), readme, "README.md: paste the output of multilingual_train/counts.py")
+
+
+if __name__ == "__main__":
+    unittest.main()
