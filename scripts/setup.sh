@@ -18,9 +18,10 @@ PACKAGES=(
   libre2-dev libsentencepiece-dev python3-sentencepiece
   # translator evaluation: the rule-based en->es floor (Apertium) that v6 must beat
   apertium apertium-eng-spa
-  # support bot: the embedded order database; for retraining the intent model's word
-  # vectors (services/support-bot/intent/pretrain_words.py): WordNet's text and gensim
-  libsqlite3-dev wordnet-base python3-gensim
+  # support bot: the embedded order database; Snowball stemmers for the German, French and
+  # Spanish knowledge base; for retraining the intent model's word vectors
+  # (services/support-bot/intent/pretrain_words.py): WordNet's text and gensim
+  libsqlite3-dev libstemmer-dev wordnet-base python3-gensim
   # models, test fixtures and the Python test client
   python3 python3-torch python3-grpcio python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests

@@ -1,6 +1,7 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/support-bot/article_translations.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,8 +15,10 @@ namespace shop::supportbot {
 absl::StatusOr<std::unique_ptr<ArticleTranslations>> ArticleTranslations::FromJsonl(
     const std::map<std::string, std::string>& files, const KnowledgeBase& kb) {
   auto out = std::make_unique<ArticleTranslations>();
+  const auto& searchable = KbTextAnalyzer::SupportedKbLanguages();
   for (const auto& [language, content] : files) {
     auto& texts = out->texts_[language];
+    std::vector<Article> articles;
     int line_no = 0;
     for (absl::string_view line : absl::StrSplit(content, '\n')) {
       ++line_no;
@@ -27,6 +30,12 @@ absl::StatusOr<std::unique_ptr<ArticleTranslations>> ArticleTranslations::FromJs
                                                                         : "";
       };
       const std::string id = field("id"), title = field("title"), body = field("body");
+      std::vector<std::string> keywords;
+      if (j.is_object() && j.contains("keywords") && j["keywords"].is_array()) {
+        for (const auto& k : j["keywords"]) {
+          if (k.is_string()) keywords.push_back(k.get<std::string>());
+        }
+      }
       if (id.empty() || title.empty() || body.empty()) {
         return absl::InvalidArgumentError(absl::StrCat("articles ", language, " line ", line_no,
                                                        ": needs non-empty id, title and body"));
@@ -40,12 +49,22 @@ absl::StatusOr<std::unique_ptr<ArticleTranslations>> ArticleTranslations::FromJs
         return absl::InvalidArgumentError(
             absl::StrCat("articles ", language, " line ", line_no, ": ", id, " appears twice"));
       }
+      articles.push_back({id, title, kb.Find(id)->category, body, std::move(keywords)});
     }
     for (const Article& a : kb.articles()) {
       if (texts.count(a.id) == 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("articles ", language, ": article ", a.id, " is missing"));
       }
+    }
+    if (std::find(searchable.begin(), searchable.end(), language) != searchable.end()) {
+      KnowledgeBaseOptions options = kb.options();  // the English ranking settings
+      options.language = language;
+      options.synonyms = false;
+      absl::StatusOr<std::unique_ptr<KnowledgeBase>> index =
+          KnowledgeBase::Create(std::move(articles), options);
+      if (!index.ok()) return index.status();
+      out->indexes_[language] = *std::move(index);
     }
   }
   return out;
@@ -76,6 +95,11 @@ const std::pair<std::string, std::string>* ArticleTranslations::Find(
   if (lang == texts_.end()) return nullptr;
   auto it = lang->second.find(id);
   return it == lang->second.end() ? nullptr : &it->second;
+}
+
+const KnowledgeBase* ArticleTranslations::Index(absl::string_view language) const {
+  auto it = indexes_.find(language);
+  return it == indexes_.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::string> ArticleTranslations::languages() const {

@@ -1,9 +1,10 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
 // The knowledge base's articles in other languages, written by hand: next to
-// kb/articles.jsonl, kb/articles.<lang>.jsonl holds the same article ids with their title
-// and body in that language. Retrieval stays on the English index; the answer is shown
-// in the customer's language.
+// kb/articles.jsonl, kb/articles.<lang>.jsonl holds the same article ids with their title,
+// keywords and body in that language. Each language gets its own search index (a
+// KnowledgeBase with that language's analysis), so a question is searched as the customer
+// wrote it; the answer is shown in the customer's language.
 #ifndef SHOP_SERVICES_SUPPORT_BOT_ARTICLE_TRANSLATIONS_H_
 #define SHOP_SERVICES_SUPPORT_BOT_ARTICLE_TRANSLATIONS_H_
 
@@ -31,6 +32,10 @@ class ArticleTranslations {
   static absl::StatusOr<std::unique_ptr<ArticleTranslations>> FromJsonl(
       const std::map<std::string, std::string>& files, const KnowledgeBase& kb);
 
+  // The search index of the articles in `language` (same ids and categories as the
+  // English ones), or null when the language has none.
+  const KnowledgeBase* Index(absl::string_view language) const;
+
   // Title and body of `id` in `language`, or null when there is none.
   const std::pair<std::string, std::string>* Find(const std::string& id,
                                                   absl::string_view language) const;
@@ -40,6 +45,7 @@ class ArticleTranslations {
   // language -> article id -> (title, body)
   std::map<std::string, std::map<std::string, std::pair<std::string, std::string>>, std::less<>>
       texts_;
+  std::map<std::string, std::unique_ptr<KnowledgeBase>, std::less<>> indexes_;
 };
 
 }  // namespace shop::supportbot

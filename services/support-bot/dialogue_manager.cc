@@ -604,13 +604,29 @@ BotTurn DialogueManager::AskConfirmation(Context& c, const Order& order, Phrase 
 }
 
 std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
-  std::optional<Hit> best = c.u.intent.empty()
-                                ? kb_->BestMatch(c.text, options_.kb_min_score_without_intent)
-                                : kb_->BestMatch(c.text);
-  const std::vector<std::string>* categories = IntentCategories(c.u.intent);
+  // A question in a language with its own index is searched as written: on the
+  // hand-written evaluation questions that found the right article about twice as often
+  // as searching the English index with the question's machine translation. The English
+  // index with the translation is the fallback when the own index finds nothing good.
+  const KnowledgeBase* own =
+      articles_ != nullptr && c.u.language != "en" ? articles_->Index(c.u.language) : nullptr;
+  if (own != nullptr) {
+    if (std::optional<Hit> hit = PickArticleIn(*own, c.own_text(), c.u.intent)) return hit;
+    if (c.u.original_text.empty()) return std::nullopt;  // no translation to search with
+  }
+  if (c.u.unsure_translation) return std::nullopt;
+  return PickArticleIn(*kb_, c.text, c.u.intent);
+}
+
+std::optional<Hit> DialogueManager::PickArticleIn(const KnowledgeBase& kb, absl::string_view text,
+                                                  const std::string& intent) const {
+  std::optional<Hit> best = intent.empty()
+                                ? kb.BestMatch(text, options_.kb_min_score_without_intent)
+                                : kb.BestMatch(text);
+  const std::vector<std::string>* categories = IntentCategories(intent);
   if (!best || categories == nullptr) return best;
   // Among close candidates, prefer an article of the intent's categories.
-  for (const Hit& hit : kb_->Search(c.text, 5)) {
+  for (const Hit& hit : kb.Search(text, 5)) {
     if (hit.score < 0.5 * best->score) break;
     if (std::find(categories->begin(), categories->end(), hit.article->category) !=
         categories->end()) {
@@ -622,8 +638,7 @@ std::optional<Hit> DialogueManager::PickArticle(const Context& c) const {
 
 BotTurn DialogueManager::AnswerFromKnowledgeBase(Context& c, bool understood_intent) {
   internal::DialogueState& st = c.state();
-  std::optional<Hit> hit;
-  if (!c.u.unsure_translation) hit = PickArticle(c);
+  std::optional<Hit> hit = PickArticle(c);
   if (hit) {
     st.set_low_confidence_streak(0);
     BotTurn t = Reply(c, Phrase::Article(hit->article->id));

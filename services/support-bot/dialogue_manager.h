@@ -159,7 +159,11 @@ class DialogueManager {
   absl::StatusOr<BotTurn> HandleVerification(Context& c);
   BotTurn AnswerFromKnowledgeBase(Context& c, bool understood_intent);
   // The best article for the message, preferring the intent's categories among close hits.
+  // The article for the turn: from the index of the customer's language when there is
+  // one (ArticleTranslations::Index), else from the English index with the English text.
   std::optional<Hit> PickArticle(const Context& c) const;
+  std::optional<Hit> PickArticleIn(const KnowledgeBase& kb, absl::string_view text,
+                                   const std::string& intent) const;
   BotTurn Handoff(Context& c, v1::HandoffReason reason, Phrase text);
   BotTurn Reply(Context& c, const Phrase& text);
   // Puts `phrase` before (or after) a reply already written, in both its languages.

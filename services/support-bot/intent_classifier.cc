@@ -117,6 +117,11 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
       if (it == c->labels_.end()) return Invalid(meta_path, "oos_label is not one of the labels");
       c->oos_index_ = it - c->labels_.begin();
     }
+    // Models trained on messages in several languages (train.py --dataset multilingual)
+    // list them; older models were trained on English only.
+    if (meta.contains("languages")) {
+      c->languages_ = meta.at("languages").get<std::vector<std::string>>();
+    }
   } catch (const std::exception& e) {
     return Invalid(meta_path, e.what());
   }
@@ -242,6 +247,10 @@ std::vector<IntentPrediction> IntentClassifier::ClassifyBatch(
                    static_cast<int64_t>(best) != oos_index_;
   }
   return predictions;
+}
+
+bool IntentClassifier::Understands(absl::string_view language) const {
+  return std::find(languages_.begin(), languages_.end(), language) != languages_.end();
 }
 
 IntentPrediction IntentClassifier::Classify(absl::string_view english_text) const {

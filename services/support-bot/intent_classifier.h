@@ -1,7 +1,9 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// Intent classification of customer-support messages (English) into the bitext-intent
-// intents (cancel_order, track_order, get_refund, ...), with out-of-scope rejection.
+// Intent classification of customer-support messages into the bitext-intent intents
+// (cancel_order, track_order, get_refund, ...), with out-of-scope rejection. Models up to
+// version 2 read English only; version 3 was trained on English, German, French and
+// Spanish messages (metadata "languages") and reads them as written.
 //
 // The model is a TorchScript ensemble trained by services/support-bot/intent/train.py and
 // exported by export.py into models/support-bot/<version>/: model.pt (feature ids ->
@@ -59,6 +61,10 @@ class IntentClassifier {
   // The model's input ids for `text` (data.py's Vocabulary.encode).
   std::vector<int64_t> FeatureIds(absl::string_view text) const;
 
+  // Whether the model was trained on messages in `language` (ISO 639-1), so a message in
+  // it is classified as written rather than through an English translation.
+  bool Understands(absl::string_view language) const;
+
   const std::vector<std::string>& labels() const { return labels_; }
   float threshold() const { return threshold_; }
   float margin() const { return margin_; }
@@ -72,6 +78,7 @@ class IntentClassifier {
   float threshold_ = 0;
   float margin_ = 0;
   int64_t oos_index_ = -1;  // index of metadata "oos_label" in labels_, or -1
+  std::vector<std::string> languages_ = {"en"};  // metadata "languages"
   int max_words_ = 64;
   int min_n_ = 3;
   int max_n_ = 5;

@@ -7,6 +7,8 @@
 //
 //   support_bot_kb_eval [--articles=...] [--questions=...] [--min_accuracy_at_3=0.9]
 //                       [--clinc150=../shared/data/support/clinc150/data_full.json]
+//   support_bot_kb_eval --language=de --articles=services/support-bot/kb/articles.de.jsonl
+//                       --questions=services/support-bot/kb/eval_questions.de.jsonl --clinc150=
 //
 // With CLINC150 it also sweeps the score floor below which a message with no intent gets
 // no article (DialogueOptions::kb_min_score_without_intent): tuned on half A against
@@ -39,6 +41,9 @@ ABSL_FLAG(std::string, questions, "services/support-bot/kb/eval_questions.jsonl"
           "evaluation questions {\"question\", \"article_id\"}, one a line");
 ABSL_FLAG(double, min_accuracy_at_1, 0.0, "exit 1 if accuracy@1 over all questions is lower");
 ABSL_FLAG(double, min_accuracy_at_3, 0.0, "exit 1 if accuracy@3 over all questions is lower");
+ABSL_FLAG(std::string, language, "en",
+          "the articles' language: en, or de/fr/es with --articles=.../articles.<lang>.jsonl "
+          "and --questions=.../eval_questions.<lang>.jsonl (Snowball stems, no synonym table)");
 ABSL_FLAG(bool, list_misses, true, "list the questions whose article did not rank first");
 ABSL_FLAG(std::string, clinc150, "../shared/data/support/clinc150/data_full.json",
           "CLINC150 data_full.json: its out-of-scope utterances and the intents no shop serves "
@@ -223,6 +228,7 @@ int Run(const std::string& command) {
   options.title_b = absl::GetFlag(FLAGS_title_b);
   options.keywords_b = absl::GetFlag(FLAGS_keywords_b);
   options.body_b = absl::GetFlag(FLAGS_body_b);
+  options.language = absl::GetFlag(FLAGS_language);
 
   const std::string articles_path = absl::GetFlag(FLAGS_articles);
   absl::StatusOr<std::unique_ptr<KnowledgeBase>> kb = KnowledgeBase::Load(articles_path, options);

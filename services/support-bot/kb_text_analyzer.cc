@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <utility>
 
+#include <libstemmer.h>
+
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "services/support-bot/porter_stemmer.h"
 
 namespace shop::supportbot {
@@ -465,7 +468,117 @@ std::string ReplaceSymbols(absl::string_view text) {
   return out;
 }
 
+// Stop words of the other languages, written without accents: they are compared with the
+// folded word, so "très" and "tres" are both stop words.
+const std::unordered_map<std::string, std::unordered_set<std::string>>& ForeignStopWords() {
+  static const auto* lists = new std::unordered_map<std::string, std::unordered_set<std::string>>{
+      {"de",
+       {"aber", "alle", "als", "also", "am", "an", "auch", "auf", "aus", "bei", "bin", "bis",
+        "bitte", "da", "dann", "das", "dass", "dem", "den", "der", "des", "die", "dies", "diese",
+        "doch", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es",
+        "euch", "euer", "eure", "fur", "hab", "habe", "haben", "hallo", "hat", "hier", "ich",
+        "ihr", "ihre", "ihren", "im", "in", "ist", "ja", "jetzt", "kann", "konnen", "konnt",
+        "man", "mein", "meine", "meinem", "meinen", "meiner", "mich", "mir", "mit", "muss",
+        "nach", "nicht", "noch", "nur", "ob", "oder", "schon", "sein", "sie", "sind", "so",
+        "uber", "um", "und", "uns", "unser", "von", "vor", "war", "was", "wenn", "wer", "wie",
+        "wir", "wird", "wo", "zu", "zum", "zur", "guten", "tag", "danke", "gibt", "welche"}},
+      {"fr",
+       {"a", "ai", "au", "aux", "avec", "avez", "avoir", "bonjour", "ce", "cela", "ces", "cet",
+        "cette", "comment", "dans", "de", "des", "du", "elle", "en", "est", "et", "etre", "il",
+        "ils", "j", "je", "l", "la", "le", "les", "leur", "lui", "m", "ma", "mais", "me", "merci",
+        "mes", "moi", "mon", "n", "ne", "nous", "on", "ou", "par", "pas", "peut", "peux", "pour",
+        "qu", "que", "quel", "quelle", "qui", "s", "sa", "se", "ses", "si", "son", "sont", "sur",
+        "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+        "svp", "plait", "il", "faut", "puis", "est-ce", "ca", "c", "d"}},
+      {"es",
+       {"a", "al", "algo", "como", "con", "cual", "cuales", "de", "del", "el", "ella", "en",
+        "es", "esta", "este", "esto", "estoy", "gracias", "ha", "hay", "he", "hola", "la", "las",
+        "le", "les", "lo", "los", "me", "mi", "mis", "mucho", "muy", "nos", "o", "os", "para",
+        "pero", "por", "porque", "puedo", "puede", "que", "se", "si", "sin", "su", "sus", "te",
+        "tengo", "tiene", "tu", "tus", "un", "una", "uno", "usted", "ustedes", "vosotros", "y",
+        "ya", "yo", "favor", "buenas", "buenos", "dias", "quiero", "quisiera", "hacer"}},
+  };
+  return *lists;
+}
+
+// Snowball's name of each language.
+const std::unordered_map<std::string, std::string>& SnowballNames() {
+  static const auto* names = new std::unordered_map<std::string, std::string>{
+      {"de", "german"}, {"fr", "french"}, {"es", "spanish"}};
+  return *names;
+}
+
+// The two-byte UTF-8 letters of Latin-1 (U+00C0..U+00FF) without their marks, lower case;
+// anything else is kept.
+std::string FoldToAscii(absl::string_view word) {
+  static constexpr const char* kFold[64] = {
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+      "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+      "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+  std::string out;
+  out.reserve(word.size());
+  for (size_t i = 0; i < word.size(); ++i) {
+    const unsigned char ch = static_cast<unsigned char>(word[i]);
+    if (ch == 0xC3 && i + 1 < word.size()) {
+      const unsigned char next = static_cast<unsigned char>(word[i + 1]);
+      if (next >= 0x80 && next <= 0xBF) {
+        out += kFold[next - 0x80];
+        ++i;
+        continue;
+      }
+    }
+    out += static_cast<char>(ch);
+  }
+  return out;
+}
+
+// German written without umlauts: "rueckerstattung" is "rückerstattung". Applied to
+// folded stems of articles and questions alike, so both spellings meet.
+std::string FoldGermanDigraphs(std::string word) {
+  std::string out;
+  out.reserve(word.size());
+  for (size_t i = 0; i < word.size(); ++i) {
+    out += word[i];
+    if (i + 1 < word.size() && word[i + 1] == 'e' &&
+        (word[i] == 'a' || word[i] == 'o' || word[i] == 'u') &&
+        !(word[i] == 'u' && i > 0 && (word[i - 1] == 'e' || word[i - 1] == 'q'))) {
+      ++i;  // "ae" -> "a", "oe" -> "o", "ue" -> "u" (not in "eue", "que")
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+struct KbTextAnalyzer::Snowball {
+  absl::Mutex mu;  // a sb_stemmer keeps state between calls
+  sb_stemmer* stemmer ABSL_GUARDED_BY(mu) = nullptr;
+};
+
+const std::vector<std::string>& KbTextAnalyzer::SupportedKbLanguages() {
+  static const auto* languages = new std::vector<std::string>{"de", "fr", "es"};
+  return *languages;
+}
+
+KbTextAnalyzer::~KbTextAnalyzer() {
+  if (snowball_ != nullptr && snowball_->stemmer != nullptr) sb_stemmer_delete(snowball_->stemmer);
+}
+
+std::string KbTextAnalyzer::Stem(absl::string_view word) const {
+  if (snowball_ == nullptr) return KbStem(word);
+  std::string stem;
+  {
+    absl::MutexLock lock(&snowball_->mu);
+    const sb_symbol* out = sb_stemmer_stem(
+        snowball_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+        static_cast<int>(word.size()));
+    if (out == nullptr) return std::string(word);  // out of memory: the word itself
+    stem.assign(reinterpret_cast<const char*>(out), sb_stemmer_length(snowball_->stemmer));
+  }
+  stem = FoldToAscii(stem);
+  return language_ == "de" ? FoldGermanDigraphs(std::move(stem)) : stem;
+}
 
 std::string KbStem(absl::string_view word) {
   const std::string key(word);
@@ -476,7 +589,21 @@ std::string KbStem(absl::string_view word) {
   return PorterStem(FoldBritishSpelling(key));
 }
 
-KbTextAnalyzer::KbTextAnalyzer(bool synonyms) : synonyms_(synonyms) {
+KbTextAnalyzer::KbTextAnalyzer(bool synonyms, std::string language)
+    : synonyms_(synonyms), language_(std::move(language)) {
+  if (language_ != "en") {
+    // No synonym table in these languages; an unknown language falls back to English
+    // rules only through the caller's mistake, so it is refused loudly in KnowledgeBase.
+    synonyms_ = false;
+    const auto name = SnowballNames().find(language_);
+    if (name != SnowballNames().end()) {
+      snowball_ = std::make_unique<Snowball>();
+      absl::MutexLock lock(&snowball_->mu);
+      snowball_->stemmer = sb_stemmer_new(name->second.c_str(), "UTF_8");
+      if (snowball_->stemmer == nullptr) snowball_.reset();
+    }
+    return;
+  }
   std::unordered_set<std::string> seen_words;
   for (const SynonymGroup& group : SynonymTable()) {
     std::vector<std::string> replacement;
@@ -501,6 +628,10 @@ KbTextAnalyzer::KbTextAnalyzer(bool synonyms) : synonyms_(synonyms) {
 }
 
 bool KbTextAnalyzer::IsStopWord(absl::string_view word) const {
+  if (language_ != "en") {
+    const auto list = ForeignStopWords().find(language_);
+    return list != ForeignStopWords().end() && list->second.count(FoldToAscii(word)) > 0;
+  }
   static const auto* stop_words = [] {
     auto* set = new std::unordered_set<std::string>();
     for (const char* word : kStopWords) set->insert(word);
@@ -546,8 +677,15 @@ std::vector<KbToken> KbTextAnalyzer::Tokenize(absl::string_view text) const {
       continue;
     }
     std::string word = original;
-    for (char& ch : word) {
+    for (size_t k = 0; k < word.size(); ++k) {
+      char& ch = word[k];
       if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      // Outside English: the capitals of Latin-1 too ("Ä" -> "ä"; U+00C0..U+00DE but x).
+      if (language_ != "en" && static_cast<unsigned char>(ch) == 0xC3 && k + 1 < word.size()) {
+        unsigned char& next = reinterpret_cast<unsigned char&>(word[k + 1]);
+        if (next >= 0x80 && next <= 0x9E && next != 0x97) next = static_cast<unsigned char>(next + 0x20);
+        ++k;
+      }
     }
     tokens.push_back({std::move(word)});
   }
@@ -557,7 +695,7 @@ std::vector<KbToken> KbTextAnalyzer::Tokenize(absl::string_view text) const {
 std::vector<KbTerm> KbTextAnalyzer::Terms(const std::vector<KbToken>& tokens) const {
   std::vector<std::string> stems;
   stems.reserve(tokens.size());
-  for (const KbToken& token : tokens) stems.push_back(KbStem(token.word));
+  for (const KbToken& token : tokens) stems.push_back(Stem(token.word));
 
   std::vector<KbTerm> terms;
   size_t i = 0;

@@ -10,9 +10,16 @@
 // Synonyms are matched on stems, so one entry covers its inflections ("package" also
 // matches "packages"). The table is hand-written from general shop and shipping vocabulary;
 // it is not derived from the evaluation questions.
+//
+// German, French and Spanish (the languages of kb/articles.<lang>.jsonl) are analysed
+// with the Snowball stemmer of the language (Debian's libstemmer), a stop-word list of
+// the language and no synonym table; stems are then folded to plain ASCII letters
+// ("rückerstattung" and "rueckerstattung" -> "ruckerstatt"), because customers often type
+// without accents and umlauts.
 #ifndef SHOP_SERVICES_SUPPORT_BOT_KB_TEXT_ANALYZER_H_
 #define SHOP_SERVICES_SUPPORT_BOT_KB_TEXT_ANALYZER_H_
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -44,7 +51,18 @@ std::string KbStem(absl::string_view word);
 class KbTextAnalyzer {
  public:
   // `synonyms` false skips the synonym table (the ablation of the evaluation tool).
-  explicit KbTextAnalyzer(bool synonyms = true);
+  // `language` is "en" (Porter stems and the synonym table) or one of
+  // SupportedKbLanguages() (Snowball stems, no synonyms).
+  explicit KbTextAnalyzer(bool synonyms = true, std::string language = "en");
+  ~KbTextAnalyzer();
+  KbTextAnalyzer(const KbTextAnalyzer&) = delete;
+  KbTextAnalyzer& operator=(const KbTextAnalyzer&) = delete;
+
+  // The languages other than English that have a stemmer and stop words here.
+  static const std::vector<std::string>& SupportedKbLanguages();
+
+  // The stem of one lower-case word in this analyzer's language (KbStem for English).
+  std::string Stem(absl::string_view word) const;
 
   // Lower-cased words. Currency symbols become codes ("€" -> "eur"); "US" in capitals
   // becomes "usa" while the pronoun "us" stays a stop word.
@@ -63,6 +81,7 @@ class KbTextAnalyzer {
   const std::vector<std::string>& synonym_words() const { return synonym_words_; }
 
   bool synonyms() const { return synonyms_; }
+  const std::string& language() const { return language_; }
 
  private:
   struct Rule {
@@ -71,6 +90,9 @@ class KbTextAnalyzer {
   };
 
   bool synonyms_;
+  std::string language_;
+  struct Snowball;
+  std::unique_ptr<Snowball> snowball_;  // null for English
   // Rules by the stem of their first word, longest phrase first.
   std::unordered_map<std::string, std::vector<Rule>> rules_;
   std::vector<std::string> synonym_words_;

@@ -150,6 +150,12 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Load(
 absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(
     std::vector<Article> articles, const KnowledgeBaseOptions& options) {
   if (articles.empty()) return absl::InvalidArgumentError("no articles");
+  const auto& languages = KbTextAnalyzer::SupportedKbLanguages();
+  if (options.language != "en" &&
+      std::find(languages.begin(), languages.end(), options.language) == languages.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no text analysis for knowledge-base language \"", options.language, "\""));
+  }
   std::unordered_set<std::string> ids;
   for (const Article& article : articles) {
     if (article.id.empty()) return absl::InvalidArgumentError("article with an empty id");
@@ -163,7 +169,7 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(
 }
 
 KnowledgeBase::KnowledgeBase(std::vector<Article> articles, const KnowledgeBaseOptions& options)
-    : options_(options), analyzer_(options.synonyms), articles_(std::move(articles)) {
+    : options_(options), analyzer_(options.synonyms, options.language), articles_(std::move(articles)) {
   for (int i = 0; i < static_cast<int>(articles_.size()); ++i) by_id_[articles_[i].id] = i;
 }
 
@@ -213,7 +219,7 @@ void KnowledgeBase::Index() {
 
   if (options_.synonyms) {
     for (const std::string& word : analyzer_.synonym_words()) {
-      known_stems_.insert(KbStem(word));
+      known_stems_.insert(analyzer_.Stem(word));
       word_counts_.emplace(word, 0);
     }
   }
@@ -225,7 +231,7 @@ void KnowledgeBase::Index() {
 
 bool KnowledgeBase::IsKnownWord(const std::string& word) const {
   return analyzer_.IsStopWord(word) || word_counts_.count(word) > 0 ||
-         known_stems_.count(KbStem(word)) > 0;
+         known_stems_.count(analyzer_.Stem(word)) > 0;
 }
 
 std::optional<std::vector<std::string>> KnowledgeBase::CorrectWord(const std::string& word) const {

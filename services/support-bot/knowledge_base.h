@@ -65,6 +65,10 @@ struct KnowledgeBaseOptions {
   // The synonym table and the typo corrector (both off only for ablations).
   bool synonyms = true;
   bool spelling_correction = true;
+  // The language of the articles and questions: "en" (the English analysis above), or
+  // one of KbTextAnalyzer::SupportedKbLanguages() for kb/articles.<lang>.jsonl (Snowball
+  // stems, no synonym table). The ranking settings were tuned in English only.
+  std::string language = "en";
   // BestMatch() answers nothing below this score: the bot says it does not know. At 0.06,
   // 7 of the 182 evaluation questions fall below it, and off-topic chat mostly does.
   double min_score = 0.06;

@@ -192,7 +192,11 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     }
     if (language.empty()) language = "en";
 
-    const IntentPrediction prediction = classifier->Classify(english);
+    // A model trained on the customer's language reads the message as written: no
+    // translation error can change the intent, and the confidence gate does not apply to
+    // it (the translation still feeds the English knowledge-base search).
+    const bool native = classifier->Understands(language);
+    const IntentPrediction prediction = classifier->Classify(native ? in.message : english);
     Entities entities = entities_.Extract(in.message);
     Entities english_entities = entities_.Extract(english);
     for (const std::string& id : english_entities.order_ids) {
@@ -203,7 +207,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     }
     Understanding u;
     u.unsure_translation = unsure_translation;
-    if (prediction.in_scope && !unsure_translation) {
+    if (prediction.in_scope && (native || !unsure_translation)) {
       u.intent = prediction.intent;
       u.confidence = prediction.confidence;
     } else {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "services/support-bot/article_translations.h"
 #include "services/support-bot/kb_text_analyzer.h"
 #include "services/support-bot/porter_stemmer.h"
 #include "tests/catch.h"
@@ -243,6 +245,76 @@ TEST_CASE("Question typos are corrected towards known words", "[kb][typos]") {
   auto plain = KnowledgeBase::Load(kArticles, off);
   REQUIRE(plain.ok());
   CHECK((*plain)->QueryTerms("custms") == std::vector<std::string>{"custm"});
+}
+
+// --- German, French and Spanish: each language's own index (ArticleTranslations) ---
+
+std::vector<std::string> StemsIn(const std::string& language, const std::string& text) {
+  std::vector<std::string> stems;
+  for (const KbTerm& term : KbTextAnalyzer(true, language).Analyze(text)) {
+    stems.push_back(term.stem);
+  }
+  return stems;
+}
+
+const ArticleTranslations& ShippedTranslations() {
+  static std::unique_ptr<ArticleTranslations> t = [] {
+    auto loaded = ArticleTranslations::Load(kArticles, Shipped(), {"de", "fr", "es"});
+    REQUIRE(loaded.ok());
+    return *std::move(loaded);
+  }();
+  return *t;
+}
+
+TEST_CASE("Other languages: Snowball stems meet across inflections, accents and umlauts",
+          "[kb][stem][languages]") {
+  // Customers type without accents and umlauts, and capitalise German nouns.
+  CHECK(StemsIn("de", "Rückerstattung") == StemsIn("de", "rueckerstattung"));
+  CHECK(StemsIn("de", "RÜCKERSTATTUNGEN") == StemsIn("de", "Rückerstattung"));
+  CHECK(StemsIn("de", "Lieferungen") == StemsIn("de", "Lieferung"));
+  CHECK(StemsIn("fr", "remboursé") == StemsIn("fr", "rembourse"));
+  CHECK(StemsIn("fr", "colis livrés") == StemsIn("fr", "colis livres"));
+  CHECK(StemsIn("es", "devoluciones") == StemsIn("es", "devolución"));
+  CHECK(StemsIn("es", "envío") == StemsIn("es", "envio"));
+  // Stop words of the language go, with or without accents; content words stay.
+  CHECK(StemsIn("de", "Ich habe eine Frage zu meiner Bestellung").size() == 2);
+  CHECK(StemsIn("fr", "Est-ce que vous êtes là ?").size() <= 2);
+  CHECK(StemsIn("es", "¿Cómo puedo hacer una devolución?").size() == 2);
+  // English keeps its own analysis.
+  CHECK(StemsIn("en", "refunds") == Stems("refunds"));
+}
+
+TEST_CASE("A knowledge base in a language without a stemmer is refused", "[kb][load][languages]") {
+  KnowledgeBaseOptions options;
+  options.language = "xx";
+  auto kb = KnowledgeBase::Create({{"KB-A-001", "t", "c", "b", {}}}, options);
+  REQUIRE(!kb.ok());
+  CHECK(kb.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(kb.status().message(), "xx"));
+}
+
+TEST_CASE("Questions in German, French and Spanish find their article in their own index",
+          "[kb][search][languages]") {
+  const ArticleTranslations& t = ShippedTranslations();
+  REQUIRE(t.Index("de") != nullptr);
+  REQUIRE(t.Index("fr") != nullptr);
+  REQUIRE(t.Index("es") != nullptr);
+  CHECK(t.Index("en") == nullptr);  // English is the main index
+  const auto category = [&](const std::string& language, const std::string& question) {
+    const std::vector<Hit> hits = t.Index(language)->Search(question, 1);
+    return hits.empty() ? std::string() : hits.front().article->category;
+  };
+  CHECK(category("de", "Muss ich Zoll bezahlen, wenn ich in die USA bestelle?") == "customs");
+  CHECK(category("fr", "Est-ce que je dois payer des droits de douane pour une livraison au Canada ?") ==
+        "customs");
+  CHECK(category("es", "¿Tengo que pagar aduana si pido desde Estados Unidos?") == "customs");
+  CHECK(category("de", "wann bekomme ich mein geld zurueck, ich habe mit paypal bezahlt") ==
+        "refunds");
+  // The hits are articles of that language, with the English ids.
+  const std::vector<Hit> hits = t.Index("de")->Search("Zoll USA", 1);
+  REQUIRE(!hits.empty());
+  REQUIRE(Shipped().Find(hits.front().article->id) != nullptr);
+  CHECK(hits.front().article->title != Shipped().Find(hits.front().article->id)->title);
 }
 
 TEST_CASE("A customs question ranks a customs article first", "[kb][search]") {

@@ -60,6 +60,11 @@ def parse_args(argv=None):
                    help="multilingual: times each hand-written training message is drawn per epoch "
                         "(bitext-intent has 240 utterances per intent, the hand-written files 24 "
                         "per intent and language)")
+    p.add_argument("--translated", default="",
+                   help="multilingual: also train on translate_train.py's output (bitext-intent "
+                        "utterances machine-translated to de, fr, es)")
+    p.add_argument("--min_translated_confidence", type=float, default=0.5,
+                   help="multilingual: leave out translations the translator's confidence puts below this")
     p.add_argument("--massive_negatives", type=int, default=400,
                    help="multilingual: out-of-scope MASSIVE requests per language (data.massive_negatives)")
     p.add_argument("--multilingual_rule", choices=["joint", "recall"], default="joint",
@@ -257,12 +262,21 @@ def multilingual_data(args, log):
     train = list(bitext["train"])
     for lang in MULTILINGUAL_LANGUAGES:
         train += mtrain[lang] * args.multilingual_repeat
+    translated = []
+    if args.translated:
+        with open(args.translated, encoding="utf-8") as f:
+            for line in f:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) == 4 and float(cols[3]) >= args.min_translated_confidence:
+                    translated.append((cols[0], cols[1]))
+        train += translated
     negatives = clinc150_negatives(args.data_dir, args.negatives_per_intent)
     negatives += massive_negatives(args.data_dir, args.massive_negatives)
     train += negatives
     dev = [r for lang in MULTILINGUAL_LANGUAGES for r in mdev[lang]]
     log(f"# multilingual: bitext train {len(bitext['train'])}, hand-written "
-        f"{ {k: len(v) for k, v in mtrain.items()} } x {args.multilingual_repeat}, oos "
+        f"{ {k: len(v) for k, v in mtrain.items()} } x {args.multilingual_repeat}, translated "
+        f"{len(translated)}, oos "
         f"{len(negatives)}; dev {len(dev)}")
     return ({"train": train, "val": [r for r in dev if r[1] != OOS], "oos_val": [r for r in dev if r[1] == OOS]},
             mdev)
