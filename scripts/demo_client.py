@@ -183,7 +183,8 @@ def support_bot_session(grpc, address):
     s = say("", "Please cancel order ORD-37784483", customer_id="cust-1003")
     say(s, "yes", customer_id="cust-1003")
     # Replies come from the bot's German and French catalogs and articles (written, not
-    # machine-translated); the translator only helps the bot understand the message.
+    # machine-translated); the intent model reads German and French as written, and a
+    # question is searched in the articles of its own language.
     print("support bot, German, signed in as cust-1010:")
     s = say("", "Bitte stornieren Sie meine Bestellung ORD-59962626.", customer_id="cust-1010",
             locale="de-DE")

@@ -191,6 +191,70 @@ TEST_CASE("C++ features and probabilities equal Python's", "[intent]") {
   }
 }
 
+// --- version 3: trained on English, German, French and Spanish messages ---
+
+const IntentClassifier& MultilingualClassifier() {
+  static const auto* classifier = [] {
+    const std::string dir = std::string(SHOP_SOURCE_DIR) + "/models/support-bot/3";
+    auto loaded = IntentClassifier::Load(dir);
+    if (!loaded.ok()) FAIL("cannot load " << dir << ": " << loaded.status().ToString());
+    return loaded->release();
+  }();
+  return *classifier;
+}
+
+TEST_CASE("version 3 reads four languages and has an out-of-scope class", "[intent][languages]") {
+  const IntentClassifier& c = MultilingualClassifier();
+  CHECK(c.version() == 3);
+  CHECK(c.labels().size() == 28);  // the 27 intents and "oos"
+  for (const char* language : {"en", "de", "fr", "es"}) CHECK(c.Understands(language));
+  CHECK(!c.Understands("it"));
+  CHECK(Classifier().Understands("en"));
+  CHECK(!Classifier().Understands("de"));  // version 2: English only
+  // The out-of-scope class is never in scope, whatever its probability.
+  const IntentPrediction weather = c.Classify("what's the weather like in Paris tomorrow");
+  CHECK(weather.intent == "oos");
+  CHECK(!weather.in_scope);
+  for (const auto& [text, intent] : std::vector<std::pair<std::string, std::string>>{
+           {"Ich möchte meine Bestellung stornieren", "cancel_order"},
+           {"Où est mon colis ? Je l'attends depuis une semaine", "track_order"},
+           {"quiero que me devuelvan el dinero", "get_refund"}}) {
+    INFO(text);
+    const IntentPrediction p = c.Classify(text);
+    CHECK(p.intent == intent);
+    CHECK(p.in_scope);
+  }
+}
+
+// Reference numbers of version 3, printed by (one line)
+//   /usr/bin/python3 services/support-bot/intent/export.py
+//       --ckpt build/support_bot_intent/ml_small/ensemble.pt --out models/support-bot/3
+//       --version 3 --reference
+TEST_CASE("version 3: C++ features and probabilities equal Python's", "[intent][languages]") {
+  const std::vector<Reference> references = {
+      {"I want to cancel order 1234567", {4, 33, 5, 95, 23, 6, 6912, 6921, 6959, 7024, 7327, 6926}, {{"cancel_order", 0.95510399f}, {"check_cancellation_fee", 0.0024145518f}, {"delete_account", 0.0019337935f}}},
+      {"where is my package?? it's been 2 weeks", {85, 40, 10, 1024, 303, 363, 6, 791, 6945, 7965, 7680, 8433}, {{"track_order", 0.75108117f}, {"delivery_period", 0.047467142f}, {"track_refund", 0.030384427f}}},
+      {"Can u help me get my MONEY back", {14, 689, 17, 11, 90, 10, 134, 212, 6918, 8726, 14780, 6923}, {{"get_refund", 0.93505239f}, {"check_refund_policy", 0.0084011219f}, {"get_invoice", 0.0040164888f}}},
+      {"what's the weather like in Paris tomorrow", {193, 9, 2745, 129, 31, 1639, 1255, 7021, 7083, 15645, 19233, 11172}, {{"oos", 0.9267112f}, {"delivery_period", 0.0040015937f}, {"delivery_options", 0.0039007138f}}},
+      {"", {2}, {{"oos", 0.57529038f}, {"place_order", 0.024789795f}, {"delivery_options", 0.023034092f}}},
+      {"Ich möchte meine Bestellung stornieren", {13, 122, 87, 81, 465, 6922, 6968, 7966, 7371, 12599, 9415, 25870}, {{"cancel_order", 0.90052783f}, {"change_order", 0.0069421991f}, {"place_order", 0.0059703523f}}},
+  };
+  const IntentClassifier& c = MultilingualClassifier();
+  for (const Reference& r : references) {
+    INFO("\"" << r.text << "\"");
+    const std::vector<int64_t> ids = c.FeatureIds(r.text);
+    REQUIRE(ids.size() >= r.first_ids.size());
+    CHECK(std::vector<int64_t>(ids.begin(), ids.begin() + r.first_ids.size()) == r.first_ids);
+    auto probs = c.Probabilities({r.text});
+    REQUIRE(probs.ok());
+    for (const auto& [label, want] : r.top) {
+      const auto it = std::find(c.labels().begin(), c.labels().end(), label);
+      REQUIRE(it != c.labels().end());
+      CHECK(probs->at(0)[it - c.labels().begin()] == Approx(want).margin(1e-6));
+    }
+  }
+}
+
 TEST_CASE("a batch gives the same predictions as one text at a time", "[intent]") {
   const std::vector<std::string> texts = {
       "I want to cancel my order",

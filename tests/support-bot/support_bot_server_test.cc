@@ -439,13 +439,13 @@ TEST_CASE("The multilingual intent model reads a German message as written, with
                             absl::StrCat("--model_version=", version)});
     Client client(server->port());
     std::string session;
-    auto r = client.Say(&session, "Ich möchte meine Bestellung ORD-73464097 stornieren, bitte.",
+    auto r = client.Say(&session, "Ich möchte meine Bestellung ORD-37784483 stornieren, bitte.",
                         "cust-1003", "de-DE");
     CHECK(r.metadata().translation_degraded());
     if (version == 3) {
       CHECK(r.metadata().intent().name() == "cancel_order");
       CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_CONFIRMATION);
-      CHECK(absl::StrContains(r.reply(), "ORD-73464097"));
+      CHECK(absl::StrContains(r.reply(), "ORD-37784483"));
     } else {
       CHECK(r.metadata().intent().name() != "cancel_order");
       CHECK(r.metadata().awaiting() != v1::AWAITING_STATE_CONFIRMATION);

@@ -114,6 +114,9 @@ def parse_args(argv=None):
                         "fourth kind of feature (frozen, with a trained projection); 'none' = "
                         "without them (as models/support-bot/1 was trained)")
     p.add_argument("--pretrained_norm", type=int, default=0, help="1 = scale each vector to unit length")
+    p.add_argument("--pretrained_max_words", type=int, default=0,
+                   help="> 0 = only the first (most frequent) this many words of the vectors, to keep "
+                        "the exported model small")
     p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
 
@@ -150,13 +153,15 @@ def unk_table(vocab):
     return t
 
 
-def load_pretrained(path, normalize):
-    """(words, float32 tensor [N, dim]) of pretrain_words.py's output."""
+def load_pretrained(path, normalize, max_words=0):
+    """(words, float32 tensor [N, dim]) of pretrain_words.py's output (most frequent first;
+    the first `max_words` when > 0)."""
     z = np.load(path)
-    vectors = torch.from_numpy(z["vectors"].astype(np.float32))
+    n = max_words if max_words > 0 else len(z["words"])
+    vectors = torch.from_numpy(z["vectors"][:n].astype(np.float32))
     if normalize:
         vectors = vectors / vectors.norm(dim=1, keepdim=True).clamp(min=1e-6)
-    return [str(w) for w in z["words"]], vectors
+    return [str(w) for w in z["words"][:n]], vectors
 
 
 def train_member(args, vocab, train_ids, train_y, num_classes, seed, val=None, log=print, pretrained=None):
@@ -334,7 +339,8 @@ def main(argv=None):
         if not os.path.exists(args.pretrained):
             sys.exit(f"{args.pretrained} not found: run services/support-bot/intent/pretrain_words.py "
                      f"first, or pass --pretrained none")
-        pretrained_words, pretrained = load_pretrained(args.pretrained, args.pretrained_norm)
+        pretrained_words, pretrained = load_pretrained(args.pretrained, args.pretrained_norm,
+                                                       args.pretrained_max_words)
         args.pretrained_dim = pretrained.shape[1]
         cfg["pretrained"] = {"file": os.path.basename(args.pretrained), "words": len(pretrained_words),
                              "dim": args.pretrained_dim, "normalized": bool(args.pretrained_norm)}
