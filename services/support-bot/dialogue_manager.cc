@@ -284,9 +284,45 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text, const std::string& 
   return a;
 }
 
+bool OnlyReferences(absl::string_view text, const Understanding& u) {
+  if (u.order_ids.empty() && u.emails.empty()) return false;
+  std::string rest(text);
+  for (const std::string& e : u.emails) absl::StrReplaceAll({{e, " "}}, &rest);
+  std::vector<std::string> prefixes;
+  for (const std::string& id : u.order_ids) {
+    absl::StrReplaceAll({{id, " "}}, &rest);
+    std::string letters;
+    for (char ch : id) {
+      if (!absl::ascii_isalpha(static_cast<unsigned char>(ch))) break;
+      letters += absl::ascii_tolower(static_cast<unsigned char>(ch));
+    }
+    if (!letters.empty()) prefixes.push_back(letters);
+  }
+  for (absl::string_view word : absl::StrSplit(rest, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+    if (absl::StrContains(word, "@")) continue;  // an address as the customer wrote it
+    for (absl::string_view token :
+         absl::StrSplit(word, absl::ByAnyChar("#:.,;!?()-/"), absl::SkipEmpty())) {
+      if (std::any_of(token.begin(), token.end(), [](char ch) { return absl::ascii_isdigit(ch); })) {
+        continue;  // the number itself, as the customer wrote it
+      }
+      if (std::find(prefixes.begin(), prefixes.end(), absl::AsciiStrToLower(token)) ==
+          prefixes.end()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
                                                 const std::string& english_text,
-                                                const Understanding& u, int customer_turn_id) {
+                                                const Understanding& understood,
+                                                int customer_turn_id) {
+  Understanding u = understood;
+  // A message that is only an order number or an e-mail address says nothing about what
+  // the customer wants, whatever the intent model makes of its characters
+  // ("ORD-86126116" can look like cancel_order): no intent.
+  if (OnlyReferences(u.original_text.empty() ? english_text : u.original_text, u)) u.intent.clear();
   Context c{session, english_text, u, customer_turn_id,
             !u.language.empty() && messages_->HasLanguage(u.language) ? u.language : "en"};
   internal::DialogueState& st = c.state();
@@ -295,6 +331,12 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
     return Reply(c, Phrase("handoff.active"));
   }
   if (!u.order_ids.empty()) st.set_order_id(u.order_ids.front());
+  // A plain yes to the pending question is its answer, whatever intent the model reads
+  // into so short a reply ("Ja, bitte." can look like a request for a person).
+  if (st.awaiting() == v1::AWAITING_STATE_CONFIRMATION &&
+      IsPlainYes(absl::StrReplaceAll(c.own_text(), {{st.pending_order_id(), ""}}))) {
+    return HandleConfirmation(c);
+  }
   // A request for a person or a complaint wins over whatever the bot was asking for.
   if (u.intent == "contact_human_agent" || u.intent == "contact_customer_service") {
     return Handoff(c, v1::HANDOFF_REASON_CUSTOMER_REQUESTED, Phrase("handoff.requested"));

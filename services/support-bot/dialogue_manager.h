@@ -126,6 +126,12 @@ struct BotTurn {
   std::string language = "en";
 };
 
+// True when `text` holds nothing but the order numbers and e-mail addresses of `u` (and
+// the letters of an order number's prefix, "ord 86126116"), punctuation and "#": such a
+// message says nothing about what the customer wants, whatever an intent model guesses
+// from its characters.
+bool OnlyReferences(absl::string_view text, const Understanding& u);
+
 class DialogueManager {
  public:
   // `articles` (may be null) holds the knowledge base in other languages.

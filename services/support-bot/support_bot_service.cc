@@ -215,6 +215,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     }
     u.order_ids = entities.order_ids;
     u.emails = entities.emails;
+    if (OnlyReferences(in.message, u)) u.intent.clear();  // a bare order number or e-mail
     if (english != in.message) u.original_text = in.message;
     // Replies are written from the message catalogs in the customer's language when the
     // bot serves it, English otherwise; never machine-translated.

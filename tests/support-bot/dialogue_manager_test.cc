@@ -270,6 +270,42 @@ TEST_CASE("Yes in the customer's language applies the named change, even if MT g
   }
 }
 
+TEST_CASE("A plain yes answers the confirmation even when the intent model reads it as something else") {
+  // v3 reads "Ja, bitte." as contact_human_agent at low confidence: the yes must win over
+  // the handoff rule, and apply exactly the named change.
+  for (const char* yes : {"Ja, bitte.", "yes please", "Sí, por favor."}) {
+    INFO(yes);
+    Bot bot("cust-1003");
+    bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+    v1::Turn t = bot.SayIn(yes, yes, "contact_human_agent");
+    CHECK(!t.has_handoff());
+    REQUIRE(t.has_action());
+    CHECK(t.action().order_id() == "ORD-37784483");
+    CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kCancelled);
+  }
+  // Asking for a person in so many words still hands over.
+  Bot bot("cust-1003");
+  bot.Say("cancel ORD-37784483", "cancel_order", {"ORD-37784483"});
+  v1::Turn t = bot.Say("I want to talk to a human", "contact_human_agent");
+  CHECK(t.has_handoff());
+  CHECK(bot.orders().GetOrder("ORD-37784483")->status == OrderStatus::kPlaced);
+}
+
+TEST_CASE("A message that is only an order number or e-mail carries no intent") {
+  // The intent model may guess an intent from "ORD-35032582" alone; a bare number is
+  // "where is it?", never the start of a cancellation.
+  for (const char* text : {"ORD-35032582", "ord 35032582", "#35032582", "35032582"}) {
+    INFO(text);
+    Bot bot("cust-1001");
+    bot.Say(text, "cancel_order", {"ORD-35032582"});
+    CHECK(bot.awaiting() != v1::AWAITING_STATE_CONFIRMATION);
+  }
+  // With words the intent stands.
+  Bot bot("cust-1001");
+  bot.Say("cancel ORD-35032582", "cancel_order", {"ORD-35032582"});
+  CHECK(bot.awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+}
+
 TEST_CASE("Naming another order during a confirmation applies nothing to either order") {
   SECTION("signed in: the other order is asked about on its own") {
     Bot bot("cust-1005");
