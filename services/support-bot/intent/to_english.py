@@ -126,7 +126,7 @@ def split_sentences(text: str) -> List[Tuple[bool, str]]:
 # text/span_protector.cc (without caller terms)
 
 MAX_PLACEHOLDERS = 16
-RESERVED, MARKUP, FORMAT, URL, EMAIL, PRICE, SKU, NUMBER = 0, 1, 2, 5, 6, 7, 8, 9
+RESERVED, MARKUP, FORMAT, URL, EMAIL, PRICE, SKU, NUMBER, SYMBOL = 0, 1, 2, 5, 6, 7, 8, 9, 10
 KIND_NAMES = {RESERVED: "reserved", MARKUP: "markup", FORMAT: "format", URL: "url", EMAIL: "email",
               PRICE: "price", SKU: "sku", NUMBER: "number"}
 
@@ -191,6 +191,24 @@ def _find_all(pattern, text, kind, out, keep=lambda s: True):
             pos = end
 
 
+def _is_symbol(c):
+    """SpanKind::kSymbol's characters: non-ASCII symbols and dashes."""
+    return ord(c) > 0x7F and unicodedata.category(c) in ("So", "Sm", "Sk", "Sc", "Pd")
+
+
+def _find_symbols(text, out):
+    pos = 0
+    while pos < len(text):
+        end = pos
+        while end < len(text) and _is_symbol(text[end]):
+            end += 1
+        if end > pos:
+            out.append([pos, end, SYMBOL])
+            pos = end
+        else:
+            pos += 1
+
+
 def _tier(kind):
     return MARKUP if kind == FORMAT else kind
 
@@ -218,6 +236,7 @@ def protect(sentence: str) -> Tuple[str, List[Tuple[int, str]]]:
     _find_all(_PRICE, sentence, PRICE, cands)
     _find_all(_SKU_TOKEN, sentence, SKU, cands, _is_sku)
     _find_all(_NUMBER, sentence, NUMBER, cands)
+    _find_symbols(sentence, cands)
     cands.sort(key=lambda c: (_tier(c[2]), -(c[1] - c[0]), c[2], c[0]))
     chosen = []
     for c in cands:

@@ -171,6 +171,27 @@ void FindMarkup(absl::string_view text, std::vector<Candidate>* out) {
   }
 }
 
+// Adds each run of non-ASCII symbol or dash characters (SpanKind::kSymbol). ASCII ones
+// ("-", "+", "$", "^") are left to the model: it copies them reliably.
+void FindSymbols(absl::string_view text, std::vector<Candidate>* out) {
+  static const RE2 kSymbolChar(R"([\p{So}\p{Sm}\p{Sk}\p{Sc}\p{Pd}])");
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = pos;
+    while (end < text.size()) {
+      const absl::string_view cp = CodePointAt(text, end);
+      if (cp.size() < 2 || !RE2::FullMatch(ToPiece(cp), kSymbolChar)) break;
+      end += cp.size();
+    }
+    if (end > pos) {
+      out->push_back({pos, end, SpanKind::kSymbol, nullptr});
+      pos = end;
+    } else {
+      pos += std::max<size_t>(1, CodePointAt(text, pos).size());
+    }
+  }
+}
+
 void FindAll(const RE2& re, absl::string_view text, SpanKind kind, std::vector<Candidate>* out) {
   FindAll(
       re, text, kind, [](absl::string_view) { return true; }, out);
@@ -252,6 +273,7 @@ ProtectedSentence SpanProtector::Protect(absl::string_view sentence) const {
   FindAll(Price(), sentence, SpanKind::kPrice, &candidates);
   FindAll(SkuToken(), sentence, SpanKind::kSku, IsSku, &candidates);
   FindAll(Number(), sentence, SpanKind::kNumber, &candidates);
+  FindSymbols(sentence, &candidates);
 
   // Overlaps: the higher priority wins, then the longer span.
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {

@@ -36,6 +36,10 @@ enum class SpanKind {
   kPrice,
   kSku,
   kNumber,
+  // A run of non-ASCII symbols and dashes ("♥", "–", "©", "→", "★★★"; Unicode classes So,
+  // Sm, Sk, Sc, Pd): the model drops or garbles such characters, and in HTML they often
+  // came as references ("&hearts;", "&ndash;") that must come back as they were sent.
+  kSymbol,
 };
 
 struct ProtectedSpan {

@@ -184,9 +184,26 @@ TEST_CASE("HTML entities come back as the caller spelled them", "[prepared]") {
   // In the translation too, wherever the model put the character.
   const PreparedText prepared =
       PreparedText::Prepare("<p>I &hearts; caf&eacute;s &amp; tea.</p>", {true, {}, {}});
-  REQUIRE(prepared.sentences() == std::vector<std::string>{"I ♥ cafés & tea."});
-  CHECK(prepared.Assemble({"Ich ♥ Cafés & Tee, é."}, nullptr) ==
+  // A symbol is a placeholder for the model (SpanKind::kSymbol), a letter is text.
+  REQUIRE(prepared.sentences() == std::vector<std::string>{"I <ph0> cafés & tea."});
+  CHECK(prepared.Assemble({"Ich <ph0> Cafés & Tee, é."}, nullptr) ==
         "<p>Ich &hearts; Caf&eacute;s &amp; Tee, &eacute;.</p>");
+}
+
+TEST_CASE("a symbol entity the model leaves out still comes back as it was sent", "[prepared]") {
+  // v6 dropped "&hearts;" and "&ndash;" from its translations: they are placeholders now,
+  // and a dropped placeholder is restored (before the final punctuation).
+  const PreparedText prepared =
+      PreparedText::Prepare("<p>Soft &ndash; warm. We &hearts; it.</p>", {true, {}, {}});
+  REQUIRE(prepared.sentences() == std::vector<std::string>{"Soft <ph0> warm.", "We <ph0> it."});
+  RestoreStats stats;
+  const std::string out = prepared.Assemble({"Weich und warm.", "Wir lieben es."}, &stats);
+  CHECK(out == "<p>Weich und warm &ndash;. Wir lieben es &hearts;.</p>");
+  CHECK(stats.missing == 2);
+  // In plain text the characters themselves.
+  const PreparedText plain = PreparedText::Prepare("Rated ★★★★☆ – great.", {false, {}, {}});
+  REQUIRE(plain.sentences() == std::vector<std::string>{"Rated <ph0> <ph1> great."});
+  CHECK(plain.Assemble({"Bewertet <ph0> <ph1> toll."}, nullptr) == "Bewertet ★★★★☆ – toll.");
 }
 
 TEST_CASE("an escaped entity in HTML stays escaped text", "[prepared]") {

@@ -210,6 +210,18 @@ TEST_CASE("restoring swaps placeholders for their text, glossary terms for the t
   CHECK(stats.repairs() == 0);
 }
 
+TEST_CASE("non-ASCII symbols and dashes are protected, ASCII ones and prices are not",
+          "[span_protector]") {
+  CHECK(Spans("Soft – warm ★★★ cozy") ==
+        Want{{SpanKind::kSymbol, "–"}, {SpanKind::kSymbol, "★★★"}});
+  CHECK(Spans("I ♥ it, © 2026 Acme™") ==
+        Want{{SpanKind::kSymbol, "♥"}, {SpanKind::kSymbol, "©"}, {SpanKind::kNumber, "2026"},
+             {SpanKind::kSymbol, "™"}});
+  CHECK(Spans("a - b + c = d $").empty());
+  CHECK(Spans("Now only €19.99!") == Want{{SpanKind::kPrice, "€19.99"}});
+  CHECK(Spans("Größe, café, niño").empty());  // letters are text
+}
+
 TEST_CASE("a dropped placeholder is appended before the final punctuation", "[span_protector]") {
   RestoreStats stats;
   CHECK(Restore("Der Preis ist gut!", TwoSpans(), &stats) == "Der Preis ist gut €5 Acme Profi!");
