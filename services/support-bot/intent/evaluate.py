@@ -274,7 +274,7 @@ def evaluate_multilingual(bm, args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data_dir", default=default_data_dir())
-    p.add_argument("--bitext_model", default=str(REPO_ROOT / "models" / "support-bot" / "2"))
+    p.add_argument("--bitext_model", default=str(REPO_ROOT / "models" / "support-bot" / "3"))
     p.add_argument("--clinc_model", default=str(REPO_ROOT / "build" / "support_bot_intent" / "clinc150" / "ensemble.pt"))
     p.add_argument("--bitext_drop", type=float, default=0.005,
                    help="baseline threshold tuning: allowed drop of validation in-scope accuracy")
