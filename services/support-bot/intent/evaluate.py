@@ -4,7 +4,7 @@ baseline trained in the same run and the published CLINC150 numbers.
   /usr/bin/python3 services/support-bot/intent/evaluate.py
 
 --bitext_model / --clinc_model take an exported model directory (export.py) or a
-train.py checkpoint (ensemble.pt).  Defaults: the shipped models/support-bot/2 and
+train.py checkpoint (ensemble.pt).  Defaults: the shipped models/support-bot/3 and
 build/support_bot_intent/clinc150/ensemble.pt (train.py --dataset clinc150).
 
 Protocol:
@@ -20,10 +20,12 @@ Protocol:
   validation accuracy over all intents, out-of-scope counted as one more; for
   bitext-intent metrics.tune_for_recall, with the defaults of train.py).
 - Multilingual customer messages (multilingual_test/, hand-written, test only; its
-  README): per language (en, de, fr, es) the bot's path -- an English message as it is,
-  any other translated to English first (to_english.py: the translator server's sentence
-  splitting and span protection, ported, around services/translator/translate.py's
-  decoder with the server's defaults) -- then the bitext model with its threshold/margin.
+  README): per language (en, de, fr, es) the bot's path (--route): a model trained on the
+  four languages (metadata "languages", v3) reads every message as written; for an
+  English-only model (v2) an English message is used as it is and any other is translated
+  to English first (to_english.py: the translator server's sentence splitting and span
+  protection, ported, around services/translator/translate.py's decoder with the server's
+  defaults); then the model with its threshold/margin.
   A rejected message is predicted "oos".  Printed: n, accuracy over all messages with oos
   as one more class, in-scope accuracy (rejected = wrong) and oos recall.
   --translator_model_dir picks the translator (models/translator/6 for v6);
