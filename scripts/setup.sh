@@ -22,6 +22,8 @@ PACKAGES=(
   # Spanish knowledge base; for retraining the intent model's word vectors
   # (services/support-bot/intent/pretrain_words.py): WordNet's text and gensim
   libsqlite3-dev libstemmer-dev wordnet-base python3-gensim
+  # TLS tests make their keys and certificates with the openssl command line
+  openssl
   # models, test fixtures and the Python test client
   python3 python3-torch python3-grpcio python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests

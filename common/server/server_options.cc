@@ -35,6 +35,13 @@ ABSL_FLAG(absl::Duration, shutdown_delay, kDefaults.shutdown_delay,
           "On SIGTERM, keep serving this long after health turns NOT_SERVING.");
 ABSL_FLAG(absl::Duration, drain_deadline, kDefaults.drain_deadline,
           "On SIGTERM, wait this long for in-flight calls before cancelling them.");
+ABSL_FLAG(std::string, tls_cert_file, kDefaults.tls_cert_file,
+          "Server certificate chain (PEM); with --tls_key_file the server speaks TLS only.");
+ABSL_FLAG(std::string, tls_key_file, kDefaults.tls_key_file, "Server private key (PEM).");
+ABSL_FLAG(std::string, tls_client_ca_file, kDefaults.tls_client_ca_file,
+          "CA bundle (PEM): set = mutual TLS, clients must present a certificate it signed.");
+ABSL_FLAG(absl::Duration, tls_refresh_interval, kDefaults.tls_refresh_interval,
+          "How often the TLS files are re-read (rotated Secrets apply without a restart).");
 ABSL_FLAG(std::string, log_level, kDefaults.log_level, "debug, info, warning or error.");
 ABSL_FLAG(bool, log_payloads, kDefaults.log_payloads,
           "Allow services to log request payloads (they may contain personal data).");
@@ -57,6 +64,10 @@ ServerOptions ServerOptions::FromFlags() {
   o.max_idle_server_threads = absl::GetFlag(FLAGS_max_idle_server_threads);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   o.drain_deadline = absl::GetFlag(FLAGS_drain_deadline);
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  o.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
   o.log_level = absl::GetFlag(FLAGS_log_level);
   o.log_payloads = absl::GetFlag(FLAGS_log_payloads);
   return o;

@@ -45,6 +45,14 @@ struct ServerOptions {
   // and waits up to `drain_deadline` for in-flight calls before cancelling them.
   absl::Duration shutdown_delay = absl::ZeroDuration();
   absl::Duration drain_deadline = absl::Seconds(10);
+  // TLS (common/server/tls.h): plaintext unless tls_cert_file and tls_key_file are set;
+  // with tls_client_ca_file, mutual TLS (clients must present a certificate it signed).
+  // The files are re-read every tls_refresh_interval, so rotated Secrets take effect
+  // without a restart.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  absl::Duration tls_refresh_interval = absl::Seconds(60);
   // Logging: level (debug, info, warning, error) and whether payloads may be logged.
   std::string log_level = "info";
   bool log_payloads = false;

@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "common/server/grpc_metrics.h"
 #include "common/server/parse_error_interceptor.h"
+#include "common/server/tls.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -47,6 +48,11 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
     return absl::InvalidArgumentError(absl::StrCat("--port=", options.port, " out of range"));
   }
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeServerCredentials(
+      {options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file,
+       options.tls_refresh_interval});
+  if (!credentials.ok()) return credentials.status();
+
   std::unique_ptr<ServingBootstrap> self(new ServingBootstrap());
   self->options_ = options;
   self->registry_ = std::move(registry);
@@ -66,7 +72,7 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
 
   grpc::ServerBuilder builder;
   const std::string address = absl::StrCat(options.listen_address, ":", options.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &self->port_);
+  builder.AddListeningPort(address, *credentials, &self->port_);
   for (const ServiceEntry& entry : services) {
     builder.RegisterService(entry.service);
     self->service_names_.push_back(entry.name);

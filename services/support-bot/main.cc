@@ -16,6 +16,7 @@
 #include "common/logging.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
+#include "common/server/tls.h"
 #include "services/support-bot/memory_session_store.h"
 #include "services/support-bot/redis_session_store.h"
 #include "services/support-bot/sqlite_order_store.h"
@@ -36,6 +37,12 @@ ABSL_FLAG(double, min_translation_confidence, 0.5,
 ABSL_FLAG(std::string, kb, "services/support-bot/kb/articles.jsonl", "Knowledge-base articles.");
 ABSL_FLAG(std::string, translator_address, "",
           "host:port of the translator; empty = English only (other languages degrade).");
+ABSL_FLAG(std::string, translator_tls_ca_file, "",
+          "CA bundle (PEM) that the translator's certificate must chain to: set = TLS to the "
+          "translator.");
+ABSL_FLAG(std::string, translator_tls_cert_file, "",
+          "The bot's client certificate (PEM) for a translator that requires mutual TLS.");
+ABSL_FLAG(std::string, translator_tls_key_file, "", "The key of --translator_tls_cert_file.");
 ABSL_FLAG(absl::Duration, translator_timeout, absl::Seconds(30),
           "Upper bound of one translation; a call also ends at the deadline of the RPC it "
           "serves, and when that RPC is cancelled.");
@@ -132,8 +139,15 @@ int main(int argc, char** argv) {
   dialogue_options.order_id_example = store_options.order_ids.Example();
   shop::supportbot::DialogueManager dialogue(orders->get(), kb->get(), messages->get(),
                                              articles->get(), dialogue_options);
-  shop::supportbot::TranslatorClient translator(
-      {absl::GetFlag(FLAGS_translator_address), absl::GetFlag(FLAGS_translator_timeout)});
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> translator_credentials =
+      shop::MakeChannelCredentials({absl::GetFlag(FLAGS_translator_tls_ca_file),
+                                    absl::GetFlag(FLAGS_translator_tls_cert_file),
+                                    absl::GetFlag(FLAGS_translator_tls_key_file),
+                                    shop::ServerOptions::FromFlags().tls_refresh_interval});
+  if (!translator_credentials.ok()) return shop::StartupFailed(translator_credentials.status());
+  shop::supportbot::TranslatorClient translator({absl::GetFlag(FLAGS_translator_address),
+                                                 absl::GetFlag(FLAGS_translator_timeout),
+                                                 *translator_credentials});
 
   auto registry = std::make_shared<prometheus::Registry>();
   shop::supportbot::SupportBotMetrics metrics(*registry);

@@ -13,7 +13,9 @@ namespace tv1 = translator::v1;
 TranslatorClient::TranslatorClient(TranslatorClientOptions options) : options_(std::move(options)) {
   if (!options_.address.empty()) {
     stub_ = tv1::Translator::NewStub(
-        grpc::CreateChannel(options_.address, grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(options_.address, options_.credentials != nullptr
+                                                  ? options_.credentials
+                                                  : grpc::InsecureChannelCredentials()));
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
 #include "shop/translator/v1/translator.grpc.pb.h"
 
@@ -27,6 +28,9 @@ struct TranslatorClientOptions {
   // inherits that caller's deadline (when earlier) and its cancellation, so a slow
   // translation uses the time the caller gave, not a fixed share of it.
   absl::Duration timeout = absl::Seconds(30);
+  // Channel credentials (common/server/tls.h MakeChannelCredentials: TLS or mutual TLS to
+  // the translator); null = plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 struct ToEnglishResult {

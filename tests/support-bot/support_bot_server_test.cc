@@ -18,6 +18,7 @@
 #include "shop/translator/v1/translator.grpc.pb.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
+#include "tests/integration/pki.h"
 #include "tests/integration/test_client.h"
 
 namespace shop::supportbot {
@@ -504,6 +505,56 @@ TEST_CASE("A German conversation through a running translator keeps the order nu
   r = client.Say(&other, "ORD-35032582", "cust-1001", "de-DE");
   CHECK(r.metadata().reply_language() == "de");
   CHECK(absl::StrContains(r.reply(), "ORD-35032582"));
+}
+
+TEST_CASE("The bot reaches a mutual-TLS translator with its client certificate, and only so") {
+  testing::ScratchDir dir;
+  testing::Pki pki(dir.path());
+  pki.MakeCa("ca");
+  pki.MakeLeaf("ca", "translator");
+  pki.MakeLeaf("ca", "bot");
+  auto translator = testing::ChildServer::Start(
+      SHOP_TRANSLATOR_SERVER,
+      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models", "--model_poll_interval=0s",
+       "--tls_cert_file=" + pki.Path("translator.crt"), "--tls_key_file=" + pki.Path("translator.key"),
+       "--tls_client_ca_file=" + pki.Path("ca.crt")});
+  REQUIRE(translator.ok());
+  const std::string address = absl::StrCat("--translator_address=127.0.0.1:", (*translator)->port());
+  // With the bot's certificate: the German message is translated (not degraded).
+  {
+    auto server = StartBot(dir.path() + "/orders.db",
+                           {address, "--translator_tls_ca_file=" + pki.Path("ca.crt"),
+                            "--translator_tls_cert_file=" + pki.Path("bot.crt"),
+                            "--translator_tls_key_file=" + pki.Path("bot.key")});
+    Client client(server->port());
+    std::string session;
+    auto r = client.Say(&session, "Wo ist meine Bestellung ORD-35032582?", "cust-1001", "de-DE");
+    CHECK(!r.metadata().translation_degraded());
+  }
+  // Without it (TLS, no client certificate) or in plaintext, the translator refuses: the
+  // turn degrades rather than failing.
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{address, "--translator_tls_ca_file=" + pki.Path("ca.crt"),
+                                 "--translator_timeout=2s"},
+        std::vector<std::string>{address, "--translator_timeout=2s"}}) {
+    testing::ScratchDir other;
+    auto server = StartBot(other.path() + "/orders.db", flags);
+    Client client(server->port());
+    std::string session;
+    auto r = client.Say(&session, "Wo ist meine Bestellung ORD-35032582?", "cust-1001", "de-DE");
+    CHECK(r.metadata().translation_degraded());
+  }
+  // A certificate flag without its key stops start-up with a message naming the problem.
+  auto bad = testing::ChildServer::Start(
+      SHOP_SUPPORT_BOT_SERVER,
+      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
+       "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
+       "--orders_db=" + dir.path() + "/bad.db", address,
+       "--translator_tls_ca_file=" + pki.Path("ca.crt"),
+       "--translator_tls_cert_file=" + pki.Path("bot.crt")});
+  CHECK(!bad.ok());
 }
 
 }  // namespace
