@@ -9,6 +9,26 @@ import sys
 import urllib.request
 
 
+def channel_opener(grpc, args):
+    """A function address -> channel: plaintext, or TLS (mutual with a client certificate)
+    when --tls_ca_file is set."""
+    if not args.tls_ca_file:
+        return grpc.insecure_channel
+
+    def read(path):
+        if not path:
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+    creds = grpc.ssl_channel_credentials(root_certificates=read(args.tls_ca_file),
+                                         private_key=read(args.tls_key_file),
+                                         certificate_chain=read(args.tls_cert_file))
+    return lambda address: grpc.secure_channel(address, creds)
+
+
+open_channel = None  # set by main() from the TLS flags
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--python_out", default="build/python")
@@ -21,6 +41,12 @@ def main():
                         help="host:port of the gRPC gateway; replaces the three addresses above")
     parser.add_argument("--gateway_metrics", default="",
                         help="host:port of the gateway's Prometheus exporter")
+    parser.add_argument("--tls_ca_file", default="",
+                        help="CA bundle (PEM) the servers' certificates chain to: set = TLS "
+                             "(servers started with --tls_cert_file/--tls_key_file)")
+    parser.add_argument("--tls_cert_file", default="",
+                        help="client certificate (PEM) for servers that require mutual TLS")
+    parser.add_argument("--tls_key_file", default="", help="the key of --tls_cert_file")
     args = parser.parse_args()
     if args.gateway:
         args.recommender = args.translator = args.support_bot = args.gateway
@@ -30,7 +56,9 @@ def main():
     from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
     from shop.example.v1 import example_pb2, example_pb2_grpc
 
-    channel = grpc.insecure_channel(args.example)
+    global open_channel
+    open_channel = channel_opener(grpc, args)
+    channel = open_channel(args.example)
     health = health_pb2_grpc.HealthStub(channel).Check(
         health_pb2.HealthCheckRequest(service=""), timeout=5)
     print(f"health: {health_pb2.HealthCheckResponse.ServingStatus.Name(health.status)}")
@@ -78,7 +106,7 @@ def main():
 def recommender_session(grpc, address):
     """A shopper in Germany: cold start, a few events, personalised picks, similar items."""
     from shop.recommender.v1 import recommender_pb2 as rec, recommender_pb2_grpc as rec_grpc
-    stub = rec_grpc.RecommenderStub(grpc.insecure_channel(address))
+    stub = rec_grpc.RecommenderStub(open_channel(address))
     user = "demo-shopper"
     stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5)
     filters = rec.Filters(ship_to_country="DE")
@@ -116,7 +144,7 @@ def translator_session(grpc, address):
     a brand and a price, a storefront string with placeholders and markup, an HTML snippet
     with entities. Every translation shows the server's confidence."""
     from shop.translator.v1 import translator_pb2 as tr, translator_pb2_grpc as tr_grpc
-    stub = tr_grpc.TranslatorStub(grpc.insecure_channel(address))
+    stub = tr_grpc.TranslatorStub(open_channel(address))
     pairs = stub.ListLanguagePairs(tr.ListLanguagePairsRequest(), timeout=5)
     print(f"translator {pairs.model_version}: " +
           ", ".join(f"{p.source_language}->{p.target_language}" for p in pairs.pairs))
@@ -156,7 +184,7 @@ def support_bot_session(grpc, address):
     """A guest tracks an order, a signed-in customer cancels one; German and French customers
     cancel, ask about customs and track an order in their own language."""
     from shop.supportbot.v1 import supportbot_pb2 as bot, supportbot_pb2_grpc as bot_grpc
-    stub = bot_grpc.SupportBotStub(grpc.insecure_channel(address))
+    stub = bot_grpc.SupportBotStub(open_channel(address))
 
     def say(session, message, customer_id="", locale=""):
         r = stub.Converse(bot.ConverseRequest(session_id=session, message=message,

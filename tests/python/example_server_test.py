@@ -131,6 +131,91 @@ class ExampleServerTest(unittest.TestCase):
         self.assertGreaterEqual(int(bad.group(1)), 1)
 
 
+def make_pki(directory):
+    """A CA and, signed by it, a server and a client certificate for 127.0.0.1 (openssl;
+    made per run, never committed). Returns {name: path}."""
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    p = {n: os.path.join(directory, n) for n in ("ca.crt", "ca.key", "ext")}
+    with open(p["ext"], "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n")
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", "/CN=test-ca", "-keyout", p["ca.key"], "-out", p["ca.crt"])
+    for name in ("server", "client"):
+        key, csr, crt = (os.path.join(directory, f"{name}.{x}") for x in ("key", "csr", "crt"))
+        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
+            f"/CN={name}", "-keyout", key, "-out", csr)
+        run("x509", "-req", "-days", "2", "-in", csr, "-CA", p["ca.crt"], "-CAkey", p["ca.key"],
+            "-CAcreateserial", "-out", crt, "-extfile", p["ext"])
+        p[f"{name}.key"], p[f"{name}.crt"] = key, crt
+    return p
+
+
+class ExampleServerMutualTlsTest(unittest.TestCase):
+    """The same binary with --tls_cert_file/--tls_key_file/--tls_client_ca_file: a Python
+    client with a certificate from the CA is served; without one, or in plaintext, not."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        import grpc
+        cls.grpc = grpc
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.pki = make_pki(cls.dir.name)
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                        "scripts", "lib"))
+        from grpc_bench import start_server as start
+        cls.proc, cls.port = start([ARGS.server, "--listen_address=127.0.0.1", "--port=0",
+                                    "--metrics_port=-1", f"--model_root={ARGS.model_root}",
+                                    "--model_poll_interval=0s",
+                                    f"--tls_cert_file={cls.pki['server.crt']}",
+                                    f"--tls_key_file={cls.pki['server.key']}",
+                                    f"--tls_client_ca_file={cls.pki['ca.crt']}"], timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.send_signal(signal.SIGTERM)
+        cls.proc.wait(timeout=30)
+        cls.dir.cleanup()
+
+    def health(self, channel):
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+        try:
+            r = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""),
+                                                          timeout=5)
+            return health_pb2.HealthCheckResponse.ServingStatus.Name(r.status)
+        except self.grpc.RpcError as error:
+            return error.code().name
+        finally:
+            channel.close()
+
+    def read(self, name):
+        with open(self.pki[name], "rb") as f:
+            return f.read()
+
+    def test_client_certificate_required(self):
+        grpc = self.grpc
+        target = f"127.0.0.1:{self.port}"
+        mutual = grpc.ssl_channel_credentials(self.read("ca.crt"), self.read("client.key"),
+                                              self.read("client.crt"))
+        self.assertEqual(self.health(grpc.secure_channel(target, mutual)), "SERVING")
+        server_only = grpc.ssl_channel_credentials(self.read("ca.crt"))
+        self.assertEqual(self.health(grpc.secure_channel(target, server_only)), "UNAVAILABLE")
+        self.assertEqual(self.health(grpc.insecure_channel(target)), "UNAVAILABLE")
+
+    def test_demo_client_channels_speak_mutual_tls(self):
+        # scripts/demo_client.py --tls_ca_file/--tls_cert_file/--tls_key_file
+        import argparse as ap
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+        import demo_client
+        target = f"127.0.0.1:{self.port}"
+        flags = ap.Namespace(tls_ca_file=self.pki["ca.crt"], tls_cert_file=self.pki["client.crt"],
+                             tls_key_file=self.pki["client.key"])
+        self.assertEqual(self.health(demo_client.channel_opener(self.grpc, flags)(target)), "SERVING")
+        flags = ap.Namespace(tls_ca_file="", tls_cert_file="", tls_key_file="")
+        self.assertEqual(self.health(demo_client.channel_opener(self.grpc, flags)(target)), "UNAVAILABLE")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", required=True)
