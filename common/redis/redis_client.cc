@@ -3,6 +3,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 
 namespace shop {
@@ -41,6 +43,18 @@ absl::Status ReplyError(redisContext* c, const redisReply* r, absl::string_view 
 
 }  // namespace
 
+absl::StatusOr<std::string> ReadRedisPassword(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the redis password file ", path));
+  std::string password;
+  std::getline(in, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("the redis password file ", path, " is empty"));
+  }
+  return password;
+}
+
 absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(RedisOptions options) {
   if (options.pool_size < 1) return absl::InvalidArgumentError("redis pool_size must be >= 1");
   std::unique_ptr<RedisClient> client(new RedisClient(std::move(options)));
@@ -73,6 +87,19 @@ absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(bo
                                                options_.port, ": ", error));
   }
   redisSetTimeout(c, tv);
+  if (!options_.password.empty()) {
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(c, "AUTH %b", options_.password.data(), options_.password.size()));
+    RedisReplyPtr owned(reply);
+    if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
+      // The server's words ("WRONGPASS ...") name the problem; the password is never shown.
+      const std::string error = reply != nullptr ? std::string(reply->str, reply->len)
+                                                 : std::string(c->errstr);
+      redisFree(c);
+      return absl::UnavailableError(absl::StrCat("redis at ", options_.host, ":", options_.port,
+                                                 " refused AUTH: ", error));
+    }
+  }
   return std::make_unique<Connection>(c);
 }
 

@@ -31,7 +31,14 @@ struct RedisOptions {
   absl::Duration timeout = absl::Milliseconds(200);
   // Idle connections kept for reuse.
   int pool_size = 8;
+  // Sent with AUTH on every new connection when set (Redis `requirepass`); read it from a
+  // file with ReadRedisPassword, never from a command line or the environment.
+  std::string password;
 };
+
+// The password in `path` (a mounted Secret): its first line, without the line break.
+// NOT_FOUND when the file cannot be read, INVALID_ARGUMENT when it is empty.
+absl::StatusOr<std::string> ReadRedisPassword(const std::string& path);
 
 struct RedisReplyDeleter {
   void operator()(redisReply* r) const;

@@ -24,6 +24,8 @@ ABSL_FLAG(std::string, history_store, "memory", "Where histories live: memory or
 ABSL_FLAG(std::string, redis_address, "127.0.0.1:6379", "Redis host:port (--history_store=redis).");
 ABSL_FLAG(std::string, redis_key_prefix, "shop:rec:hist:", "Prefix of the Redis history keys.");
 ABSL_FLAG(absl::Duration, redis_timeout, absl::Milliseconds(200), "Redis connect/call timeout.");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "File holding the Redis password (AUTH; a mounted Secret); empty = no AUTH.");
 ABSL_FLAG(absl::Duration, history_ttl, absl::Hours(24 * 90),
           "Redis: a history expires after this long without events.");
 ABSL_FLAG(int, history_max_events, 200, "Events kept per user (the most recent).");
@@ -54,6 +56,11 @@ absl::StatusOr<std::unique_ptr<shop::recommender::HistoryStore>> MakeStore() {
       return absl::InvalidArgumentError("--redis_address must be host:port");
     }
     o.host = parts[0];
+    if (const std::string file = absl::GetFlag(FLAGS_redis_password_file); !file.empty()) {
+      absl::StatusOr<std::string> password = shop::ReadRedisPassword(file);
+      if (!password.ok()) return password.status();
+      o.password = *std::move(password);
+    }
     o.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
     o.max_events_per_user = absl::GetFlag(FLAGS_history_max_events);
     o.ttl = absl::GetFlag(FLAGS_history_ttl);

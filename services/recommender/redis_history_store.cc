@@ -22,6 +22,7 @@ absl::StatusOr<std::unique_ptr<RedisHistoryStore>> RedisHistoryStore::Create(
   redis.port = options.port;
   redis.timeout = options.timeout;
   redis.pool_size = options.pool_size;
+  redis.password = options.password;
   ASSIGN_OR_RETURN(std::unique_ptr<RedisClient> client, RedisClient::Create(std::move(redis)));
   return std::unique_ptr<RedisHistoryStore>(
       new RedisHistoryStore(std::move(options), std::move(client)));

@@ -27,6 +27,7 @@ struct RedisHistoryStoreOptions {
   absl::Duration ttl = absl::Hours(24 * 90);
   absl::Duration timeout = absl::Milliseconds(200);
   int pool_size = 8;
+  std::string password;  // Redis AUTH (RedisOptions::password); empty = none
 };
 
 class RedisHistoryStore : public HistoryStore {

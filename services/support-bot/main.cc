@@ -60,6 +60,8 @@ ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Minutes(30),
 ABSL_FLAG(int64_t, max_sessions, 100000, "Memory store: sessions kept (least recent dropped).");
 ABSL_FLAG(std::string, redis_address, "127.0.0.1:6379", "Redis host:port (--session_store=redis).");
 ABSL_FLAG(std::string, redis_key_prefix, "shop:bot:session:", "Prefix of the Redis session keys.");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "File holding the Redis password (AUTH; a mounted Secret); empty = no AUTH.");
 ABSL_FLAG(int, max_customer_messages, 100, "Customer messages per session.");
 
 namespace {
@@ -80,6 +82,11 @@ absl::StatusOr<std::unique_ptr<shop::supportbot::SessionStore>> MakeSessionStore
       return absl::InvalidArgumentError("--redis_address must be host:port");
     }
     o.redis.host = parts[0];
+    if (const std::string file = absl::GetFlag(FLAGS_redis_password_file); !file.empty()) {
+      absl::StatusOr<std::string> password = shop::ReadRedisPassword(file);
+      if (!password.ok()) return password.status();
+      o.redis.password = *std::move(password);
+    }
     o.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
     o.idle_ttl = absl::GetFlag(FLAGS_session_idle_ttl);
     auto store = shop::supportbot::RedisSessionStore::Create(o);

@@ -77,7 +77,8 @@ bool Pings(int port, absl::Duration timeout) {
         if (n <= 0) break;
         reply.append(buf, static_cast<size_t>(n));
       }
-      ok = absl::StartsWith(reply, "+PONG");
+      // A server with a password answers NOAUTH: it is up, which is all this asks.
+      ok = absl::StartsWith(reply, "+PONG") || absl::StartsWith(reply, "-NOAUTH");
     }
   }
   close(fd);
@@ -115,12 +116,14 @@ absl::StatusOr<std::string> FindRedisServer() {
       "redis-server` (scripts/setup does), or point SHOP_REDIS_SERVER at the binary."));
 }
 
-absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(absl::Duration ready_timeout) {
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(absl::Duration ready_timeout,
+                                                                const std::string& password) {
   absl::StatusOr<std::string> binary = FindRedisServer();
   if (!binary.ok()) return binary.status();
   std::unique_ptr<RedisServer> server(new RedisServer());
   server->binary_ = *std::move(binary);
   server->ready_timeout_ = ready_timeout;
+  server->password_ = password;
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern =
       absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/shop-redis-test.XXXXXX");
@@ -147,6 +150,10 @@ absl::Status RedisServer::Launch() {
   std::vector<std::string> args = {binary_,  "--port", port,           "--bind",    "127.0.0.1",
                                    "--save", "",       "--appendonly", "no",        "--daemonize",
                                    "no",     "--dir",  dir_,           "--logfile", ""};
+  if (!password_.empty()) {
+    args.push_back("--requirepass");
+    args.push_back(password_);
+  }
   const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {
     return absl::InternalError(absl::StrCat("cannot open ", log_path_, ": ", strerror(errno)));

@@ -24,8 +24,9 @@ namespace shop::testing {
 class RedisServer {
  public:
   // Starts a server and waits until it answers PING (up to `ready_timeout`).
+  // With `password`, the server requires it (requirepass).
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start(
-      absl::Duration ready_timeout = absl::Seconds(10));
+      absl::Duration ready_timeout = absl::Seconds(10), const std::string& password = "");
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -47,6 +48,7 @@ class RedisServer {
   std::string dir_;       // temporary working directory
   std::string log_path_;  // stdout+stderr of the server, in dir_
   absl::Duration ready_timeout_;
+  std::string password_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -4,8 +4,11 @@
 // gRPC. Expected rankings are computed here independently: the TorchScript model loaded
 // with LibTorch, scored against its item embeddings, filtered by the catalog.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "common/inference/model_repository.h"
 #include "grpcpp/create_channel.h"
@@ -263,6 +266,24 @@ TEST_CASE("similar items share the filters and name the query item as reason",
     CHECK(c->in_stock);
     CHECK(std::find(c->ship_to.begin(), c->ship_to.end(), "JP") != c->ship_to.end());
   }
+}
+
+TEST_CASE("histories in a Redis that requires AUTH, with the password read from a file",
+          "[recommender][grpc][redis]") {
+  auto started = testing::RedisServer::Start(absl::Seconds(10), "rec-secret");
+  REQUIRE(started.ok());
+  const std::string file = std::filesystem::temp_directory_path() /
+                           ("shop_rec_redis_password_" + std::to_string(::getpid()));
+  std::ofstream(file) << "rec-secret\n";
+  auto server = StartServer({"--history_store=redis",
+                             absl::StrCat("--redis_address=127.0.0.1:", (*started)->port()),
+                             "--redis_password_file=" + file});
+  Client client(server->port());
+  CHECK(client.Record("auth-user", "1200", v1::EVENT_TYPE_VIEW).ok());
+  v1::DeleteUserResponse deleted;  // the event went to Redis and comes out of it again
+  REQUIRE(client.Delete("auth-user", &deleted).ok());
+  CHECK(deleted.deleted_event_count() == 1);
+  std::filesystem::remove(file);
 }
 
 TEST_CASE("two replicas on one Redis share histories and deletions", "[recommender][grpc][redis]") {

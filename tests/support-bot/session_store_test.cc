@@ -3,9 +3,15 @@
 // Both session stores through one interface: create, update, get, delete, expiry, and
 // messages of one session handled one at a time (no lost update) -- for Redis also across
 // two store instances, as two replicas would be.
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "common/redis/redis_client.h"
 #include "services/support-bot/memory_session_store.h"
 #include "services/support-bot/redis_session_store.h"
 #include "tests/catch.h"
@@ -148,6 +154,39 @@ TEST_CASE("Redis store: create, update, get, delete") {
   REQUIRE(redis.ok());
   auto store = RedisStore((*redis)->port());
   CheckBasics(*store);
+}
+
+TEST_CASE("Redis store: AUTH with the password from a file; a wrong or missing one fails start-up") {
+  const std::string password = "s3cret-for-this-test";
+  auto redis = testing::RedisServer::Start(absl::Seconds(10), password);
+  REQUIRE(redis.ok());
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("shop_redis_auth_" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/password") << password << "\n";  // as a Secret file may end
+  absl::StatusOr<std::string> read = ReadRedisPassword(dir + "/password");
+  REQUIRE(read.ok());
+  CHECK(*read == password);
+  RedisSessionStoreOptions o;
+  o.redis.port = (*redis)->port();
+  o.redis.password = *read;
+  auto store = RedisSessionStore::Create(o);
+  REQUIRE(store.ok());
+  CheckBasics(**store);
+  o.redis.password = "wrong";
+  auto wrong = RedisSessionStore::Create(o);
+  REQUIRE(!wrong.ok());
+  CHECK(wrong.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::StrContains(wrong.status().message(), "AUTH"));
+  CHECK(!absl::StrContains(wrong.status().message(), "wrong"));  // the password is never shown
+  o.redis.password = "";
+  auto store_without = RedisSessionStore::Create(o);  // connects; every call is refused
+  if (store_without.ok()) CHECK(!(*store_without)->Get("x").ok());
+  std::ofstream(dir + "/empty");
+  CHECK(ReadRedisPassword(dir + "/empty").status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(ReadRedisPassword(dir + "/missing").status().code() == absl::StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("Redis store: two replicas share a session without losing updates") {

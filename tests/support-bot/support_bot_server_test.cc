@@ -4,6 +4,7 @@
 // and the knowledge base, over loopback gRPC: whole conversations, streaming, transcripts,
 // ratings, deletion, bad input, and the translator (running, and down).
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -18,6 +19,7 @@
 #include "shop/translator/v1/translator.grpc.pb.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
+#include "tests/common/redis_server.h"
 #include "tests/integration/pki.h"
 #include "tests/integration/test_client.h"
 
@@ -554,6 +556,33 @@ TEST_CASE("The bot reaches a mutual-TLS translator with its client certificate, 
        "--orders_db=" + dir.path() + "/bad.db", address,
        "--translator_tls_ca_file=" + pki.Path("ca.crt"),
        "--translator_tls_cert_file=" + pki.Path("bot.crt")});
+  CHECK(!bad.ok());
+}
+
+TEST_CASE("Sessions in a Redis that requires AUTH: the password file is read, a wrong one stops start-up") {
+  auto redis = testing::RedisServer::Start(absl::Seconds(10), "bot-secret");
+  REQUIRE(redis.ok());
+  testing::ScratchDir dir;
+  std::ofstream(dir.path() + "/redis-password") << "bot-secret\n";
+  std::ofstream(dir.path() + "/wrong-password") << "not-it\n";
+  const std::string address = absl::StrCat("--redis_address=127.0.0.1:", (*redis)->port());
+  {
+    auto server = StartBot(dir.path() + "/orders.db",
+                           {"--session_store=redis", address,
+                            "--redis_password_file=" + dir.path() + "/redis-password"});
+    Client client(server->port());
+    std::string session;
+    client.Say(&session, "Where is my order?");
+    auto r = client.Say(&session, "ORD-86126116");  // the session was stored and read back
+    CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_VERIFICATION);
+  }
+  auto bad = testing::ChildServer::Start(
+      SHOP_SUPPORT_BOT_SERVER,
+      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
+       "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
+       "--orders_db=" + dir.path() + "/bad.db", "--session_store=redis", address,
+       "--redis_password_file=" + dir.path() + "/wrong-password"});
   CHECK(!bad.ok());
 }
 
