@@ -93,11 +93,11 @@ absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(bo
     RedisReplyPtr owned(reply);
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
       // The server's words ("WRONGPASS ...") name the problem; the password is never shown.
-      const std::string error = reply != nullptr ? std::string(reply->str, reply->len)
-                                                 : std::string(c->errstr);
+      const std::string error =
+          reply != nullptr ? std::string(reply->str, reply->len) : std::string(c->errstr);
       redisFree(c);
-      return absl::UnavailableError(absl::StrCat("redis at ", options_.host, ":", options_.port,
-                                                 " refused AUTH: ", error));
+      return absl::UnavailableError(
+          absl::StrCat("redis at ", options_.host, ":", options_.port, " refused AUTH: ", error));
     }
   }
   return std::make_unique<Connection>(c);

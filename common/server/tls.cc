@@ -17,7 +17,8 @@ namespace {
 // start-up checks that each file is there and holds the PEM block it should.
 absl::Status CheckPem(const std::string& flag, const std::string& path, absl::string_view block) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("--", flag, "=", path, ": cannot read the file"));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat("--", flag, "=", path, ": cannot read the file"));
   std::stringstream content;
   content << in.rdbuf();
   if (!absl::StrContains(content.str(), "-----BEGIN ") ||

@@ -298,11 +298,13 @@ bool OnlyReferences(absl::string_view text, const Understanding& u) {
     }
     if (!letters.empty()) prefixes.push_back(letters);
   }
-  for (absl::string_view word : absl::StrSplit(rest, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+  for (absl::string_view word :
+       absl::StrSplit(rest, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
     if (absl::StrContains(word, "@")) continue;  // an address as the customer wrote it
     for (absl::string_view token :
          absl::StrSplit(word, absl::ByAnyChar("#:.,;!?()-/"), absl::SkipEmpty())) {
-      if (std::any_of(token.begin(), token.end(), [](char ch) { return absl::ascii_isdigit(ch); })) {
+      if (std::any_of(token.begin(), token.end(),
+                      [](char ch) { return absl::ascii_isdigit(ch); })) {
         continue;  // the number itself, as the customer wrote it
       }
       if (std::find(prefixes.begin(), prefixes.end(), absl::AsciiStrToLower(token)) ==
@@ -319,12 +321,12 @@ absl::StatusOr<BotTurn> DialogueManager::Handle(SessionRecord& session,
                                                 const Understanding& understood,
                                                 int customer_turn_id) {
   Understanding u = understood;
+  Context c{session, english_text, u, customer_turn_id,
+            !u.language.empty() && messages_->HasLanguage(u.language) ? u.language : "en"};
   // A message that is only an order number or an e-mail address says nothing about what
   // the customer wants, whatever the intent model makes of its characters
   // ("ORD-86126116" can look like cancel_order): no intent.
-  if (OnlyReferences(u.original_text.empty() ? english_text : u.original_text, u)) u.intent.clear();
-  Context c{session, english_text, u, customer_turn_id,
-            !u.language.empty() && messages_->HasLanguage(u.language) ? u.language : "en"};
+  if (OnlyReferences(c.own_text(), u)) u.intent.clear();
   internal::DialogueState& st = c.state();
   if (st.handed_off()) {
     st.set_awaiting(v1::AWAITING_STATE_HUMAN_AGENT);

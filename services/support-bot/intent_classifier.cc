@@ -197,13 +197,13 @@ std::vector<int64_t> IntentClassifier::FeatureIds(absl::string_view text) const 
 }
 
 absl::StatusOr<std::vector<std::vector<float>>> IntentClassifier::Probabilities(
-    const std::vector<std::string>& english_texts) const {
+    const std::vector<std::string>& texts) const {
   std::vector<std::vector<float>> probs;
-  if (english_texts.empty()) return probs;
+  if (texts.empty()) return probs;
   std::vector<std::vector<int64_t>> rows;
-  rows.reserve(english_texts.size());
+  rows.reserve(texts.size());
   size_t width = 1;
-  for (const std::string& t : english_texts) {
+  for (const std::string& t : texts) {
     rows.push_back(FeatureIds(t));
     width = std::max(width, rows.back().size());
   }
@@ -223,9 +223,9 @@ absl::StatusOr<std::vector<std::vector<float>>> IntentClassifier::Probabilities(
 }
 
 std::vector<IntentPrediction> IntentClassifier::ClassifyBatch(
-    const std::vector<std::string>& english_texts) const {
-  absl::StatusOr<std::vector<std::vector<float>>> probs = Probabilities(english_texts);
-  std::vector<IntentPrediction> predictions(english_texts.size());
+    const std::vector<std::string>& texts) const {
+  absl::StatusOr<std::vector<std::vector<float>>> probs = Probabilities(texts);
+  std::vector<IntentPrediction> predictions(texts.size());
   if (!probs.ok()) return predictions;  // empty intents, not in scope
   for (size_t i = 0; i < predictions.size(); ++i) {
     const std::vector<float>& p = (*probs)[i];
@@ -253,8 +253,8 @@ bool IntentClassifier::Understands(absl::string_view language) const {
   return std::find(languages_.begin(), languages_.end(), language) != languages_.end();
 }
 
-IntentPrediction IntentClassifier::Classify(absl::string_view english_text) const {
-  return ClassifyBatch({std::string(english_text)}).front();
+IntentPrediction IntentClassifier::Classify(absl::string_view text) const {
+  return ClassifyBatch({std::string(text)}).front();
 }
 
 }  // namespace shop::supportbot

@@ -51,13 +51,13 @@ class IntentClassifier {
 
   // Never fails: should the model fail to run (it does not, once loaded), the prediction
   // has an empty intent, confidence 0 and in_scope false.
-  IntentPrediction Classify(absl::string_view english_text) const;
+  IntentPrediction Classify(absl::string_view text) const;
   // One model call for all texts; the same predictions as Classify on each.
-  std::vector<IntentPrediction> ClassifyBatch(const std::vector<std::string>& english_texts) const;
+  std::vector<IntentPrediction> ClassifyBatch(const std::vector<std::string>& texts) const;
 
   // The probability of each of labels(), per text.
   absl::StatusOr<std::vector<std::vector<float>>> Probabilities(
-      const std::vector<std::string>& english_texts) const;
+      const std::vector<std::string>& texts) const;
   // The model's input ids for `text` (data.py's Vocabulary.encode).
   std::vector<int64_t> FeatureIds(absl::string_view text) const;
 
@@ -77,7 +77,7 @@ class IntentClassifier {
   std::vector<std::string> labels_;
   float threshold_ = 0;
   float margin_ = 0;
-  int64_t oos_index_ = -1;  // index of metadata "oos_label" in labels_, or -1
+  int64_t oos_index_ = -1;                       // index of metadata "oos_label" in labels_, or -1
   std::vector<std::string> languages_ = {"en"};  // metadata "languages"
   int max_words_ = 64;
   int min_n_ = 3;

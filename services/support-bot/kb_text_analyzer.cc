@@ -1,10 +1,10 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/support-bot/kb_text_analyzer.h"
 
+#include <libstemmer.h>
+
 #include <algorithm>
 #include <utility>
-
-#include <libstemmer.h>
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
@@ -473,30 +473,36 @@ std::string ReplaceSymbols(absl::string_view text) {
 const std::unordered_map<std::string, std::unordered_set<std::string>>& ForeignStopWords() {
   static const auto* lists = new std::unordered_map<std::string, std::unordered_set<std::string>>{
       {"de",
-       {"aber", "alle", "als", "also", "am", "an", "auch", "auf", "aus", "bei", "bin", "bis",
-        "bitte", "da", "dann", "das", "dass", "dem", "den", "der", "des", "die", "dies", "diese",
-        "doch", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es",
-        "euch", "euer", "eure", "fur", "hab", "habe", "haben", "hallo", "hat", "hier", "ich",
-        "ihr", "ihre", "ihren", "im", "in", "ist", "ja", "jetzt", "kann", "konnen", "konnt",
-        "man", "mein", "meine", "meinem", "meinen", "meiner", "mich", "mir", "mit", "muss",
-        "nach", "nicht", "noch", "nur", "ob", "oder", "schon", "sein", "sie", "sind", "so",
-        "uber", "um", "und", "uns", "unser", "von", "vor", "war", "was", "wenn", "wer", "wie",
-        "wir", "wird", "wo", "zu", "zum", "zur", "guten", "tag", "danke", "gibt", "welche"}},
+       {"aber",   "alle",   "als",    "also",  "am",   "an",     "auch",  "auf",  "aus",   "bei",
+        "bin",    "bis",    "bitte",  "da",    "dann", "das",    "dass",  "dem",  "den",   "der",
+        "des",    "die",    "dies",   "diese", "doch", "du",     "durch", "ein",  "eine",  "einem",
+        "einen",  "einer",  "eines",  "er",    "es",   "euch",   "euer",  "eure", "fur",   "hab",
+        "habe",   "haben",  "hallo",  "hat",   "hier", "ich",    "ihr",   "ihre", "ihren", "im",
+        "in",     "ist",    "ja",     "jetzt", "kann", "konnen", "konnt", "man",  "mein",  "meine",
+        "meinem", "meinen", "meiner", "mich",  "mir",  "mit",    "muss",  "nach", "nicht", "noch",
+        "nur",    "ob",     "oder",   "schon", "sein", "sie",    "sind",  "so",   "uber",  "um",
+        "und",    "uns",    "unser",  "von",   "vor",  "war",    "was",   "wenn", "wer",   "wie",
+        "wir",    "wird",   "wo",     "zu",    "zum",  "zur",    "guten", "tag",  "danke", "gibt",
+        "welche"}},
       {"fr",
-       {"a", "ai", "au", "aux", "avec", "avez", "avoir", "bonjour", "ce", "cela", "ces", "cet",
-        "cette", "comment", "dans", "de", "des", "du", "elle", "en", "est", "et", "etre", "il",
-        "ils", "j", "je", "l", "la", "le", "les", "leur", "lui", "m", "ma", "mais", "me", "merci",
-        "mes", "moi", "mon", "n", "ne", "nous", "on", "ou", "par", "pas", "peut", "peux", "pour",
-        "qu", "que", "quel", "quelle", "qui", "s", "sa", "se", "ses", "si", "son", "sont", "sur",
-        "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
-        "svp", "plait", "il", "faut", "puis", "est-ce", "ca", "c", "d"}},
+       {"a",    "ai",   "au",    "aux",     "avec",   "avez", "avoir", "bonjour", "ce",    "cela",
+        "ces",  "cet",  "cette", "comment", "dans",   "de",   "des",   "du",      "elle",  "en",
+        "est",  "et",   "etre",  "il",      "ils",    "j",    "je",    "l",       "la",    "le",
+        "les",  "leur", "lui",   "m",       "ma",     "mais", "me",    "merci",   "mes",   "moi",
+        "mon",  "n",    "ne",    "nous",    "on",     "ou",   "par",   "pas",     "peut",  "peux",
+        "pour", "qu",   "que",   "quel",    "quelle", "qui",  "s",     "sa",      "se",    "ses",
+        "si",   "son",  "sont",  "sur",     "t",      "ta",   "te",    "tes",     "toi",   "ton",
+        "tu",   "un",   "une",   "vos",     "votre",  "vous", "y",     "svp",     "plait", "faut",
+        "puis", "ca",   "c",     "d"}},
       {"es",
-       {"a", "al", "algo", "como", "con", "cual", "cuales", "de", "del", "el", "ella", "en",
-        "es", "esta", "este", "esto", "estoy", "gracias", "ha", "hay", "he", "hola", "la", "las",
-        "le", "les", "lo", "los", "me", "mi", "mis", "mucho", "muy", "nos", "o", "os", "para",
-        "pero", "por", "porque", "puedo", "puede", "que", "se", "si", "sin", "su", "sus", "te",
-        "tengo", "tiene", "tu", "tus", "un", "una", "uno", "usted", "ustedes", "vosotros", "y",
-        "ya", "yo", "favor", "buenas", "buenos", "dias", "quiero", "quisiera", "hacer"}},
+       {"a",      "al",     "algo",  "como",    "con",      "cual",  "cuales", "de",    "del",
+        "el",     "ella",   "en",    "es",      "esta",     "este",  "esto",   "estoy", "gracias",
+        "ha",     "hay",    "he",    "hola",    "la",       "las",   "le",     "les",   "lo",
+        "los",    "me",     "mi",    "mis",     "mucho",    "muy",   "nos",    "o",     "os",
+        "para",   "pero",   "por",   "porque",  "puedo",    "puede", "que",    "se",    "si",
+        "sin",    "su",     "sus",   "te",      "tengo",    "tiene", "tu",     "tus",   "un",
+        "una",    "uno",    "usted", "ustedes", "vosotros", "y",     "ya",     "yo",    "favor",
+        "buenas", "buenos", "dias",  "quiero",  "quisiera", "hacer"}},
   };
   return *lists;
 }
@@ -512,10 +518,10 @@ const std::unordered_map<std::string, std::string>& SnowballNames() {
 // anything else is kept.
 std::string FoldToAscii(absl::string_view word) {
   static constexpr const char* kFold[64] = {
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-      "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-      "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
   std::string out;
   out.reserve(word.size());
   for (size_t i = 0; i < word.size(); ++i) {
@@ -570,9 +576,9 @@ std::string KbTextAnalyzer::Stem(absl::string_view word) const {
   std::string stem;
   {
     absl::MutexLock lock(&snowball_->mu);
-    const sb_symbol* out = sb_stemmer_stem(
-        snowball_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
-        static_cast<int>(word.size()));
+    const sb_symbol* out =
+        sb_stemmer_stem(snowball_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+                        static_cast<int>(word.size()));
     if (out == nullptr) return std::string(word);  // out of memory: the word itself
     stem.assign(reinterpret_cast<const char*>(out), sb_stemmer_length(snowball_->stemmer));
   }
@@ -683,7 +689,8 @@ std::vector<KbToken> KbTextAnalyzer::Tokenize(absl::string_view text) const {
       // Outside English: the capitals of Latin-1 too ("Ä" -> "ä"; U+00C0..U+00DE but x).
       if (language_ != "en" && static_cast<unsigned char>(ch) == 0xC3 && k + 1 < word.size()) {
         unsigned char& next = reinterpret_cast<unsigned char&>(word[k + 1]);
-        if (next >= 0x80 && next <= 0x9E && next != 0x97) next = static_cast<unsigned char>(next + 0x20);
+        if (next >= 0x80 && next <= 0x9E && next != 0x97)
+          next = static_cast<unsigned char>(next + 0x20);
         ++k;
       }
     }

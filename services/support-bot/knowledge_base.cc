@@ -169,7 +169,9 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(
 }
 
 KnowledgeBase::KnowledgeBase(std::vector<Article> articles, const KnowledgeBaseOptions& options)
-    : options_(options), analyzer_(options.synonyms, options.language), articles_(std::move(articles)) {
+    : options_(options),
+      analyzer_(options.synonyms, options.language),
+      articles_(std::move(articles)) {
   for (int i = 0; i < static_cast<int>(articles_.size()); ++i) by_id_[articles_[i].id] = i;
 }
 

@@ -12,10 +12,9 @@ namespace tv1 = translator::v1;
 
 TranslatorClient::TranslatorClient(TranslatorClientOptions options) : options_(std::move(options)) {
   if (!options_.address.empty()) {
-    stub_ = tv1::Translator::NewStub(
-        grpc::CreateChannel(options_.address, options_.credentials != nullptr
-                                                  ? options_.credentials
-                                                  : grpc::InsecureChannelCredentials()));
+    stub_ = tv1::Translator::NewStub(grpc::CreateChannel(
+        options_.address, options_.credentials != nullptr ? options_.credentials
+                                                          : grpc::InsecureChannelCredentials()));
   }
 }
 

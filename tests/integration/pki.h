@@ -26,9 +26,9 @@ class Pki {
   explicit Pki(const std::string& dir) : dir_(dir) {}
 
   std::string MakeCa(const std::string& name) {
-    RunOpenssl(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 ",
-                     "-subj /CN=", name, " -keyout ", Path(name + ".key"), " -out ",
-                     Path(name + ".crt")));
+    RunOpenssl(absl::StrCat(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 ",
+        "-subj /CN=", name, " -keyout ", Path(name + ".key"), " -out ", Path(name + ".crt")));
     return Path(name + ".crt");
   }
 
@@ -36,11 +36,13 @@ class Pki {
   void MakeLeaf(const std::string& ca, const std::string& name) {
     std::ofstream(Path(name + ".ext"))
         << "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n";
-    RunOpenssl(absl::StrCat("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=",
-                     name, " -keyout ", Path(name + ".key"), " -out ", Path(name + ".csr")));
+    RunOpenssl(absl::StrCat(
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=", name,
+        " -keyout ", Path(name + ".key"), " -out ", Path(name + ".csr")));
     RunOpenssl(absl::StrCat("openssl x509 -req -days 2 -in ", Path(name + ".csr"), " -CA ",
-                     Path(ca + ".crt"), " -CAkey ", Path(ca + ".key"), " -CAcreateserial -out ",
-                     Path(name + ".crt"), " -extfile ", Path(name + ".ext")));
+                            Path(ca + ".crt"), " -CAkey ", Path(ca + ".key"),
+                            " -CAcreateserial -out ", Path(name + ".crt"), " -extfile ",
+                            Path(name + ".ext")));
   }
 
   std::string Path(const std::string& file) const { return dir_ + "/" + file; }

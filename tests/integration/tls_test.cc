@@ -3,6 +3,8 @@
 // TLS and mutual TLS in the serving bootstrap (common/server/tls.h), in process, over real
 // loopback gRPC. Keys and certificates are made by openssl in a scratch directory for each
 // test: nothing is committed.
+#include "common/server/tls.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/serving_bootstrap.h"
-#include "common/server/tls.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tests/catch.h"
@@ -75,19 +76,17 @@ std::string HealthOver(int port, const ClientTlsFiles& files) {
   return CheckHealth(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), *creds, args), "");
 }
 
-TEST_CASE("A TLS server answers TLS clients that trust its CA, and no plaintext client",
-          "[tls]") {
+TEST_CASE("A TLS server answers TLS clients that trust its CA, and no plaintext client", "[tls]") {
   ScratchDir dir;
   const Pki pki = MakePki(dir, {"ca", "other-ca"}, {{"ca", "server"}});
   ExampleServer server(TlsOptions(pki, "server", ""));
   const int port = server.port();
   CHECK(HealthOver(port, {pki.Path("ca.crt"), "", ""}) == "NOT_SERVING");  // reached it
-  CHECK(HealthOver(port, {}) == "UNAVAILABLE");                             // plaintext
+  CHECK(HealthOver(port, {}) == "UNAVAILABLE");                            // plaintext
   CHECK(HealthOver(port, {pki.Path("other-ca.crt"), "", ""}) == "UNAVAILABLE");
 }
 
-TEST_CASE("A mutual-TLS server refuses clients without a certificate or from another CA",
-          "[tls]") {
+TEST_CASE("A mutual-TLS server refuses clients without a certificate or from another CA", "[tls]") {
   ScratchDir dir;
   const Pki pki = MakePki(dir, {"ca", "other-ca"},
                           {{"ca", "server"}, {"ca", "client"}, {"other-ca", "stranger"}});
@@ -108,7 +107,8 @@ TEST_CASE("A rotated server certificate is served without a restart, and calls k
   // A client bundle that trusts both CAs keeps calling across the rotation.
   {
     std::ofstream both(pki.Path("both.crt"));
-    both << std::ifstream(pki.Path("ca.crt")).rdbuf() << std::ifstream(pki.Path("new-ca.crt")).rdbuf();
+    both << std::ifstream(pki.Path("ca.crt")).rdbuf()
+         << std::ifstream(pki.Path("new-ca.crt")).rdbuf();
   }
   ExampleServer server(TlsOptions(pki, "server", ""));
   const int port = server.port();
@@ -156,8 +156,9 @@ TEST_CASE("Incomplete or unreadable TLS settings fail start-up with a clear stat
   o = TlsOptions(pki, "server", "");
   o.tls_key_file = pki.Path("server.crt");  // a certificate where the key should be
   CHECK(start(o).code() == absl::StatusCode::kInvalidArgument);
-  CHECK(MakeChannelCredentials({"", pki.Path("server.crt"), pki.Path("server.key")}).status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(MakeChannelCredentials({"", pki.Path("server.crt"), pki.Path("server.key")})
+            .status()
+            .code() == absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -270,7 +270,8 @@ TEST_CASE("Yes in the customer's language applies the named change, even if MT g
   }
 }
 
-TEST_CASE("A plain yes answers the confirmation even when the intent model reads it as something else") {
+TEST_CASE(
+    "A plain yes answers the confirmation even when the intent model reads it as something else") {
   // v3 reads "Ja, bitte." as contact_human_agent at low confidence: the yes must win over
   // the handoff rule, and apply exactly the named change.
   for (const char* yes : {"Ja, bitte.", "yes please", "Sí, por favor."}) {

@@ -8,19 +8,23 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "tests/catch.h"
 
 namespace shop::supportbot {
 namespace {
 
-const std::string kModelDir = std::string(SHOP_SOURCE_DIR) + "/models/support-bot/2";
+// models/support-bot/<version>, loaded once per test binary.
+const IntentClassifier* LoadShipped(int version) {
+  const std::string dir = absl::StrCat(SHOP_SOURCE_DIR, "/models/support-bot/", version);
+  auto loaded = IntentClassifier::Load(dir);
+  if (!loaded.ok()) FAIL("cannot load " << dir << ": " << loaded.status().ToString());
+  return loaded->release();
+}
 
+// Version 2: English only.
 const IntentClassifier& Classifier() {
-  static const auto* classifier = [] {
-    auto loaded = IntentClassifier::Load(kModelDir);
-    if (!loaded.ok()) FAIL("cannot load " << kModelDir << ": " << loaded.status().ToString());
-    return loaded->release();
-  }();
+  static const IntentClassifier* classifier = LoadShipped(2);
   return *classifier;
 }
 
@@ -137,6 +141,31 @@ struct Reference {
   std::vector<std::pair<std::string, float>> top;
 };
 
+// The C++ featurizer and model against numbers printed by Python: the first feature ids,
+// the top probabilities (summing to 1 over all labels) and Classify's top two.
+void CheckReferences(const IntentClassifier& c, const std::vector<Reference>& references) {
+  for (const Reference& r : references) {
+    INFO("\"" << r.text << "\"");
+    const std::vector<int64_t> ids = c.FeatureIds(r.text);
+    REQUIRE(ids.size() >= r.first_ids.size());
+    CHECK(std::vector<int64_t>(ids.begin(), ids.begin() + r.first_ids.size()) == r.first_ids);
+    auto probs = c.Probabilities({r.text});
+    REQUIRE(probs.ok());
+    const std::vector<float>& p = probs->at(0);
+    float sum = 0;
+    for (float x : p) sum += x;
+    CHECK(sum == Approx(1.0).margin(1e-5));
+    for (const auto& [label, want] : r.top) {
+      const auto it = std::find(c.labels().begin(), c.labels().end(), label);
+      REQUIRE(it != c.labels().end());
+      CHECK(p[it - c.labels().begin()] == Approx(want).margin(1e-6));
+    }
+    const IntentPrediction pred = c.Classify(r.text);
+    CHECK(pred.intent == r.top[0].first);
+    CHECK(pred.runner_up == r.top[1].first);
+  }
+}
+
 TEST_CASE("C++ features and probabilities equal Python's", "[intent]") {
   const std::vector<Reference> references = {
       {"I want to cancel order 1234567",
@@ -168,38 +197,13 @@ TEST_CASE("C++ features and probabilities equal Python's", "[intent]") {
         {"check_refund_policy", 0.061309747f},
         {"track_order", 0.060614139f}}},
   };
-  const IntentClassifier& c = Classifier();
-  for (const Reference& r : references) {
-    INFO("\"" << r.text << "\"");
-    const std::vector<int64_t> ids = c.FeatureIds(r.text);
-    REQUIRE(ids.size() >= r.first_ids.size());
-    CHECK(std::vector<int64_t>(ids.begin(), ids.begin() + r.first_ids.size()) == r.first_ids);
-    auto probs = c.Probabilities({r.text});
-    REQUIRE(probs.ok());
-    const std::vector<float>& p = probs->at(0);
-    float sum = 0;
-    for (float x : p) sum += x;
-    CHECK(sum == Approx(1.0).margin(1e-5));
-    for (const auto& [label, want] : r.top) {
-      const auto it = std::find(c.labels().begin(), c.labels().end(), label);
-      REQUIRE(it != c.labels().end());
-      CHECK(p[it - c.labels().begin()] == Approx(want).margin(1e-6));
-    }
-    const IntentPrediction pred = c.Classify(r.text);
-    CHECK(pred.intent == r.top[0].first);
-    CHECK(pred.runner_up == r.top[1].first);
-  }
+  CheckReferences(Classifier(), references);
 }
 
 // --- version 3: trained on English, German, French and Spanish messages ---
 
 const IntentClassifier& MultilingualClassifier() {
-  static const auto* classifier = [] {
-    const std::string dir = std::string(SHOP_SOURCE_DIR) + "/models/support-bot/3";
-    auto loaded = IntentClassifier::Load(dir);
-    if (!loaded.ok()) FAIL("cannot load " << dir << ": " << loaded.status().ToString());
-    return loaded->release();
-  }();
+  static const IntentClassifier* classifier = LoadShipped(3);
   return *classifier;
 }
 
@@ -232,27 +236,36 @@ TEST_CASE("version 3 reads four languages and has an out-of-scope class", "[inte
 //       --version 3 --reference
 TEST_CASE("version 3: C++ features and probabilities equal Python's", "[intent][languages]") {
   const std::vector<Reference> references = {
-      {"I want to cancel order 1234567", {4, 33, 5, 95, 23, 6, 6912, 6921, 6959, 7024, 7327, 6926}, {{"cancel_order", 0.95510399f}, {"check_cancellation_fee", 0.0024145518f}, {"delete_account", 0.0019337935f}}},
-      {"where is my package?? it's been 2 weeks", {85, 40, 10, 1024, 303, 363, 6, 791, 6945, 7965, 7680, 8433}, {{"track_order", 0.75108117f}, {"delivery_period", 0.047467142f}, {"track_refund", 0.030384427f}}},
-      {"Can u help me get my MONEY back", {14, 689, 17, 11, 90, 10, 134, 212, 6918, 8726, 14780, 6923}, {{"get_refund", 0.93505239f}, {"check_refund_policy", 0.0084011219f}, {"get_invoice", 0.0040164888f}}},
-      {"what's the weather like in Paris tomorrow", {193, 9, 2745, 129, 31, 1639, 1255, 7021, 7083, 15645, 19233, 11172}, {{"oos", 0.9267112f}, {"delivery_period", 0.0040015937f}, {"delivery_options", 0.0039007138f}}},
-      {"", {2}, {{"oos", 0.57529038f}, {"place_order", 0.024789795f}, {"delivery_options", 0.023034092f}}},
-      {"Ich möchte meine Bestellung stornieren", {13, 122, 87, 81, 465, 6922, 6968, 7966, 7371, 12599, 9415, 25870}, {{"cancel_order", 0.90052783f}, {"change_order", 0.0069421991f}, {"place_order", 0.0059703523f}}},
+      {"I want to cancel order 1234567",
+       {4, 33, 5, 95, 23, 6, 6912, 6921, 6959, 7024, 7327, 6926},
+       {{"cancel_order", 0.95510399f},
+        {"check_cancellation_fee", 0.0024145518f},
+        {"delete_account", 0.0019337935f}}},
+      {"where is my package?? it's been 2 weeks",
+       {85, 40, 10, 1024, 303, 363, 6, 791, 6945, 7965, 7680, 8433},
+       {{"track_order", 0.75108117f},
+        {"delivery_period", 0.047467142f},
+        {"track_refund", 0.030384427f}}},
+      {"Can u help me get my MONEY back",
+       {14, 689, 17, 11, 90, 10, 134, 212, 6918, 8726, 14780, 6923},
+       {{"get_refund", 0.93505239f},
+        {"check_refund_policy", 0.0084011219f},
+        {"get_invoice", 0.0040164888f}}},
+      {"what's the weather like in Paris tomorrow",
+       {193, 9, 2745, 129, 31, 1639, 1255, 7021, 7083, 15645, 19233, 11172},
+       {{"oos", 0.9267112f},
+        {"delivery_period", 0.0040015937f},
+        {"delivery_options", 0.0039007138f}}},
+      {"",
+       {2},
+       {{"oos", 0.57529038f}, {"place_order", 0.024789795f}, {"delivery_options", 0.023034092f}}},
+      {"Ich möchte meine Bestellung stornieren",
+       {13, 122, 87, 81, 465, 6922, 6968, 7966, 7371, 12599, 9415, 25870},
+       {{"cancel_order", 0.90052783f},
+        {"change_order", 0.0069421991f},
+        {"place_order", 0.0059703523f}}},
   };
-  const IntentClassifier& c = MultilingualClassifier();
-  for (const Reference& r : references) {
-    INFO("\"" << r.text << "\"");
-    const std::vector<int64_t> ids = c.FeatureIds(r.text);
-    REQUIRE(ids.size() >= r.first_ids.size());
-    CHECK(std::vector<int64_t>(ids.begin(), ids.begin() + r.first_ids.size()) == r.first_ids);
-    auto probs = c.Probabilities({r.text});
-    REQUIRE(probs.ok());
-    for (const auto& [label, want] : r.top) {
-      const auto it = std::find(c.labels().begin(), c.labels().end(), label);
-      REQUIRE(it != c.labels().end());
-      CHECK(probs->at(0)[it - c.labels().begin()] == Approx(want).margin(1e-6));
-    }
-  }
+  CheckReferences(MultilingualClassifier(), references);
 }
 
 TEST_CASE("a batch gives the same predictions as one text at a time", "[intent]") {

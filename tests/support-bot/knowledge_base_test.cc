@@ -305,7 +305,8 @@ TEST_CASE("Questions in German, French and Spanish find their article in their o
     return hits.empty() ? std::string() : hits.front().article->category;
   };
   CHECK(category("de", "Muss ich Zoll bezahlen, wenn ich in die USA bestelle?") == "customs");
-  CHECK(category("fr", "Est-ce que je dois payer des droits de douane pour une livraison au Canada ?") ==
+  CHECK(category("fr",
+                 "Est-ce que je dois payer des droits de douane pour une livraison au Canada ?") ==
         "customs");
   CHECK(category("es", "¿Tengo que pagar aduana si pido desde Estados Unidos?") == "customs");
   CHECK(category("de", "wann bekomme ich mein geld zurueck, ich habe mit paypal bezahlt") ==

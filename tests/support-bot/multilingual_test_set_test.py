@@ -9,7 +9,6 @@ and the pure-Python part of evaluate.py's path of a message into English
   languages; the README's count table is the one counts.py computes;
 - the port of the translator server's sentence splitter, span protector and Restore,
   on cases of the C++ tests (tests/translator/text/*_test.cc)."""
-import json
 import os
 import sys
 import unittest
@@ -20,6 +19,7 @@ SET_DIR = os.path.join(INTENT, "multilingual_test")
 sys.path.insert(0, INTENT)
 sys.path.insert(0, SET_DIR)
 import counts  # noqa: E402
+from labelled_tsv import check_lines, model_labels, read_raw  # noqa: E402
 import to_english  # noqa: E402
 
 LANGUAGES = ("en", "de", "fr", "es")
@@ -27,22 +27,8 @@ MIN_PER_LANGUAGE = 100
 MIN_OOS_PER_LANGUAGE = 15
 
 
-def model_labels():
-    with open(os.path.join(REPO, "models", "support-bot", "2", "metadata.json"), encoding="utf-8") as f:
-        return json.load(f)["labels"]
-
-
-def read_raw(lang):
-    """[(line number, text, label)] of <lang>.tsv, read without data.py's parser."""
-    with open(os.path.join(SET_DIR, f"{lang}.tsv"), encoding="utf-8", newline="") as f:
-        content = f.read()
-    rows = []
-    for n, line in enumerate(content.split("\n"), 1):
-        if n == content.count("\n") + 1 and line == "":
-            continue  # the final newline
-        parts = line.split("\t")
-        rows.append((n, parts[0] if parts else "", parts[1] if len(parts) > 1 else None, len(parts)))
-    return rows
+def read_test_file(lang):
+    return read_raw(os.path.join(SET_DIR, f"{lang}.tsv"))
 
 
 class MultilingualTestSetTest(unittest.TestCase):
@@ -50,17 +36,11 @@ class MultilingualTestSetTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.labels = set(model_labels())
-        cls.rows = {lang: read_raw(lang) for lang in LANGUAGES}
+        cls.rows = {lang: read_test_file(lang) for lang in LANGUAGES}
 
     def test_every_line_is_text_tab_label_with_a_known_label(self):
         for lang, rows in self.rows.items():
-            for n, text, label, fields in rows:
-                where = f"{lang}.tsv line {n}"
-                self.assertEqual(fields, 2, f"{where}: want text<TAB>label")
-                self.assertTrue(text.strip(), f"{where}: empty text")
-                self.assertEqual(text, text.strip(), f"{where}: text with surrounding whitespace")
-                self.assertNotIn("\r", text + label, f"{where}: CR")
-                self.assertTrue(label in self.labels | {"oos"}, f"{where}: unknown label {label!r}")
+            check_lines(self, f"{lang}.tsv", rows, self.labels)
 
     def test_every_language_is_big_enough_and_covers_every_label(self):
         for lang, rows in self.rows.items():

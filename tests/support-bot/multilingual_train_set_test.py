@@ -10,10 +10,7 @@
   after case folding and dropping punctuation): the test set measures only if nothing
   like it was trained or tuned on (multilingual_test/README.md);
 - the README's count table is the one counts.py --split train,dev computes."""
-import difflib
-import json
 import os
-import re
 import sys
 import unittest
 
@@ -24,34 +21,12 @@ TEST_DIR = os.path.join(INTENT, "multilingual_test")
 sys.path.insert(0, INTENT)
 sys.path.insert(0, TRAIN_DIR)
 import counts  # noqa: E402  (multilingual_train/counts.py)
+from decontaminate import CLOSE, close_test_message, normalized  # noqa: E402
+from labelled_tsv import check_lines, model_labels, read_raw  # noqa: E402
 
 LANGUAGES = ("en", "de", "fr", "es")
 MIN_PER_INTENT = {"train": 20, "dev": 6}
 MIN_OOS = {"train": 50, "dev": 20}
-CLOSE = 0.8
-
-
-def model_labels():
-    with open(os.path.join(REPO, "models", "support-bot", "2", "metadata.json"), encoding="utf-8") as f:
-        return json.load(f)["labels"]
-
-
-def read_raw(path):
-    """[(line number, text, label, fields)] of a TSV file, read without data.py's parser."""
-    with open(path, encoding="utf-8", newline="") as f:
-        content = f.read()
-    rows = []
-    lines = content.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the final newline
-    for n, line in enumerate(lines, 1):
-        parts = line.split("\t")
-        rows.append((n, parts[0], parts[1] if len(parts) > 1 else "", len(parts)))
-    return rows
-
-
-def normalized(text):
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
 class MultilingualTrainSetTest(unittest.TestCase):
@@ -66,13 +41,7 @@ class MultilingualTrainSetTest(unittest.TestCase):
 
     def test_every_line_is_text_tab_label_with_a_known_label(self):
         for (lang, split), rows in self.files.items():
-            for n, text, label, fields in rows:
-                where = f"{lang}.{split}.tsv line {n}"
-                self.assertEqual(fields, 2, f"{where}: want text<TAB>label")
-                self.assertTrue(text.strip(), f"{where}: empty text")
-                self.assertEqual(text, text.strip(), f"{where}: text with surrounding whitespace")
-                self.assertNotIn("\r", text + label, f"{where}: CR")
-                self.assertIn(label, self.labels | {"oos"}, f"{where}: unknown label {label!r}")
+            check_lines(self, f"{lang}.{split}.tsv", rows, self.labels)
 
     def test_every_label_has_enough_messages_in_every_file(self):
         for (lang, split), rows in self.files.items():
@@ -94,17 +63,14 @@ class MultilingualTrainSetTest(unittest.TestCase):
                 seen[key] = f"{name} line {n}"
 
     def test_nothing_close_to_a_test_message(self):
+        self.assertEqual(CLOSE, 0.8)  # the rule the test set's README states
         test = [(lang, n, normalized(t)) for lang, rows in self.test.items() for n, t, _, _ in rows]
         for (lang, split), rows in self.files.items():
             for n, text, _, _ in rows:
-                a = normalized(text)
-                m = difflib.SequenceMatcher(autojunk=False)
-                m.set_seq2(a)
-                for tl, tn, b in test:
-                    m.set_seq1(b)
-                    if m.real_quick_ratio() >= CLOSE and m.quick_ratio() >= CLOSE and m.ratio() >= CLOSE:
-                        self.fail(f"{lang}.{split}.tsv line {n} {text!r} is close to the test message "
-                                  f"multilingual_test/{tl}.tsv line {tn} (ratio {m.ratio():.2f})")
+                hit = close_test_message(normalized(text), test)
+                if hit:
+                    self.fail(f"{lang}.{split}.tsv line {n} {text!r} is close to the test message "
+                              f"multilingual_test/{hit[0]}.tsv line {hit[1]} (ratio {hit[2]:.2f})")
 
     def test_readme_table_is_current(self):
         with open(os.path.join(TRAIN_DIR, "README.md"), encoding="utf-8") as f:

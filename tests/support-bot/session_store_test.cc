@@ -156,12 +156,14 @@ TEST_CASE("Redis store: create, update, get, delete") {
   CheckBasics(*store);
 }
 
-TEST_CASE("Redis store: AUTH with the password from a file; a wrong or missing one fails start-up") {
+TEST_CASE(
+    "Redis store: AUTH with the password from a file; a wrong or missing one fails start-up") {
   const std::string password = "s3cret-for-this-test";
   auto redis = testing::RedisServer::Start(absl::Seconds(10), password);
   REQUIRE(redis.ok());
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("shop_redis_auth_" + std::to_string(::getpid()))).string();
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("shop_redis_auth_" + std::to_string(::getpid())))
+          .string();
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/password") << password << "\n";  // as a Secret file may end
   absl::StatusOr<std::string> read = ReadRedisPassword(dir + "/password");
@@ -183,8 +185,7 @@ TEST_CASE("Redis store: AUTH with the password from a file; a wrong or missing o
   auto store_without = RedisSessionStore::Create(o);  // connects; every call is refused
   if (store_without.ok()) CHECK(!(*store_without)->Get("x").ok());
   std::ofstream(dir + "/empty");
-  CHECK(ReadRedisPassword(dir + "/empty").status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(ReadRedisPassword(dir + "/empty").status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(ReadRedisPassword(dir + "/missing").status().code() == absl::StatusCode::kNotFound);
   std::filesystem::remove_all(dir);
 }

@@ -18,8 +18,8 @@
 #include "shop/supportbot/v1/supportbot.grpc.pb.h"
 #include "shop/translator/v1/translator.grpc.pb.h"
 #include "tests/catch.h"
-#include "tests/common/test_models.h"
 #include "tests/common/redis_server.h"
+#include "tests/common/test_models.h"
 #include "tests/integration/pki.h"
 #include "tests/integration/test_client.h"
 
@@ -75,6 +75,11 @@ std::unique_ptr<testing::ChildServer> StartBot(const std::string& db,
   auto server = testing::ChildServer::Start(SHOP_SUPPORT_BOT_SERVER, args);
   if (!server.ok()) FAIL(server.status().ToString());
   return *std::move(server);
+}
+
+// Flags for a bot whose translator is down: an address where nothing listens.
+std::vector<std::string> NoTranslator() {
+  return {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms"};
 }
 
 struct BotFixture {
@@ -259,9 +264,7 @@ TEST_CASE("Bad input gets INVALID_ARGUMENT, and an unknown session id starts a n
 
 TEST_CASE("Without a translator the bot still replies in German, and says it may have misread") {
   testing::ScratchDir dir;
-  // A translator address where nothing listens.
-  auto server = StartBot(dir.path() + "/orders.db",
-                         {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms"});
+  auto server = StartBot(dir.path() + "/orders.db", NoTranslator());
   Client client(server->port());
   std::string session;
   auto r = client.Say(&session, "Wo ist meine Bestellung ORD-73464097?", "", "de-DE");
@@ -420,11 +423,11 @@ TEST_CASE("An unsure translation is not acted on; a confident one is") {
 TEST_CASE("A German customs question is answered from the German articles, without a translator") {
   // The German index is searched with the German question: no translation needed.
   testing::ScratchDir dir;
-  auto server = StartBot(dir.path() + "/orders.db",
-                         {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms"});
+  auto server = StartBot(dir.path() + "/orders.db", NoTranslator());
   Client client(server->port());
   std::string session;
-  auto r = client.Say(&session, "Muss ich Zoll bezahlen, wenn ich in die USA bestelle?", "", "de-DE");
+  auto r =
+      client.Say(&session, "Muss ich Zoll bezahlen, wenn ich in die USA bestelle?", "", "de-DE");
   CHECK(r.metadata().translation_degraded());
   CHECK(r.metadata().kb_article_id() == "KB-CUST-003");
   CHECK(r.metadata().reply_language() == "de");
@@ -437,9 +440,9 @@ TEST_CASE("The multilingual intent model reads a German message as written, with
   for (const int64_t version : {2, 3}) {
     INFO("intent model version " << version);
     testing::ScratchDir dir;
-    auto server = StartBot(dir.path() + "/orders.db",
-                           {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms",
-                            absl::StrCat("--model_version=", version)});
+    std::vector<std::string> flags = NoTranslator();
+    flags.push_back(absl::StrCat("--model_version=", version));
+    auto server = StartBot(dir.path() + "/orders.db", flags);
     Client client(server->port());
     std::string session;
     auto r = client.Say(&session, "Ich möchte meine Bestellung ORD-37784483 stornieren, bitte.",
@@ -519,10 +522,12 @@ TEST_CASE("The bot reaches a mutual-TLS translator with its client certificate, 
       SHOP_TRANSLATOR_SERVER,
       {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
        "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models", "--model_poll_interval=0s",
-       "--tls_cert_file=" + pki.Path("translator.crt"), "--tls_key_file=" + pki.Path("translator.key"),
+       "--tls_cert_file=" + pki.Path("translator.crt"),
+       "--tls_key_file=" + pki.Path("translator.key"),
        "--tls_client_ca_file=" + pki.Path("ca.crt")});
   REQUIRE(translator.ok());
-  const std::string address = absl::StrCat("--translator_address=127.0.0.1:", (*translator)->port());
+  const std::string address =
+      absl::StrCat("--translator_address=127.0.0.1:", (*translator)->port());
   // With the bot's certificate: the German message is translated (not degraded).
   {
     auto server = StartBot(dir.path() + "/orders.db",
@@ -559,7 +564,9 @@ TEST_CASE("The bot reaches a mutual-TLS translator with its client certificate, 
   CHECK(!bad.ok());
 }
 
-TEST_CASE("Sessions in a Redis that requires AUTH: the password file is read, a wrong one stops start-up") {
+TEST_CASE(
+    "Sessions in a Redis that requires AUTH: the password file is read, a wrong one stops "
+    "start-up") {
   auto redis = testing::RedisServer::Start(absl::Seconds(10), "bot-secret");
   REQUIRE(redis.ok());
   testing::ScratchDir dir;

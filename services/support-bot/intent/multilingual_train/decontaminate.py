@@ -22,14 +22,33 @@ CLOSE = 0.8
 
 
 def normalized(text):
+    """Case-folded words, punctuation dropped: the form texts are compared in."""
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def main():
+def test_messages():
+    """[(language, line number, normalized text)] of the test set."""
     test = []
     for lang in LANGUAGES:
         with open(os.path.join(TEST_DIR, f"{lang}.tsv"), encoding="utf-8") as f:
             test += [(lang, n, normalized(line.split("\t")[0])) for n, line in enumerate(f, 1) if line.strip()]
+    return test
+
+
+def close_test_message(text, test):
+    """(language, line number, ratio) of the first test message within difflib ratio
+    CLOSE of `text` (both normalized), or None."""
+    m = difflib.SequenceMatcher(autojunk=False)
+    m.set_seq2(text)
+    for lang, n, b in test:
+        m.set_seq1(b)
+        if m.real_quick_ratio() >= CLOSE and m.quick_ratio() >= CLOSE and m.ratio() >= CLOSE:
+            return lang, n, m.ratio()
+    return None
+
+
+def main():
+    test = test_messages()
     seen = set()
     for lang in LANGUAGES:
         for split in ("train", "dev"):
@@ -43,14 +62,7 @@ def main():
                     print(f"{lang}.{split}: dropped {line.strip()!r} (an earlier file has it)")
                     continue
                 seen.add(a)
-                m = difflib.SequenceMatcher(autojunk=False)
-                m.set_seq2(a)
-                hit = None
-                for tl, tn, b in test:
-                    m.set_seq1(b)
-                    if m.real_quick_ratio() >= CLOSE and m.quick_ratio() >= CLOSE and m.ratio() >= CLOSE:
-                        hit = (tl, tn)
-                        break
+                hit = close_test_message(a, test)
                 if hit:
                     print(f"{lang}.{split}: dropped {line.strip()!r} (close to test {hit[0]}.tsv line {hit[1]})")
                 else:
