@@ -42,6 +42,10 @@ ABSL_FLAG(std::string, tls_client_ca_file, kDefaults.tls_client_ca_file,
           "CA bundle (PEM): set = mutual TLS, clients must present a certificate it signed.");
 ABSL_FLAG(absl::Duration, tls_refresh_interval, kDefaults.tls_refresh_interval,
           "How often the TLS files are re-read (rotated Secrets apply without a restart).");
+ABSL_FLAG(std::string, trusted_gateways, kDefaults.trusted_gateways,
+          "Gateways whose x-shop-customer-id/x-shop-roles headers are believed, comma-separated: "
+          "name:<client certificate DNS name or CN> (needs --tls_client_ca_file) or "
+          "ip:<peer address>. Empty = local mode: no verified caller identity.");
 ABSL_FLAG(std::string, log_level, kDefaults.log_level, "debug, info, warning or error.");
 ABSL_FLAG(bool, log_payloads, kDefaults.log_payloads,
           "Allow services to log request payloads (they may contain personal data).");
@@ -68,6 +72,7 @@ ServerOptions ServerOptions::FromFlags() {
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   o.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
+  o.trusted_gateways = absl::GetFlag(FLAGS_trusted_gateways);
   o.log_level = absl::GetFlag(FLAGS_log_level);
   o.log_payloads = absl::GetFlag(FLAGS_log_payloads);
   return o;

@@ -53,6 +53,10 @@ struct ServerOptions {
   std::string tls_key_file;
   std::string tls_client_ca_file;
   absl::Duration tls_refresh_interval = absl::Seconds(60);
+  // Peers whose identity headers are believed (common/server/caller_identity.h):
+  // `name:<client certificate name>` (mutual TLS) or `ip:<address>`, comma-separated.
+  // Empty = local mode, no verified identity.
+  std::string trusted_gateways;
   // Logging: level (debug, info, warning, error) and whether payloads may be logged.
   std::string log_level = "info";
   bool log_payloads = false;

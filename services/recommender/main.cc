@@ -11,6 +11,7 @@
 #include "common/inference/inference_options.h"
 #include "common/inference/served_model.h"
 #include "common/logging.h"
+#include "common/server/caller_identity.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
 #include "services/recommender/catalog.h"
@@ -84,7 +85,10 @@ int main(int argc, char** argv) {
   if (!store.ok()) return shop::StartupFailed(store.status());
   auto registry = std::make_shared<prometheus::Registry>();
   shop::recommender::RecommenderMetrics metrics(*registry);
-  shop::recommender::RecommenderService service(store->get(), &metrics);
+  auto trust = shop::GatewayTrust::Parse(server_options.trusted_gateways,
+                                         !server_options.tls_client_ca_file.empty());
+  if (!trust.ok()) return shop::StartupFailed(trust.status());
+  shop::recommender::RecommenderService service(store->get(), &metrics, *std::move(trust));
   auto server = shop::ServingBootstrap::Start(
       server_options, registry,
       {{&service, shop::recommender::v1::Recommender::service_full_name()}});

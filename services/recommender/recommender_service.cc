@@ -171,6 +171,8 @@ absl::StatusOr<RecommendationEngine*> RecommenderService::Engine() const {
 grpc::Status RecommenderService::Recommend(grpc::ServerContext* context,
                                            const v1::RecommendRequest* request,
                                            v1::RecommendResponse* response) {
+  absl::Status allowed = MayActFor(*context, request->user_id());
+  if (!allowed.ok()) return ToGrpcStatus(allowed);
   return ToGrpcStatus(DoRecommend(context, *request, response));
 }
 
@@ -261,6 +263,8 @@ absl::Status RecommenderService::DoSimilarItems(const v1::SimilarItemsRequest& r
 grpc::Status RecommenderService::RecordEvent(grpc::ServerContext* context,
                                              const v1::RecordEventRequest* request,
                                              v1::RecordEventResponse* response) {
+  absl::Status allowed = MayActFor(*context, request->user_id());
+  if (!allowed.ok()) return ToGrpcStatus(allowed);
   return ToGrpcStatus(DoRecordEvent(*request, response));
 }
 
@@ -302,7 +306,35 @@ absl::Status RecommenderService::DoRecordEvent(const v1::RecordEventRequest& req
 grpc::Status RecommenderService::DeleteUser(grpc::ServerContext* context,
                                             const v1::DeleteUserRequest* request,
                                             v1::DeleteUserResponse* response) {
+  absl::Status allowed = MayDelete(*context);
+  if (!allowed.ok()) return ToGrpcStatus(allowed);
   return ToGrpcStatus(DoDeleteUser(*request, response));
+}
+
+absl::Status RecommenderService::MayActFor(const grpc::ServerContext& context,
+                                           const std::string& user_id) const {
+  ASSIGN_OR_RETURN(CallerIdentity caller, trust_.Identify(context));
+  if (!caller.verified || user_id.empty() || caller.is_operator) return absl::OkStatus();
+  if (caller.customer_id.empty()) {
+    return absl::PermissionDeniedError(
+        "user_id names a shopper, but the call carries no signed-in customer; send the "
+        "customer's token, or recent_item_ids only");
+  }
+  if (caller.customer_id != user_id) {
+    return absl::PermissionDeniedError(
+        "user_id differs from the signed-in customer; a customer may only use their own "
+        "history");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RecommenderService::MayDelete(const grpc::ServerContext& context) const {
+  ASSIGN_OR_RETURN(CallerIdentity caller, trust_.Identify(context));
+  if (caller.verified && !caller.is_operator) {
+    return absl::PermissionDeniedError(
+        "DeleteUser needs the operator role (a token whose role claim is \"operator\")");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RecommenderService::DoDeleteUser(const v1::DeleteUserRequest& request,

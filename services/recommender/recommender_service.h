@@ -9,7 +9,10 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
 
+#include "common/server/caller_identity.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -51,8 +54,11 @@ class RecommenderMetrics {
 
 class RecommenderService final : public v1::Recommender::Service {
  public:
-  RecommenderService(HistoryStore* store, RecommenderMetrics* metrics)
-      : store_(store), metrics_(metrics) {}
+  // `trust`: who may vouch for the caller (common/server/caller_identity.h). With a
+  // gateway configured, a signed-in customer may only name themselves as `user_id`, an
+  // anonymous caller no one, and DeleteUser needs the operator role.
+  RecommenderService(HistoryStore* store, RecommenderMetrics* metrics, GatewayTrust trust = {})
+      : store_(store), metrics_(metrics), trust_(std::move(trust)) {}
 
   // Until set, calls answer UNAVAILABLE (the model is loading).
   void SetEngine(RecommendationEngine* engine) { engine_.store(engine); }
@@ -75,9 +81,13 @@ class RecommenderService final : public v1::Recommender::Service {
                              v1::RecordEventResponse* response);
   absl::Status DoDeleteUser(const v1::DeleteUserRequest& request, v1::DeleteUserResponse* response);
   absl::StatusOr<RecommendationEngine*> Engine() const;
+  // OK when the caller may read or write the history of `user_id` (empty = none named).
+  absl::Status MayActFor(const grpc::ServerContext& context, const std::string& user_id) const;
+  absl::Status MayDelete(const grpc::ServerContext& context) const;
 
   HistoryStore* const store_;
   RecommenderMetrics* const metrics_;
+  const GatewayTrust trust_;
   std::atomic<RecommendationEngine*> engine_{nullptr};
 };
 

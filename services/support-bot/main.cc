@@ -14,6 +14,7 @@
 #include "common/inference/inference_options.h"
 #include "common/inference/model_repository.h"
 #include "common/logging.h"
+#include "common/server/caller_identity.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
 #include "common/server/tls.h"
@@ -164,6 +165,10 @@ int main(int argc, char** argv) {
   options.min_translation_confidence =
       static_cast<float>(absl::GetFlag(FLAGS_min_translation_confidence));
   options.languages = std::set<std::string>(languages.begin(), languages.end());
+  auto trust = shop::GatewayTrust::Parse(server_options.trusted_gateways,
+                                         !server_options.tls_client_ca_file.empty());
+  if (!trust.ok()) return shop::StartupFailed(trust.status());
+  options.trust = *std::move(trust);
   shop::supportbot::SupportBotService service(sessions->get(), &dialogue, &translator, &metrics,
                                               options);
   auto server = shop::ServingBootstrap::Start(

@@ -1,7 +1,9 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/support-bot/support_bot_service.h"
 
-#include <random>
+#include <sys/random.h>
+
+#include <cerrno>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -65,11 +67,25 @@ absl::StatusOr<std::string> LocaleLanguage(const std::string& locale) {
   return lang;
 }
 
-std::string NewSessionId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+// 128 bits from the kernel's CSPRNG: an anonymous session's id is its only key, so it must
+// not be guessable from other ids (a seeded mt19937 is, from a few hundred outputs).
+absl::StatusOr<std::string> NewSessionId() {
+  unsigned char bytes[16];
+  size_t got = 0;
+  while (got < sizeof(bytes)) {
+    const ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::UnavailableError("no randomness for a session id; retry");
+    }
+    got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string id = "s-";
-  for (int i = 0; i < 22; ++i) id.push_back(kAlphabet[rng() % 36]);
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
   return id;
 }
 
@@ -145,10 +161,27 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     return absl::InvalidArgumentError(
         absl::StrCat("message has ", chars, " characters; at most ", kMaxMessageChars));
   }
-  const std::string session_id = in.session_id.empty() ? NewSessionId() : in.session_id;
+  std::string session_id = in.session_id;
+  if (session_id.empty()) {
+    ASSIGN_OR_RETURN(session_id, NewSessionId());
+  }
 
   return sessions_->Update(session_id, [&](SessionRecord& s, bool created) -> absl::Status {
-    if (!s.customer_id().empty() && !in.customer_id.empty() && s.customer_id() != in.customer_id) {
+    if (in.caller.verified) {
+      // Ids are issued by the server: a made-up one must not become someone's session.
+      if (created && !in.session_id.empty()) {
+        return absl::NotFoundError(absl::StrCat(
+            "no session ", in.session_id,
+            " (expired, deleted or never issued); send an empty session_id to start one"));
+      }
+      if (!s.customer_id().empty() && s.customer_id() != in.customer_id) {
+        return absl::PermissionDeniedError(
+            in.customer_id.empty()
+                ? "this session belongs to a signed-in customer; send their token"
+                : "this session belongs to another customer");
+      }
+    } else if (!s.customer_id().empty() && !in.customer_id.empty() &&
+               s.customer_id() != in.customer_id) {
       return absl::InvalidArgumentError("customer_id differs from the one bound to this session");
     }
     int customer_messages = 0;
@@ -271,13 +304,44 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
   });
 }
 
+absl::Status SupportBotService::Authenticate(const grpc::ServerContext& context,
+                                             TurnInput& in) const {
+  ASSIGN_OR_RETURN(in.caller, options_.trust.Identify(context));
+  if (!in.caller.verified) return absl::OkStatus();  // local mode: the body is believed
+  if (!in.customer_id.empty() && in.customer_id != in.caller.customer_id) {
+    return absl::PermissionDeniedError(
+        in.caller.customer_id.empty()
+            ? "customer_id is set but the call carries no signed-in customer; send the "
+              "customer's token (or leave customer_id empty)"
+            : "customer_id differs from the signed-in customer");
+  }
+  in.customer_id = in.caller.customer_id;
+  return absl::OkStatus();
+}
+
+absl::Status SupportBotService::MayAccess(const CallerIdentity& caller, const std::string& owner,
+                                          bool operator_allowed) {
+  if (!caller.verified || owner.empty() || caller.customer_id == owner) return absl::OkStatus();
+  if (operator_allowed && caller.is_operator) return absl::OkStatus();
+  return absl::PermissionDeniedError(caller.customer_id.empty()
+                                         ? "this session belongs to a signed-in customer; send "
+                                           "their token"
+                                         : "this session belongs to another customer");
+}
+
 grpc::Status SupportBotService::Converse(grpc::ServerContext* context,
                                          const v1::ConverseRequest* request,
                                          v1::ConverseResponse* response) {
-  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id(),
+  TurnInput in{request->session_id(),
+               request->message(),
+               request->locale(),
+               request->customer_id(),
+               {},
                context};
+  absl::Status st = Authenticate(*context, in);
+  if (!st.ok()) return ToGrpcStatus(st);
   v1::TurnMetadata metadata;
-  absl::Status st = DoTurn(in, response->mutable_reply(), &metadata);
+  st = DoTurn(in, response->mutable_reply(), &metadata);
   if (!st.ok()) return ToGrpcStatus(st);
   metrics_->RecordTurn(metadata);
   *response->mutable_metadata() = std::move(metadata);
@@ -287,11 +351,17 @@ grpc::Status SupportBotService::Converse(grpc::ServerContext* context,
 grpc::Status SupportBotService::ConverseStream(
     grpc::ServerContext* context, const v1::ConverseStreamRequest* request,
     grpc::ServerWriter<v1::ConverseStreamResponse>* writer) {
-  TurnInput in{request->session_id(), request->message(), request->locale(), request->customer_id(),
+  TurnInput in{request->session_id(),
+               request->message(),
+               request->locale(),
+               request->customer_id(),
+               {},
                context};
+  absl::Status st = Authenticate(*context, in);
+  if (!st.ok()) return ToGrpcStatus(st);
   std::string reply;
   v1::TurnMetadata metadata;
-  absl::Status st = DoTurn(in, &reply, &metadata);
+  st = DoTurn(in, &reply, &metadata);
   if (!st.ok()) return ToGrpcStatus(st);
   metrics_->RecordTurn(metadata);
   // The reply is complete before the first chunk (the turn is recorded atomically); chunks
@@ -320,9 +390,11 @@ grpc::Status SupportBotService::ConverseStream(
   return grpc::Status::OK;
 }
 
-grpc::Status SupportBotService::GetTranscript(grpc::ServerContext*,
+grpc::Status SupportBotService::GetTranscript(grpc::ServerContext* context,
                                               const v1::GetTranscriptRequest* request,
                                               v1::GetTranscriptResponse* response) {
+  absl::StatusOr<CallerIdentity> caller = options_.trust.Identify(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
   if (!valid.ok()) return ToGrpcStatus(valid);
   absl::StatusOr<std::optional<SessionRecord>> s = sessions_->Get(request->session_id());
@@ -332,14 +404,19 @@ grpc::Status SupportBotService::GetTranscript(grpc::ServerContext*,
         grpc::StatusCode::NOT_FOUND,
         absl::StrCat("no session ", request->session_id(), " (never created, deleted or expired)"));
   }
+  absl::Status allowed = MayAccess(*caller, (*s)->customer_id(), /*operator_allowed=*/true);
+  if (!allowed.ok()) return ToGrpcStatus(allowed);
   response->set_session_id((*s)->session_id());
   *response->mutable_turns() = (*s)->turns();
   *response->mutable_create_time() = (*s)->create_time();
   return grpc::Status::OK;
 }
 
-grpc::Status SupportBotService::RateReply(grpc::ServerContext*, const v1::RateReplyRequest* request,
+grpc::Status SupportBotService::RateReply(grpc::ServerContext* context,
+                                          const v1::RateReplyRequest* request,
                                           v1::RateReplyResponse* response) {
+  absl::StatusOr<CallerIdentity> caller = options_.trust.Identify(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
   if (valid.ok() && request->turn_id() <= 0)
     valid = absl::InvalidArgumentError("turn_id must be positive");
@@ -354,6 +431,9 @@ grpc::Status SupportBotService::RateReply(grpc::ServerContext*, const v1::RateRe
   if (!valid.ok()) return ToGrpcStatus(valid);
   absl::Status st = sessions_->Update(request->session_id(), [&](SessionRecord& s, bool created) {
     if (created) return absl::NotFoundError(absl::StrCat("no session ", request->session_id()));
+    // Only the customer rates their conversation; an operator's rating would skew the
+    // numbers that find weak answers.
+    RETURN_IF_ERROR(MayAccess(*caller, s.customer_id(), /*operator_allowed=*/false));
     for (v1::Turn& t : *s.mutable_turns()) {
       if (t.turn_id() != request->turn_id()) continue;
       if (t.role() != v1::ROLE_BOT) {
@@ -373,11 +453,25 @@ grpc::Status SupportBotService::RateReply(grpc::ServerContext*, const v1::RateRe
   return grpc::Status::OK;
 }
 
-grpc::Status SupportBotService::DeleteTranscript(grpc::ServerContext*,
+grpc::Status SupportBotService::DeleteTranscript(grpc::ServerContext* context,
                                                  const v1::DeleteTranscriptRequest* request,
                                                  v1::DeleteTranscriptResponse* response) {
+  absl::StatusOr<CallerIdentity> caller = options_.trust.Identify(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
   if (!valid.ok()) return ToGrpcStatus(valid);
+  if (caller->verified) {
+    // The owner check and the delete are two store calls; a session cannot change owner in
+    // between (the binding is set once, by its first signed-in turn), except from
+    // anonymous to bound, and deleting an anonymous session is anyone's right who holds its
+    // id. Unknown sessions fall through to the idempotent delete.
+    absl::StatusOr<std::optional<SessionRecord>> s = sessions_->Get(request->session_id());
+    if (!s.ok()) return ToGrpcStatus(s.status());
+    if (s->has_value()) {
+      absl::Status allowed = MayAccess(*caller, (*s)->customer_id(), /*operator_allowed=*/true);
+      if (!allowed.ok()) return ToGrpcStatus(allowed);
+    }
+  }
   absl::StatusOr<bool> deleted = sessions_->Delete(request->session_id());
   if (!deleted.ok()) return ToGrpcStatus(deleted.status());
   response->set_deleted(*deleted);

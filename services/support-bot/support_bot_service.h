@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/server/caller_identity.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -45,6 +46,13 @@ struct SupportBotOptions {
   float min_translation_confidence = 0.5f;
   // The order store's id format, for finding order numbers in messages.
   OrderIdFormat order_ids;
+  // Who may vouch for the caller (common/server/caller_identity.h). With a gateway
+  // configured: the customer comes from the verified identity (a differing body
+  // customer_id is PERMISSION_DENIED), session ids are issued by the server only, and a
+  // session bound to a customer is theirs alone (operators may read and delete it).
+  // Without (local mode): the body's customer_id is believed, and any well-formed unknown
+  // session id starts a session.
+  GatewayTrust trust;
 };
 
 // Metrics beside the standard gRPC ones:
@@ -110,11 +118,20 @@ class SupportBotService final : public v1::SupportBot::Service {
     std::string message;
     std::string locale;
     std::string customer_id;
+    // The verified caller (unverified in local mode).
+    CallerIdentity caller;
     // The RPC served (deadline and cancellation reach the translator calls); may be null.
     const grpc::ServerContextBase* rpc = nullptr;
   };
+  // Reads the caller and checks the body's customer_id against it; fills in.caller and,
+  // with a gateway, in.customer_id.
+  absl::Status Authenticate(const grpc::ServerContext& context, TurnInput& in) const;
   // One whole turn; returns the reply and its metadata.
   absl::Status DoTurn(const TurnInput& in, std::string* reply, v1::TurnMetadata* metadata);
+  // OK when `caller` may see (`read`: GetTranscript, DeleteTranscript) or rate (`read` =
+  // false) a session bound to `owner` (empty: anonymous, whose unguessable id is its key).
+  static absl::Status MayAccess(const CallerIdentity& caller, const std::string& owner,
+                                bool operator_allowed);
 
   SessionStore* const sessions_;
   DialogueManager* const dialogue_;

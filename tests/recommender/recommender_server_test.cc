@@ -268,6 +268,55 @@ TEST_CASE("similar items share the filters and name the query item as reason",
   }
 }
 
+TEST_CASE("behind a gateway a customer uses only their own history; DeleteUser needs an operator",
+          "[recommender][grpc]") {
+  // The test's client plays the gateway: it connects from the trusted address.
+  auto server = StartServer({"--trusted_gateways=ip:127.0.0.1"});
+  auto stub = v1::Recommender::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& customer, const std::string& role, const std::string& user,
+                  bool del) {
+    grpc::ClientContext ctx;
+    if (!customer.empty()) ctx.AddMetadata("x-shop-customer-id", customer);
+    if (!role.empty()) ctx.AddMetadata("x-shop-roles", role);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (del) {
+      v1::DeleteUserRequest req;
+      req.set_user_id(user);
+      v1::DeleteUserResponse resp;
+      return stub->DeleteUser(&ctx, req, &resp).error_code();
+    }
+    v1::RecordEventRequest req;
+    req.set_user_id(user);
+    req.set_item_id("1200");
+    req.set_event_type(v1::EVENT_TYPE_VIEW);
+    v1::RecordEventResponse resp;
+    return stub->RecordEvent(&ctx, req, &resp).error_code();
+  };
+  CHECK(call("u-1", "customer", "u-1", false) == grpc::StatusCode::OK);
+  CHECK(call("u-2", "customer", "u-1", false) == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(call("", "", "u-1", false) == grpc::StatusCode::PERMISSION_DENIED);  // anonymous
+  CHECK(call("u-1", "customer", "u-1", true) == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(call("", "", "u-1", true) == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(call("ops-1", "operator", "u-1", true) == grpc::StatusCode::OK);
+  // Recommend: another customer's history is not read; recent items alone need no one.
+  v1::RecommendRequest req;
+  req.set_user_id("u-1");
+  req.set_k(3);
+  v1::RecommendResponse resp;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-shop-customer-id", "u-2");
+    CHECK(stub->Recommend(&ctx, req, &resp).error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext ctx;
+    req.clear_user_id();
+    req.add_recent_item_ids("1200");
+    CHECK(stub->Recommend(&ctx, req, &resp).ok());
+  }
+}
+
 TEST_CASE("histories in a Redis that requires AUTH, with the password read from a file",
           "[recommender][grpc][redis]") {
   auto started = testing::RedisServer::Start(absl::Seconds(10), "rec-secret");

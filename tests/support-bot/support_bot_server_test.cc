@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/server/tls.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
@@ -590,6 +591,175 @@ TEST_CASE(
        "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
        "--orders_db=" + dir.path() + "/bad.db", "--session_store=redis", address,
        "--redis_password_file=" + dir.path() + "/wrong-password"});
+  CHECK(!bad.ok());
+}
+
+// What the gateway adds after verifying a token: the customer and their role.
+struct As {
+  std::string customer;
+  std::string role;
+  void Apply(grpc::ClientContext* ctx) const {
+    if (!customer.empty()) ctx->AddMetadata("x-shop-customer-id", customer);
+    if (!role.empty()) ctx->AddMetadata("x-shop-roles", role);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  }
+};
+
+grpc::Status ConverseAs(v1::SupportBot::Stub* stub, const As& who, const std::string& session,
+                        const std::string& message, v1::ConverseResponse* resp,
+                        const std::string& body_customer = "") {
+  grpc::ClientContext ctx;
+  who.Apply(&ctx);
+  v1::ConverseRequest req;
+  req.set_session_id(session);
+  req.set_message(message);
+  req.set_customer_id(body_customer);
+  return stub->Converse(&ctx, req, resp);
+}
+
+grpc::StatusCode TranscriptAs(v1::SupportBot::Stub* stub, const As& who,
+                              const std::string& session) {
+  grpc::ClientContext ctx;
+  who.Apply(&ctx);
+  v1::GetTranscriptRequest req;
+  req.set_session_id(session);
+  v1::GetTranscriptResponse resp;
+  return stub->GetTranscript(&ctx, req, &resp).error_code();
+}
+
+grpc::StatusCode RateAs(v1::SupportBot::Stub* stub, const As& who, const std::string& session,
+                        int turn) {
+  grpc::ClientContext ctx;
+  who.Apply(&ctx);
+  v1::RateReplyRequest req;
+  req.set_session_id(session);
+  req.set_turn_id(turn);
+  req.set_rating(v1::RATING_HELPFUL);
+  v1::RateReplyResponse resp;
+  return stub->RateReply(&ctx, req, &resp).error_code();
+}
+
+grpc::StatusCode DeleteAs(v1::SupportBot::Stub* stub, const As& who, const std::string& session) {
+  grpc::ClientContext ctx;
+  who.Apply(&ctx);
+  v1::DeleteTranscriptRequest req;
+  req.set_session_id(session);
+  v1::DeleteTranscriptResponse resp;
+  return stub->DeleteTranscript(&ctx, req, &resp).error_code();
+}
+
+TEST_CASE("Behind a gateway a session belongs to the verified customer; ids are the server's") {
+  // This test's client plays the gateway: it connects from 127.0.0.1, the trusted address.
+  testing::ScratchDir dir;
+  auto server = StartBot(dir.path() + "/orders.db",
+                         {"--trusted_gateways=ip:127.0.0.1", "--translator_address=127.0.0.1:1"});
+  Client client(server->port());
+  auto* stub = client.stub();
+  const As anna{"cust-1001", "customer"}, emily{"cust-1005", "customer"}, guest{"", ""},
+      agent{"agent-7", "operator"};
+
+  v1::ConverseResponse r;
+  REQUIRE(ConverseAs(stub, anna, "", "Where is my order?", &r).ok());
+  const std::string session = r.metadata().session_id();
+  // 128 random bits, hex: unguessable, and never the same twice.
+  CHECK(session.size() == 34);
+  v1::ConverseResponse other;
+  REQUIRE(ConverseAs(stub, guest, "", "hello", &other).ok());
+  CHECK(other.metadata().session_id() != session);
+
+  SECTION("a made-up session id is not a session") {
+    CHECK(ConverseAs(stub, anna, "my-own-session-1", "hello", &r).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  SECTION("the body's customer_id cannot differ from the verified customer") {
+    CHECK(ConverseAs(stub, emily, "", "Where is my order?", &r, "cust-1001").error_code() ==
+          grpc::StatusCode::PERMISSION_DENIED);
+    CHECK(ConverseAs(stub, guest, "", "Where is my order?", &r, "cust-1001").error_code() ==
+          grpc::StatusCode::PERMISSION_DENIED);
+    CHECK(ConverseAs(stub, anna, "", "Where is my order?", &r, "cust-1001").ok());
+  }
+  SECTION("another customer, or a guest, cannot continue, read, rate or delete it") {
+    for (const As& who : {emily, guest}) {
+      CHECK(ConverseAs(stub, who, session, "yes", &r).error_code() ==
+            grpc::StatusCode::PERMISSION_DENIED);
+      CHECK(TranscriptAs(stub, who, session) == grpc::StatusCode::PERMISSION_DENIED);
+      CHECK(RateAs(stub, who, session, 2) == grpc::StatusCode::PERMISSION_DENIED);
+      CHECK(DeleteAs(stub, who, session) == grpc::StatusCode::PERMISSION_DENIED);
+    }
+    CHECK(TranscriptAs(stub, anna, session) == grpc::StatusCode::OK);
+    CHECK(RateAs(stub, anna, session, 2) == grpc::StatusCode::OK);
+  }
+  SECTION("an operator may read and delete it, not rate it") {
+    CHECK(TranscriptAs(stub, agent, session) == grpc::StatusCode::OK);
+    CHECK(RateAs(stub, agent, session, 2) == grpc::StatusCode::PERMISSION_DENIED);
+    CHECK(DeleteAs(stub, agent, session) == grpc::StatusCode::OK);
+    CHECK(TranscriptAs(stub, anna, session) == grpc::StatusCode::NOT_FOUND);
+  }
+  SECTION("another customer's order is neither shown nor cancelled") {
+    std::string mine;
+    REQUIRE(ConverseAs(stub, emily, "", "Please cancel order ORD-35032582", &r).ok());
+    CHECK(r.metadata().awaiting() != v1::AWAITING_STATE_CONFIRMATION);
+    CHECK(!absl::StrContains(r.reply(), "anna"));
+    REQUIRE(ConverseAs(stub, emily, r.metadata().session_id(), "yes", &r).ok());
+    CHECK(!(r.metadata().has_action() &&
+            r.metadata().action().result() == v1::ACTION_RESULT_SUCCEEDED));
+    // Still Anna's to cancel.
+    REQUIRE(ConverseAs(stub, anna, "", "Please cancel order ORD-35032582", &r).ok());
+    CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+    REQUIRE(ConverseAs(stub, anna, r.metadata().session_id(), "yes", &r).ok());
+    REQUIRE(r.metadata().has_action());
+    CHECK(r.metadata().action().result() == v1::ACTION_RESULT_SUCCEEDED);
+  }
+  SECTION("a guest's session is the guest's: its id is the key") {
+    const std::string guest_session = other.metadata().session_id();
+    CHECK(TranscriptAs(stub, guest, guest_session) == grpc::StatusCode::OK);
+    CHECK(DeleteAs(stub, guest, guest_session) == grpc::StatusCode::OK);
+  }
+}
+
+TEST_CASE("Identity headers count only from the gateway's certificate under mutual TLS") {
+  testing::ScratchDir dir;
+  testing::Pki pki(dir.path());
+  pki.MakeCa("ca");
+  pki.MakeLeaf("ca", "bot");
+  pki.MakeLeaf("ca", "gateway");
+  pki.MakeLeaf("ca", "intruder");
+  const std::vector<std::string> tls = {
+      "--tls_cert_file=" + pki.Path("bot.crt"), "--tls_key_file=" + pki.Path("bot.key"),
+      "--tls_client_ca_file=" + pki.Path("ca.crt"), "--translator_address=127.0.0.1:1"};
+  std::vector<std::string> flags = tls;
+  flags.push_back("--trusted_gateways=name:gateway");
+  auto server = StartBot(dir.path() + "/orders.db", flags);
+  auto stub_for = [&](const std::string& name) {
+    auto credentials = MakeChannelCredentials(
+        {pki.Path("ca.crt"), pki.Path(name + ".crt"), pki.Path(name + ".key")});
+    REQUIRE(credentials.ok());
+    return v1::SupportBot::NewStub(
+        grpc::CreateChannel(absl::StrCat("localhost:", server->port()), *credentials));
+  };
+  auto gateway = stub_for("gateway");
+  auto intruder = stub_for("intruder");
+  const As anna{"cust-1001", "customer"};
+  v1::ConverseResponse r;
+  REQUIRE(ConverseAs(gateway.get(), anna, "", "Where is my order?", &r).ok());
+  const std::string session = r.metadata().session_id();
+  CHECK(absl::StrContains(r.reply(), "ORD-"));  // Anna's orders, by the verified id
+  // The same headers from another certificate of the same CA: refused, not ignored.
+  grpc::Status st = ConverseAs(intruder.get(), anna, "", "Where is my order?", &r);
+  CHECK(st.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(absl::StrContains(st.error_message(), "only accepted from the gateway"));
+  CHECK(TranscriptAs(intruder.get(), anna, session) == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(TranscriptAs(intruder.get(), As{}, session) == grpc::StatusCode::PERMISSION_DENIED);
+  // Without headers the intruder is a guest: served, as nobody.
+  CHECK(ConverseAs(intruder.get(), As{}, "", "hello", &r).ok());
+
+  // A certificate name cannot be checked without mutual TLS: start-up refuses.
+  auto bad = testing::ChildServer::Start(
+      SHOP_SUPPORT_BOT_SERVER,
+      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
+       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
+       "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
+       "--orders_db=" + dir.path() + "/bad.db", "--trusted_gateways=name:gateway"});
   CHECK(!bad.ok());
 }
 
