@@ -4,6 +4,7 @@
 health, reflection, a few inferences, a bad request, and the metrics they left. With
 --gateway, the three services are called through the gateway instead of directly."""
 import argparse
+import os
 import random
 import sys
 import urllib.request
@@ -47,6 +48,11 @@ def main():
     parser.add_argument("--tls_cert_file", default="",
                         help="client certificate (PEM) for servers that require mutual TLS")
     parser.add_argument("--tls_key_file", default="", help="the key of --tls_cert_file")
+    parser.add_argument("--jwt_private_key", default="",
+                        help="sign customers in with tokens from this key (the gateway's "
+                             "identity provider; scripts/lib/shop_jwt.py), as a shop frontend "
+                             "does; without it customer_id goes in the request body only, "
+                             "which a gateway-fronted bot refuses")
     args = parser.parse_args()
     if args.gateway:
         args.recommender = args.translator = args.support_bot = args.gateway
@@ -84,9 +90,9 @@ def main():
 
     if args.gateway:
         print(f"recommender, translator, support bot: through the gateway at {args.gateway}")
-    recommender_session(grpc, args.recommender)
+    recommender_session(grpc, args.jwt_private_key, args.recommender)
     translator_session(grpc, args.translator)
-    support_bot_session(grpc, args.support_bot)
+    support_bot_session(grpc, args.jwt_private_key, args.support_bot)
 
     page = urllib.request.urlopen(f"http://{args.metrics}/metrics", timeout=5).read().decode()
     print("metrics:")
@@ -103,12 +109,25 @@ def main():
                 print("  " + line)
 
 
-def recommender_session(grpc, address):
+def signed_in(jwt_private_key, subject, role="customer"):
+    """Call metadata with a token for `subject` (None without a key): what a shop frontend
+    sends after its identity provider signed the customer in."""
+    if not jwt_private_key or not subject:
+        return None
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+    import shop_jwt
+    return [("authorization", f"Bearer {shop_jwt.mint(jwt_private_key, subject, role)}")]
+
+
+def recommender_session(grpc, jwt_private_key, address):
     """A shopper in Germany: cold start, a few events, personalised picks, similar items."""
     from shop.recommender.v1 import recommender_pb2 as rec, recommender_pb2_grpc as rec_grpc
-    stub = rec_grpc.RecommenderStub(open_channel(address))
     user = "demo-shopper"
-    stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5)
+    metadata = signed_in(jwt_private_key, user)
+    stub = rec_grpc.RecommenderStub(open_channel(address))
+    # Forgetting a shopper is an operator's job (a privacy request), not the shopper's.
+    stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5,
+                    metadata=signed_in(jwt_private_key, "demo-operator", "operator"))
     filters = rec.Filters(ship_to_country="DE")
 
     def show(title, response):
@@ -121,21 +140,30 @@ def recommender_session(grpc, address):
             print(f"  item {item.item_id:>6}  score {item.score:8.3f}  {reason}{related}")
 
     show("recommend (no history yet)",
-         stub.Recommend(rec.RecommendRequest(user_id=user, k=3, filters=filters), timeout=5))
+         stub.Recommend(rec.RecommendRequest(user_id=user, k=3, filters=filters), timeout=5,
+                        metadata=metadata))
     for item, kind in (("1200", rec.EVENT_TYPE_VIEW), ("3456", rec.EVENT_TYPE_VIEW),
                        ("3457", rec.EVENT_TYPE_ADD_TO_CART)):
         stub.RecordEvent(rec.RecordEventRequest(user_id=user, item_id=item, event_type=kind,
-                                                ship_to_country="DE"), timeout=5)
+                                                ship_to_country="DE"), timeout=5,
+                         metadata=metadata)
     print("recorded: view 1200, view 3456, cart 3457")
     show("recommend", stub.Recommend(rec.RecommendRequest(user_id=user, k=5, filters=filters),
-                                     timeout=5))
+                                     timeout=5, metadata=metadata))
     show("similar to 1200", stub.SimilarItems(
         rec.SimilarItemsRequest(item_id="1200", k=3, filters=filters), timeout=5))
     try:
-        stub.Recommend(rec.RecommendRequest(user_id=user, k=500), timeout=5)
+        stub.Recommend(rec.RecommendRequest(user_id=user, k=500), timeout=5, metadata=metadata)
     except grpc.RpcError as error:
         print(f"k=500 -> {error.code().name}: {error.details()}")
-    deleted = stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5)
+    if metadata:
+        try:  # another shopper's history, with this shopper's token
+            stub.Recommend(rec.RecommendRequest(user_id="someone-else", k=3), timeout=5,
+                           metadata=metadata)
+        except grpc.RpcError as error:
+            print(f"someone else's history -> {error.code().name}: {error.details()}")
+    deleted = stub.DeleteUser(rec.DeleteUserRequest(user_id=user), timeout=5,
+                              metadata=signed_in(jwt_private_key, "demo-operator", "operator"))
     print(f"deleted {deleted.deleted_event_count} events of {user}")
 
 
@@ -180,15 +208,18 @@ def translator_session(grpc, address):
         print(f"  en->ja -> {error.code().name}: {error.details()}")
 
 
-def support_bot_session(grpc, address):
+def support_bot_session(grpc, jwt_private_key, address):
     """A guest tracks an order, a signed-in customer cancels one; German and French customers
     cancel, ask about customs and track an order in their own language."""
     from shop.supportbot.v1 import supportbot_pb2 as bot, supportbot_pb2_grpc as bot_grpc
     stub = bot_grpc.SupportBotStub(open_channel(address))
 
     def say(session, message, customer_id="", locale=""):
+        # Signed in: the gateway takes the customer from the token, not the body.
+        metadata = signed_in(jwt_private_key, customer_id)
         r = stub.Converse(bot.ConverseRequest(session_id=session, message=message,
-                                              customer_id=customer_id, locale=locale), timeout=60)
+                                              customer_id=customer_id, locale=locale),
+                          metadata=metadata, timeout=60)
         m = r.metadata
         extra = [f"intent {m.intent.name} ({m.intent.confidence:.2f})",
                  f"awaiting {bot.AwaitingState.Name(m.awaiting).replace('AWAITING_STATE_', '').lower()}"]

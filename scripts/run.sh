@@ -59,8 +59,16 @@ wait_ready example_server "$LOG_DIR/example_server.log"
 echo "example_server: grpc 127.0.0.1:$EXAMPLE_PORT, metrics http://127.0.0.1:$METRICS_PORT/metrics," \
      "log $LOG_DIR/example_server.log"
 
+# Callers' identity comes from tokens the gateway verifies (docs/security.md). This run's
+# identity provider is a key pair made here; mint a token for a customer with
+#   scripts/lib/shop_jwt.py mint build/run-data/jwt.key cust-1001
+# The services believe identity headers only from the gateway's address.
+mkdir -p "$BUILD_DIR/run-data"
+/usr/bin/python3 scripts/lib/shop_jwt.py keys "$BUILD_DIR/run-data" >/dev/null
+TRUSTED_GATEWAYS=--trusted_gateways=ip:127.0.0.1
+
 "$BUILD_DIR/services/recommender/recommender" \
-  --listen_address=127.0.0.1 --port="$RECOMMENDER_PORT" \
+  --listen_address=127.0.0.1 --port="$RECOMMENDER_PORT" "$TRUSTED_GATEWAYS" \
   --metrics_address=127.0.0.1 --metrics_port="$((METRICS_PORT + 1))" \
   --model_root=models --catalog=services/recommender/demo/catalog.jsonl \
   2>"$LOG_DIR/recommender.log" &
@@ -80,10 +88,9 @@ echo "translator: grpc 127.0.0.1:$TRANSLATOR_PORT, metrics" \
      "http://127.0.0.1:$((METRICS_PORT + 2))/metrics, log $LOG_DIR/translator.log"
 
 # A fresh demo order database each run, so the demo's cancellation works every time.
-mkdir -p "$BUILD_DIR/run-data"
 rm -f "$BUILD_DIR/run-data/orders.db" "$BUILD_DIR/run-data/orders.db-wal" "$BUILD_DIR/run-data/orders.db-shm"
 "$BUILD_DIR/services/support-bot/support-bot" \
-  --listen_address=127.0.0.1 --port="$SUPPORT_BOT_PORT" \
+  --listen_address=127.0.0.1 --port="$SUPPORT_BOT_PORT" "$TRUSTED_GATEWAYS" \
   --metrics_address=127.0.0.1 --metrics_port="$((METRICS_PORT + 3))" \
   --model_root=models --orders_db="$BUILD_DIR/run-data/orders.db" \
   --translator_address="127.0.0.1:$TRANSLATOR_PORT" \
@@ -97,6 +104,7 @@ echo "support-bot: grpc 127.0.0.1:$SUPPORT_BOT_PORT, metrics" \
   --recommender "127.0.0.1:$RECOMMENDER_PORT" --translator "127.0.0.1:$TRANSLATOR_PORT" \
   --support-bot "127.0.0.1:$SUPPORT_BOT_PORT" \
   --port "$GATEWAY_PORT" --metrics_port "$GATEWAY_METRICS_PORT" \
+  --jwt_public_key "$BUILD_DIR/run-data/jwt.pub" \
   >"$LOG_DIR/gateway.log" 2>&1 &
 pids+=($!)
 wait_ready gateway "$LOG_DIR/gateway.log" '^gateway ready:'
@@ -105,7 +113,8 @@ echo "gateway (HAProxy): grpc 127.0.0.1:$GATEWAY_PORT for the three services, me
 
 /usr/bin/python3 scripts/demo_client.py --python_out "$BUILD_DIR/python" \
   --example "127.0.0.1:$EXAMPLE_PORT" --metrics "127.0.0.1:$METRICS_PORT" \
-  --gateway "127.0.0.1:$GATEWAY_PORT" --gateway_metrics "127.0.0.1:$GATEWAY_METRICS_PORT"
+  --gateway "127.0.0.1:$GATEWAY_PORT" --gateway_metrics "127.0.0.1:$GATEWAY_METRICS_PORT" \
+  --jwt_private_key "$BUILD_DIR/run-data/jwt.key"
 
 if [[ -n "${RUN_EXIT_AFTER_DEMO:-}" ]]; then exit 0; fi
 echo "Serving. Press Ctrl-C to stop."

@@ -25,7 +25,7 @@ PACKAGES=(
   # TLS tests make their keys and certificates with the openssl command line
   openssl
   # models, test fixtures and the Python test client
-  python3 python3-torch python3-grpcio python3-protobuf python3-numpy
+  python3 python3-torch python3-grpcio python3-jwt python3-cryptography python3-protobuf python3-numpy
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests
   nghttp2-client curl procps
   # deployment (issue 6): the local gateway, Prometheus + promtool, YAML for the config tests

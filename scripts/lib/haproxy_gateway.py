@@ -29,6 +29,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shop_jwt  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TEMPLATE = os.path.join(REPO, "deploy", "haproxy", "haproxy.cfg.in")
 SERVICES = ("recommender", "translator", "support-bot")
@@ -41,13 +44,22 @@ def haproxy_binary():
     return shutil.which("haproxy") or "/usr/sbin/haproxy"
 
 
-def render_config(backends, port, metrics_port, listen_address="127.0.0.1", template=TEMPLATE):
-    """Returns the config text: `template` with every @NAME@ placeholder filled in."""
+def render_config(backends, port, metrics_port, listen_address="127.0.0.1", template=TEMPLATE,
+                  *, jwt_key, jwt_alg="RS256"):
+    """Returns the config text: `template` with every @NAME@ placeholder filled in.
+    `jwt_key`: the PEM public key (or certificate) that verifies callers' tokens, signed
+    with `jwt_alg` (RS256 or ES256; shop_jwt.py)."""
+    if jwt_alg not in ("RS256", "ES256"):
+        raise ValueError(f"jwt_alg {jwt_alg!r}: RS256 or ES256")
+    if not jwt_key or any(c.isspace() or c in ',"()' for c in jwt_key):
+        raise ValueError(f"jwt_key {jwt_key!r}: a path without spaces, commas, quotes or "
+                         f"parentheses (HAProxy reads it inside a converter's arguments)")
     unknown = set(backends) - set(SERVICES)
     if unknown:
         raise ValueError(f"unknown backends {sorted(unknown)}; known: {', '.join(SERVICES)}")
     values = {"BIND_ADDRESS": listen_address, "PORT": str(port),
-              "METRICS_PORT": str(metrics_port)}
+              "METRICS_PORT": str(metrics_port), "JWT_KEY": os.path.abspath(jwt_key),
+              "JWT_ALG": jwt_alg}
     for service in SERVICES:
         address = backends.get(service)
         if address is not None:
@@ -101,8 +113,15 @@ class HaproxyGateway:
     temporary directory that log() returns, also after stop()."""
 
     def __init__(self, backends: dict, port: int = 0, metrics_port: int = 0, *,
-                 listen_address: str = "127.0.0.1", log_file=None, timeout: float = 10.0):
+                 listen_address: str = "127.0.0.1", log_file=None, timeout: float = 10.0,
+                 jwt_public_key: str = None, jwt_alg: str = "RS256"):
         self._dir = tempfile.mkdtemp(prefix="haproxy-gateway-")
+        # Without a key of the caller's, a fresh pair: tests and run.sh mint tokens with
+        # `jwt_private_key`; it lives only as long as this gateway.
+        self.jwt_private_key = None
+        if jwt_public_key is None:
+            self.jwt_private_key, jwt_public_key = shop_jwt.make_key_pair(self._dir, jwt_alg)
+        self.jwt_public_key, self.jwt_alg = jwt_public_key, jwt_alg
         self._log_text = None
         self.config_path = os.path.join(self._dir, "haproxy.cfg")
         self.log_path = None if log_file else os.path.join(self._dir, "haproxy.log")
@@ -115,7 +134,8 @@ class HaproxyGateway:
                 self.metrics_port = metrics_port or free_port()
                 with open(self.config_path, "w") as f:
                     f.write(render_config(backends, self.port, self.metrics_port,
-                                          listen_address))
+                                          listen_address, jwt_key=self.jwt_public_key,
+                                          jwt_alg=self.jwt_alg))
                 check_config(self.config_path)
                 try:
                     self._start(listen_address, log_file, timeout)
@@ -205,6 +225,10 @@ def main():
     p.add_argument("--metrics_port", type=int, default=9100,
                    help="port of the Prometheus exporter (0: a free one)")
     p.add_argument("--listen_address", default="127.0.0.1")
+    p.add_argument("--jwt_public_key", default=None,
+                   help="PEM public key that verifies callers' tokens (default: a fresh pair "
+                        "whose private key path is printed)")
+    p.add_argument("--jwt_alg", default="RS256", choices=["RS256", "ES256"])
     args = p.parse_args()
     backends = {s: getattr(args, s.replace("-", "_")) for s in SERVICES
                 if getattr(args, s.replace("-", "_"))}
@@ -213,8 +237,10 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.append(True))
     sys.stdout.flush()
     with HaproxyGateway(backends, args.port, args.metrics_port,
-                        listen_address=args.listen_address, log_file=sys.stdout) as gateway:
-        print(f"gateway ready: grpc {gateway.address}, metrics {gateway.metrics_url}",
+                        listen_address=args.listen_address, log_file=sys.stdout,
+                        jwt_public_key=args.jwt_public_key, jwt_alg=args.jwt_alg) as gateway:
+        print(f"gateway ready: grpc {gateway.address}, metrics {gateway.metrics_url}, "
+              f"tokens verified with {gateway.jwt_public_key} ({gateway.jwt_alg})",
               file=sys.stderr, flush=True)
         while not stop and gateway.process.poll() is None:
             time.sleep(0.2)

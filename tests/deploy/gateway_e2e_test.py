@@ -11,8 +11,13 @@ through the gateway: each service answers as it does directly; an unknown servic
 UNIMPLEMENTED from the gateway; a backend's INVALID_ARGUMENT passes through unchanged; a
 tiny deadline gives DEADLINE_EXCEEDED; the exporter counts the calls; and with the
 translator stopped its calls get UNAVAILABLE within seconds, not a hang, while the other
-two services still answer."""
+two services still answer. Identity first (docs/security.md): valid RS256 and ES256 tokens
+name the customer; expired, wrongly signed, unsigned, tampered, foreign-issuer and
+foreign-audience tokens are UNAUTHENTICATED at the gateway; forged identity headers are
+stripped; customer B cannot read, continue, rate or delete A's session, speak as A, touch
+A's history or cancel A's order; DeleteUser needs an operator's token."""
 import argparse
+import functools
 import os
 import re
 import signal
@@ -28,6 +33,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 import haproxy_gateway  # noqa: E402
 from haproxy_gateway import HaproxyGateway  # noqa: E402
+import shop_jwt  # noqa: E402
 
 # Path prefix -> backend; the backends are named like the Envoy clusters.
 ROUTES = {"/shop.recommender.v1.Recommender/": "recommender",
@@ -43,9 +49,12 @@ def check(condition, message):
 
 
 def config_checks():
+    keys = tempfile.TemporaryDirectory(prefix="gateway-test-keys-")
+    _, public_key = shop_jwt.make_key_pair(keys.name)
+    render = functools.partial(haproxy_gateway.render_config, jwt_key=public_key)
     backends = {"recommender": "127.0.0.1:50051", "translator": "localhost:50052",
                 "support-bot": "127.0.0.1:50053"}
-    text = haproxy_gateway.render_config(backends, 8080, 9100)
+    text = render(backends, 8080, 9100)
     with tempfile.TemporaryDirectory() as tmp:
         good = os.path.join(tmp, "haproxy.cfg")
         with open(good, "w") as f:
@@ -85,7 +94,7 @@ def config_checks():
                 f.write(bad_template)
             rendered = os.path.join(tmp, "broken.cfg")
             with open(rendered, "w") as f:
-                f.write(haproxy_gateway.render_config(backends, 8080, 9100, template=path))
+                f.write(render(backends, 8080, 9100, template=path))
             try:
                 haproxy_gateway.check_config(rendered)
             except RuntimeError:
@@ -97,11 +106,15 @@ def config_checks():
         with open(path, "w") as f:
             f.write(template.replace("@TRANSLATOR@", "@TRANSLATOR_ADDRESS@"))
         expect_error(ValueError, "an unfilled placeholder",
-                     lambda: haproxy_gateway.render_config(backends, 8080, 9100, template=path))
+                     lambda: render(backends, 8080, 9100, template=path))
     expect_error(ValueError, "a backend address without a port",
-                 lambda: haproxy_gateway.render_config({"translator": "127.0.0.1"}, 1, 2))
+                 lambda: render({"translator": "127.0.0.1"}, 1, 2))
+    expect_error(ValueError, "a token algorithm other than RS256/ES256 (no HS256 shared secrets)",
+                 lambda: render(backends, 1, 2, jwt_alg="HS256"))
+    expect_error(ValueError, "a key path HAProxy would misread",
+                 lambda: haproxy_gateway.render_config(backends, 1, 2, jwt_key="/a b/key.pem"))
     expect_error(ValueError, "an unknown backend name",
-                 lambda: haproxy_gateway.render_config({"support_bot": "127.0.0.1:1"}, 1, 2))
+                 lambda: render({"support_bot": "127.0.0.1:1"}, 1, 2))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -151,12 +164,15 @@ def end_to_end(args, tmp):
               f"--model_root={args.model_root}", "--model_poll_interval=0s"]
     servers = {}
     try:
+        # The gateway is on this machine: its address is whom the services believe about
+        # callers (deployed, it is its client certificate's name; docs/security.md).
+        trusted = ["--trusted_gateways=ip:127.0.0.1"]
         servers["recommender"] = start_server(
-            [args.recommender] + common
+            [args.recommender] + common + trusted
             + [f"--catalog={REPO}/services/recommender/demo/catalog.jsonl"])
         servers["translator"] = start_server([args.translator] + common)
         servers["support-bot"] = start_server(
-            [args.support_bot] + common
+            [args.support_bot] + common + trusted
             + [f"--orders_db={tmp}/orders.db", f"--kb={REPO}/services/support-bot/kb/articles.jsonl",
                f"--translator_address=127.0.0.1:{servers['translator'][1]}"])
         direct = {name: grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -164,6 +180,8 @@ def end_to_end(args, tmp):
         with HaproxyGateway({name: f"127.0.0.1:{port}"
                              for name, (_, port) in servers.items()}) as gateway:
             try:
+                identity_through_gateway(gateway, {name: f"127.0.0.1:{port}"
+                                                   for name, (_, port) in servers.items()})
                 through_gateway(gateway, direct, servers["translator"][0])
             except BaseException:
                 print("--- haproxy log ---\n" + gateway.log()[-6000:])
@@ -173,6 +191,153 @@ def end_to_end(args, tmp):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=60)
+
+
+def identity_through_gateway(gateway, backends):
+    """Tokens at the gateway: valid ones name the customer, every broken one is refused,
+    forged identity headers are stripped, and no customer reaches another's data."""
+    import grpc
+    from shop.recommender.v1 import recommender_pb2 as rec, recommender_pb2_grpc as rec_grpc
+    from shop.supportbot.v1 import supportbot_pb2 as bot, supportbot_pb2_grpc as bot_grpc
+
+    channel = grpc.insecure_channel(gateway.address)
+    support_bot = bot_grpc.SupportBotStub(channel)
+    recommender = rec_grpc.RecommenderStub(channel)
+    key = gateway.jwt_private_key
+
+    def auth(token, *extra):
+        return [("authorization", f"Bearer {token}")] + list(extra)
+
+    anna = auth(shop_jwt.mint(key, "cust-1001"))
+    emily = auth(shop_jwt.mint(key, "cust-1005"))
+    operator = auth(shop_jwt.mint(key, "agent-7", role="operator"))
+
+    def say(metadata, message, session="", customer_id=""):
+        return support_bot.Converse(bot.ConverseRequest(session_id=session, message=message,
+                                                        customer_id=customer_id),
+                                    metadata=metadata, timeout=60)
+
+    got = say(anna, "Where is my order?")
+    anna_session = got.metadata.session_id
+    check("ORD-" in got.reply and len(anna_session) == 34,
+          f"a valid token: the bot knows the customer and shows her order: {got.reply[:70]!r}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        other_key, _ = shop_jwt.make_key_pair(tmp)
+        broken = {
+            "an expired token": shop_jwt.mint(key, "cust-1001", ttl=-60),
+            "a token signed by another key": shop_jwt.mint(other_key, "cust-1001"),
+            "a token from another issuer": shop_jwt.mint(key, "cust-1001",
+                                                         issuer="https://evil.example"),
+            "a token for another audience": shop_jwt.mint(key, "cust-1001", audience="other"),
+            "a token without exp": jwt_without_exp(key),
+            "an unsigned token (alg none)": unsigned_token(),
+            "a token with its payload swapped": swap_payload(shop_jwt.mint(key, "cust-1005"),
+                                                             shop_jwt.mint(key, "cust-1001")),
+            "a bearer value that is no token": "not-a-jwt",
+        }
+        for what, token in broken.items():
+            error = rpc_error(lambda: say(auth(token), "Where is my order?"))
+            check(error.code() == grpc.StatusCode.UNAUTHENTICATED and "gateway" in error.details(),
+                  f"{what} -> UNAUTHENTICATED: {error.details()}")
+    error = rpc_error(lambda: say([("authorization", "Basic Y3VzdC0xMDAxOng=")], "hi"))
+    check(error.code() == grpc.StatusCode.UNAUTHENTICATED,
+          f"a non-bearer authorization -> UNAUTHENTICATED: {error.details()}")
+
+    annas_orders = ("ORD-35032582", "ORD-36252221", "ORD-62301241")
+    forged = [("x-shop-customer-id", "cust-1001"), ("x-shop-roles", "operator")]
+    got = say(forged, "Where is my order?")
+    check(not any(o in got.reply for o in annas_orders)
+          and got.metadata.awaiting == bot.AWAITING_STATE_ORDER_NUMBER,
+          f"forged identity headers without a token are stripped: a guest, asked for the "
+          f"order number: {got.reply[:70]!r}")
+    got = say(auth(shop_jwt.mint(key, "cust-1005"), *forged), "Where is my order?")
+    check("ORD-" in got.reply and not any(o in got.reply for o in annas_orders),
+          f"forged headers beside a valid token: the token's customer counts: {got.reply[:70]!r}")
+    error = rpc_error(lambda: support_bot.GetTranscript(
+        bot.GetTranscriptRequest(session_id=anna_session), metadata=forged, timeout=10))
+    check(error.code() == grpc.StatusCode.PERMISSION_DENIED,
+          f"forged headers do not open another customer's transcript: {error.code().name}")
+
+    # Customer B (emily) against customer A's (anna's) session and orders.
+    for what, call in {
+        "B reads A's transcript": lambda: support_bot.GetTranscript(
+            bot.GetTranscriptRequest(session_id=anna_session), metadata=emily, timeout=10),
+        "B continues A's session": lambda: say(emily, "yes", session=anna_session),
+        "B rates A's reply": lambda: support_bot.RateReply(
+            bot.RateReplyRequest(session_id=anna_session, turn_id=2,
+                                 rating=bot.RATING_HELPFUL), metadata=emily, timeout=10),
+        "B deletes A's transcript": lambda: support_bot.DeleteTranscript(
+            bot.DeleteTranscriptRequest(session_id=anna_session), metadata=emily, timeout=10),
+        "B speaks as A (body customer_id)": lambda: say(emily, "Where is my order?",
+                                                     customer_id="cust-1001"),
+        "a guest reads A's transcript": lambda: support_bot.GetTranscript(
+            bot.GetTranscriptRequest(session_id=anna_session), timeout=10),
+        "B records events in A's history": lambda: recommender.RecordEvent(
+            rec.RecordEventRequest(user_id="cust-1001", item_id="1200",
+                                   event_type=rec.EVENT_TYPE_VIEW), metadata=emily, timeout=10),
+    }.items():
+        error = rpc_error(call)
+        check(error.code() == grpc.StatusCode.PERMISSION_DENIED,
+              f"refused: {what}: {error.code().name} ({error.details()})")
+    got = say(emily, "Please cancel order ORD-35032582")
+    after = say(emily, "yes", session=got.metadata.session_id)
+    check(not (after.metadata.HasField("action")
+               and after.metadata.action.result == bot.ACTION_RESULT_SUCCEEDED),
+          f"B cannot cancel A's order: {got.reply[:60]!r} / {after.reply[:60]!r}")
+    transcript = support_bot.GetTranscript(bot.GetTranscriptRequest(session_id=anna_session),
+                                           metadata=operator, timeout=10)
+    check(len(transcript.turns) == 2, "an operator reads A's transcript (2 turns, untouched)")
+
+    # DeleteUser is for operators, refused at the gateway already.
+    delete = rec.DeleteUserRequest(user_id="cust-1001")
+    for what, metadata in {"without a token": None, "with a customer's token": anna}.items():
+        error = rpc_error(lambda: recommender.DeleteUser(delete, metadata=metadata, timeout=10))
+        check(error.code() == grpc.StatusCode.PERMISSION_DENIED and "gateway" in error.details(),
+              f"DeleteUser {what} -> PERMISSION_DENIED at the gateway")
+    check(recommender.DeleteUser(delete, metadata=operator, timeout=10) is not None,
+          "DeleteUser with an operator's token succeeds")
+    channel.close()
+
+    # An ES256 key works the same; a token of the other algorithm is refused.
+    with HaproxyGateway(backends, jwt_alg="ES256") as es_gateway:
+        es_channel = grpc.insecure_channel(es_gateway.address)
+        es_bot = bot_grpc.SupportBotStub(es_channel)
+        got = es_bot.Converse(bot.ConverseRequest(message="Where is my order?"), timeout=60,
+                              metadata=auth(shop_jwt.mint(es_gateway.jwt_private_key, "cust-1001",
+                                                          alg="ES256")))
+        check("ORD-" in got.reply, "an ES256 token at a gateway with an ES256 key")
+        error = rpc_error(lambda: es_bot.Converse(bot.ConverseRequest(message="hi"), timeout=10,
+                                                  metadata=anna))
+        check(error.code() == grpc.StatusCode.UNAUTHENTICATED,
+              f"an RS256 token there -> UNAUTHENTICATED: {error.details()}")
+        es_channel.close()
+
+
+def _b64(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt_without_exp(key):
+    import jwt
+    with open(key, "rb") as f:
+        return jwt.encode({"iss": shop_jwt.ISSUER, "aud": shop_jwt.AUDIENCE, "sub": "cust-1001"},
+                          f.read(), algorithm="RS256")
+
+
+def unsigned_token():
+    import json
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps({"iss": shop_jwt.ISSUER, "aud": shop_jwt.AUDIENCE,
+                               "sub": "cust-1001", "exp": int(time.time()) + 600}).encode())
+    return f"{header}.{payload}."
+
+
+def swap_payload(token, other):
+    """`token`'s header and signature around `other`'s payload."""
+    header, _, signature = token.split(".")
+    return f"{header}.{other.split('.')[1]}.{signature}"
 
 
 def through_gateway(gateway, direct, translator_process):
@@ -224,7 +389,7 @@ def through_gateway(gateway, direct, translator_process):
     check(code == grpc.StatusCode.UNIMPLEMENTED and "gateway" not in details,
           f"an unknown method of a routed service reaches the backend: {code.name}: {details}")
 
-    bad = rec.RecommendRequest(user_id="someone", k=500)
+    bad = rec.RecommendRequest(recent_item_ids=["1200"], k=500)
     got, want = rpc_error(lambda: recommender.Recommend(bad, timeout=10)), rpc_error(
         lambda: rec_grpc.RecommenderStub(direct["recommender"]).Recommend(bad, timeout=10))
     check(want.code() == grpc.StatusCode.INVALID_ARGUMENT
