@@ -70,7 +70,7 @@ absl::StatusOr<std::optional<SessionRecord>> RedisSessionStore::Read(const std::
   SessionRecord record;
   if (!record.ParseFromArray(r->str, static_cast<int>(r->len))) {
     // Written by an incompatible release: start over rather than fail every turn.
-    Log(LogLevel::kWarning, "session_unreadable", {{"session_id", id}});
+    Log(LogLevel::kWarning, "session_unreadable", {{"session_id", SessionIdForLogs(id)}});
     return std::optional<SessionRecord>();
   }
   return std::optional<SessionRecord>(std::move(record));

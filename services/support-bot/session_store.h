@@ -26,6 +26,12 @@ namespace shop::supportbot {
 
 using internal::SessionRecord;
 
+// A session id for logs: its first 10 characters ("s-" and 32 of its 128 random bits),
+// enough to correlate log lines, useless as the key a guest session's id is.
+inline std::string SessionIdForLogs(const std::string& id) {
+  return id.size() <= 10 ? id : id.substr(0, 10) + "...";
+}
+
 class SessionStore {
  public:
   // `created` is true when the session did not exist (or had expired) and `session` is a

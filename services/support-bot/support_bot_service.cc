@@ -219,7 +219,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
         Log(LogLevel::kWarning, "translation_degraded",
             {{"direction", "to_english"},
              {"language", language},
-             {"session_id", session_id},
+             {"session_id", SessionIdForLogs(session_id)},
              {"error", t.status()}});
       }
     }
