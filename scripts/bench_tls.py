@@ -30,30 +30,11 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [os.path.join(REPO, "scripts", "lib"), os.path.join(REPO, "scripts")]
 import h2load_stats  # noqa: E402
-from grpc_bench import machine_line, percentile, run_load, start_server  # noqa: E402
+from grpc_bench import (machine_line, make_test_pki, percentile, run_load,  # noqa: E402
+                        start_server)
 
 BEGIN, END = "<!-- tls:begin -->", "<!-- tls:end -->"
 METHOD = "/shop.recommender.v1.Recommender/SimilarItems"
-
-
-def openssl(*args):
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-
-def make_pki(d):
-    """ca.crt, server.crt/key (127.0.0.1), client.crt/key, all EC P-256 as in the tests."""
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    openssl("req", "-x509", *ec, "-days", "1", "-subj", "/CN=bench-ca",
-            "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.crt")
-    for name in ("server", "client"):
-        with open(f"{d}/{name}.ext", "w") as f:
-            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                    "extendedKeyUsage=serverAuth,clientAuth\n")
-        openssl("req", *ec, "-subj", f"/CN={name}", "-keyout", f"{d}/{name}.key",
-                "-out", f"{d}/{name}.csr")
-        openssl("x509", "-req", "-days", "1", "-in", f"{d}/{name}.csr", "-CA", f"{d}/ca.crt",
-                "-CAkey", f"{d}/ca.key", "-CAcreateserial", "-out", f"{d}/{name}.crt",
-                "-extfile", f"{d}/{name}.ext")
 
 
 def h2load(url, body, seconds, c, prefix):
@@ -161,7 +142,7 @@ def main():
     request = rec.SimilarItemsRequest(item_id="1200", k=10)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-tls-") as d:
-        make_pki(d)
+        make_test_pki(d)
         body = os.path.join(d, "body.bin")
         with open(body, "wb") as f:
             payload = request.SerializeToString()

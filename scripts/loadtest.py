@@ -46,7 +46,7 @@ import urllib.request
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [os.path.join(REPO, "scripts", "lib"), os.path.join(REPO, "scripts")]
 import h2load_stats  # noqa: E402
-from grpc_bench import machine_line, start_server  # noqa: E402
+from grpc_bench import machine_line, make_test_pki, start_server  # noqa: E402
 
 GHZ_DIR = os.path.join(REPO, "deploy", "loadtest", "ghz")
 # Service name (as in the gateway's backends) -> generated module and gRPC service.
@@ -150,6 +150,14 @@ class Services:
         common = ["--listen_address=127.0.0.1", "--port=0", "--metrics_address=127.0.0.1",
                   f"--model_root={models}", "--model_poll_interval=0s",
                   "--intra_op_threads=1", "--inference_workers=2"]
+        # --tls: every server speaks TLS with a throwaway certificate (h2load cannot
+        # present a client certificate, so mutual TLS is measured by bench_tls.py).
+        self.tls_ca = None
+        if args.tls:
+            make_test_pki(workdir)
+            self.tls_ca = os.path.join(workdir, "ca.crt")
+            common += [f"--tls_cert_file={workdir}/server.crt",
+                       f"--tls_key_file={workdir}/server.key"]
         flags = {
             "translator": ["--cache_mb=0"],
             "recommender": ["--catalog=" + os.path.join(
@@ -168,6 +176,8 @@ class Services:
             extra = list(flags[name])
             if name == "support-bot":
                 extra.append(f"--translator_address={self.endpoints['translator'][0]}")
+                if self.tls_ca:
+                    extra.append(f"--translator_tls_ca_file={self.tls_ca}")
             metrics_port = free_port()
             command = [binaries[name]] + common + [f"--metrics_port={metrics_port}"] + extra
             try:
@@ -208,23 +218,29 @@ def make_body(python_out, message_class, data, path):
                    check=True, stderr=subprocess.DEVNULL)
 
 
-def seed_session(python_out, bot_address, converse_request):
+def seed_session(python_out, bot_address, converse_request, tls_ca=None):
     """Opens the session GetTranscript and RateReply read: one exchange (turns 1 and 2)."""
     sys.path.insert(0, python_out)
     import grpc
     from google.protobuf import json_format
     from shop.supportbot.v1 import supportbot_pb2, supportbot_pb2_grpc
-    with grpc.insecure_channel(bot_address) as channel:
+    if tls_ca:
+        with open(tls_ca, "rb") as f:
+            channel = grpc.secure_channel(bot_address, grpc.ssl_channel_credentials(f.read()))
+    else:
+        channel = grpc.insecure_channel(bot_address)
+    with channel:
         stub = supportbot_pb2_grpc.SupportBotStub(channel)
         request = json_format.ParseDict(converse_request, supportbot_pb2.ConverseRequest())
         stub.Converse(request, timeout=60)
 
 
-def h2load_run(url, body, n, c, prefix, timeout):
+def h2load_run(url, body, n, c, prefix, timeout, headers=()):
     """h2load -n N -c C; returns (stdout file, --log-file)."""
     out, log = prefix + ".txt", prefix + ".log"
     command = ["h2load", "-n", str(n), "-c", str(c), "-m", "1",
                "-H", "content-type: application/grpc", "-H", "te: trailers",
+               *[a for h in headers for a in ("-H", h)],
                "-d", body, f"--log-file={log}", url]
     with open(out, "w") as f:
         rc = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT,
@@ -234,11 +250,11 @@ def h2load_run(url, body, n, c, prefix, timeout):
     return out, log
 
 
-def measure(point, url, body, metrics_url, args, prefix):
+def measure(point, url, body, metrics_url, args, prefix, headers=()):
     """One point: warm-up, metrics, measured run, metrics. Fills `point` in place."""
     c = point["concurrency"]
     warmup = max(args.warmup, c) if args.quick else max(args.warmup, 4 * c)
-    out, _ = h2load_run(url, body, warmup, c, prefix + ".warmup", args.h2load_timeout)
+    out, _ = h2load_run(url, body, warmup, c, prefix + ".warmup", args.h2load_timeout, headers)
     if args.quick:
         n = max(args.requests, c)
     else:
@@ -246,7 +262,7 @@ def measure(point, url, body, metrics_url, args, prefix):
         rate, _ = h2load_stats.read_h2load_stdout(out)
         n = int(min(max(rate * args.seconds, 20 * c, 50), args.max_requests))
     before = scrape(metrics_url, prefix + ".before.prom")
-    out, log = h2load_run(url, body, n, c, prefix, args.h2load_timeout)
+    out, log = h2load_run(url, body, n, c, prefix, args.h2load_timeout, headers)
     after = scrape(metrics_url, prefix + ".after.prom")
 
     durations, statuses = h2load_stats.read_h2load_log(log)
@@ -345,6 +361,9 @@ def main():
                         help="Smoke test: c=2, --requests per point.")
     parser.add_argument("--requests", type=int, default=12, help="Requests per point (--quick).")
     parser.add_argument("--h2load_timeout", type=float, default=600)
+    parser.add_argument("--tls", action="store_true",
+                        help="Servers speak TLS (throwaway certificates), h2load uses https; "
+                             "with --paths direct.")
     parser.add_argument("--markdown", help="Write the table into this file's loadtest section.")
     parser.add_argument("--json", help="Write the points (and how they were made) here.")
     args = parser.parse_args()
@@ -354,6 +373,9 @@ def main():
     paths = args.paths.split(",")
     if not set(paths) <= {"direct", "gateway"}:
         raise SystemExit("--paths: direct and/or gateway")
+    if args.tls and (paths != ["direct"] or args.address):
+        raise SystemExit("--tls starts TLS servers and measures them directly: add "
+                         "--paths direct, without --address")
     for var in [v for v in os.environ if v.startswith("SHOP_")]:
         print(f"loadtest: ignoring {var} (servers get their flags on the command line)",
               file=sys.stderr)
@@ -374,7 +396,7 @@ def main():
             contextlib.ExitStack() as stack:
         services = Services(args, workdir, {service for service, _, _, _ in selected})
         stack.callback(services.close)
-        gateway, gateway_note = None, None
+        gateway, gateway_note, gateway_headers = None, None, []
         if "gateway" in paths:
             if args.gateway_address:
                 gateway, gateway_note = args.gateway_address, f"running, {args.gateway_address}"
@@ -387,6 +409,11 @@ def main():
                 gw = stack.enter_context(HaproxyGateway(
                     backends={name: grpc for name, (grpc, _) in services.endpoints.items()}))
                 gateway = gw.address
+                # An operator's token: the gateway lets DeleteUser through only with one.
+                # (The servers here run without --trusted_gateways and ignore identity.)
+                import shop_jwt
+                gateway_headers = ["authorization: Bearer " + shop_jwt.mint(
+                    gw.jwt_private_key, "loadtest", role="operator", ttl=24 * 3600)]
                 version = subprocess.run(["haproxy", "-v"], capture_output=True,
                                          text=True).stdout.splitlines()[0]
                 gateway_note = (f"HAProxy started by scripts/lib/haproxy_gateway.py on "
@@ -406,12 +433,14 @@ def main():
                         # Again before each point: DeleteTranscript or a restart may have
                         # removed it.
                         seed_session(args.python_out, services.endpoints["support-bot"][0],
-                                     seeded)
+                                     seeded, services.tls_ca)
                     point = {"service": service, "grpc_service": full_name, "rpc": method,
                              "path": path, "concurrency": c, "request": data}
                     prefix = os.path.join(workdir, f"{method}_{path}_c{c}")
-                    measure(point, f"http://{address}/{full_name}/{method}", body,
-                            services.endpoints[service][1], args, prefix)
+                    scheme = "https" if args.tls else "http"
+                    measure(point, f"{scheme}://{address}/{full_name}/{method}", body,
+                            services.endpoints[service][1], args, prefix,
+                            gateway_headers if path == "gateway" else ())
                     print(f"loadtest: {service} {method} {path} c={c}: {point['requests']} "
                           f"requests, {point['req_per_s']:.1f} req/s, p50 {point['p50_ms']:.2f} "
                           f"ms, p99 {point['p99_ms']:.2f} ms, codes {point['grpc_codes']}"
@@ -427,7 +456,10 @@ def main():
         "models": services.models,
         "gateway": gateway_note,
         "h2load": "h2load -n N -c C -m 1 -H 'content-type: application/grpc' "
-                  "-H 'te: trailers' -d BODY --log-file=LOG http://ADDRESS/SERVICE/METHOD",
+                  "-H 'te: trailers' -d BODY --log-file=LOG "
+                  f"{'https' if args.tls else 'http'}://ADDRESS/SERVICE/METHOD"
+                  + (" (gateway: also -H 'authorization: Bearer <an operator's token>')"
+                     if gateway else ""),
         "requests": (f"N = {args.requests} after {args.warmup} warm-up requests" if args.quick
                      else f"N = about {args.seconds:g} s of requests at the rate of a "
                           f"discarded warm-up of max({args.warmup}, 4*C) requests"),

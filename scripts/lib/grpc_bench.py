@@ -42,6 +42,26 @@ def start_server(args, timeout=180, events=None, env=None):
     raise SystemExit(f"{args[0]} did not become ready:\n" + "".join(log[-20:]))
 
 
+def make_test_pki(d):
+    """A throwaway CA (d/ca.crt) and server and client certificates it signs
+    (d/server.crt|key, d/client.crt|key; 127.0.0.1 and localhost, EC P-256), made with
+    openssl for benchmarks over TLS; never kept."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *ec, "-days", "1", "-subj", "/CN=bench-ca",
+            "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.crt")
+    for name in ("server", "client"):
+        with open(f"{d}/{name}.ext", "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                    "extendedKeyUsage=serverAuth,clientAuth\n")
+        openssl("req", *ec, "-subj", f"/CN={name}", "-keyout", f"{d}/{name}.key",
+                "-out", f"{d}/{name}.csr")
+        openssl("x509", "-req", "-days", "1", "-in", f"{d}/{name}.csr", "-CA", f"{d}/ca.crt",
+                "-CAkey", f"{d}/ca.key", "-CAcreateserial", "-out", f"{d}/{name}.crt",
+                "-extfile", f"{d}/{name}.ext")
+
+
 def percentile(xs, q):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")

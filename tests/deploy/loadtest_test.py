@@ -15,7 +15,7 @@
       scripts/loadtest.py --quick against freshly started servers, directly and through
       the HAProxy gateway: its JSON and Markdown reports parse, hold one point per RPC and
       path, and in each point the server's per-code counts add up to the requests h2load
-      sent, all OK.
+      sent, all OK. Then --tls: one cheap RPC per service over TLS, all OK.
 """
 import argparse
 import copy
@@ -324,6 +324,24 @@ def test_smoke(args):
         cells = [c.strip() for c in row]
         check(len(cells) == 10 and cells[9] == f"OK={cells[4]}" and float(cells[5]) > 0,
               f"table row {cells}", failures)
+
+    # Over TLS (servers with a throwaway certificate, h2load over https): every point of a
+    # cheap RPC of each service succeeds and is counted by the server.
+    with tempfile.TemporaryDirectory(prefix="loadtest_tls_") as tmp:
+        report = os.path.join(tmp, "report.json")
+        command = [sys.executable, os.path.join(REPO, "scripts", "loadtest.py"), "--quick",
+                   "--tls", "--paths", "direct", "--rpcs", "SimilarItems,ListLanguagePairs,"
+                   "GetTranscript", "--python_out", args.python_out,
+                   "--recommender", args.recommender, "--translator", args.translator,
+                   "--support_bot", args.support_bot, "--json", report]
+        print(" ".join(command), flush=True)
+        rc = subprocess.run(command, cwd=REPO, timeout=args.timeout).returncode
+        check(rc == 0, f"loadtest.py --tls exited with {rc}", failures)
+        tls_points = json.load(open(report))["points"] if os.path.exists(report) else []
+        check(sorted(p["rpc"] for p in tls_points) == ["GetTranscript", "ListLanguagePairs",
+                                                       "SimilarItems"]
+              and all(p["codes_add_up"] and set(p["grpc_codes"]) == {"OK"} for p in tls_points),
+              f"over TLS: {[(p['rpc'], p['grpc_codes']) for p in tls_points]}", failures)
 
     # The checks above can fail: a point where the server missed a request, and a document
     # without the markers.
