@@ -12,8 +12,9 @@
 // misrouted client notices at once.
 //
 // Without any trusted gateway configured the service runs in local mode: no verified
-// identity exists, and services fall back to what the request body says (local runs and
-// unit tests only; every Kubernetes overlay configures a gateway).
+// identity exists, and services fall back to what the request body says (binaries run by
+// hand, unit tests and the plaintext dev overlay; the prod overlay and run.sh configure a
+// gateway).
 #ifndef SHOP_COMMON_SERVER_CALLER_IDENTITY_H_
 #define SHOP_COMMON_SERVER_CALLER_IDENTITY_H_
 

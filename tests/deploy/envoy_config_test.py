@@ -1,26 +1,42 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-"""deploy/envoy/envoy.yaml is a valid Envoy v3 bootstrap that routes every shop service.
+"""deploy/envoy/envoy.yaml (plaintext) and envoy-tls.yaml (prod) are valid Envoy v3 bootstraps
+that route every shop service and enforce the JWT contract.
 
-No Envoy binary is needed: the YAML is parsed as envoy.config.bootstrap.v3.Bootstrap over a
+No Envoy binary is needed: each YAML is parsed as envoy.config.bootstrap.v3.Bootstrap over a
 descriptor set compiled (Debian protoc) from Envoy's API protos, which the npm package
 @grpc/grpc-js-xds ships (pinned in deploy/envoy/validate/package-lock.json, installed with
 `npm ci` into the work dir and cached there by a stamp). That rejects misspelled fields, bad
-enums, bad durations and unknown `@type`s (and the YAML loader duplicate keys). Then the gateway's own rules are checked: every
-route's cluster exists; each service in protos/shop/**/v1 has a route `/<package>.<Service>/`
-with a capped grpc-timeout and retries on UNAVAILABLE with a per-try timeout, to a STRICT_DNS
-cluster on the agreed headless Service with HTTP/2, a gRPC health check of that service,
-outlier detection and circuit breakers; unknown services get grpc-status 12; the admin binds
-127.0.0.1 and only /stats/prometheus reaches it from outside; no deprecated field is used.
+enums, bad durations and unknown `@type`s (and the YAML loader duplicate keys). Then the
+gateway's own rules are checked: every route's cluster exists; each service in
+protos/shop/**/v1 has a route `/<package>.<Service>/` with a capped grpc-timeout and retries on
+UNAVAILABLE with a per-try timeout, to a STRICT_DNS cluster on the agreed headless Service with
+HTTP/2, a gRPC health check of that service, outlier detection and circuit breakers; unknown
+services get grpc-status 12; the admin binds 127.0.0.1 and only /stats/prometheus reaches it
+from outside; no deprecated field is used.
 
-Finally broken copies of the config (a misspelled field, a bad enum, ...) are checked the same
-way and each must be rejected for its own reason, which shows the checks can fail.
+Caller identity (deploy/envoy/README.md): a client's x-shop-customer-id / x-shop-roles are
+removed before jwt_authn (never in the router, which runs after it); one JWT provider with the
+agreed issuer and audience, exp required, read from `Authorization: Bearer` only, sub and role
+forwarded as those headers, the token not forwarded; a missing token passes, a failed one not;
+RBAC after jwt_authn refuses operator-only methods without the operator role and a non-Bearer
+Authorization header; local 401/403 answer grpc-status 16/7; Authorization never reaches a
+service; the JWKS holds public RS256/ES256 keys only, each naming its alg. TLS (envoy-tls.yaml):
+the listener serves TLS (ALPN h2, >= 1.2) with a certificate from file SDS, each service cluster
+uses mutual TLS with SNI and the checked DNS name equal to its address, and the SDS files hold
+one valid Secret each, watching their certificates' directory; apart from transport sockets the
+two configs are equal.
+
+Finally broken copies of the files (a misspelled field, a bad enum, identity headers stripped
+in the router, DeleteUser open, a plaintext hop, ...) are checked the same way and each must be
+rejected for its own reason, which shows the checks can fail.
 
 Exits 0 when all of that holds, 1 otherwise, 2 when the descriptor set cannot be built."""
 import argparse
 import fcntl
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -33,7 +49,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, json_format, messag
 from broken_copies import rejected_as_expected
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VALIDATE_DIR = os.path.join(REPO_ROOT, "deploy", "envoy", "validate")
+ENVOY_DIR = os.path.join(REPO_ROOT, "deploy", "envoy")
+VALIDATE_DIR = os.path.join(ENVOY_DIR, "validate")
 WKT_INCLUDE = "/usr/include"  # google/protobuf/*.proto of Debian's libprotobuf-dev
 
 # Bump when the way the descriptor set is built changes, so cached sets are rebuilt.
@@ -52,6 +69,13 @@ HCM = TYPE_PREFIX + "envoy.extensions.filters.network.http_connection_manager.v3
 LOCAL_RATELIMIT = TYPE_PREFIX + "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
 GRPC_STATS = TYPE_PREFIX + "envoy.extensions.filters.http.grpc_stats.v3.FilterConfig"
 ROUTER = TYPE_PREFIX + "envoy.extensions.filters.http.router.v3.Router"
+JWT_AUTHN = TYPE_PREFIX + "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"
+RBAC = TYPE_PREFIX + "envoy.extensions.filters.http.rbac.v3.RBAC"
+HEADER_MUTATION_FILTER = TYPE_PREFIX + "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+EARLY_HEADER_MUTATION = TYPE_PREFIX + "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation"
+DOWNSTREAM_TLS = TYPE_PREFIX + "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+UPSTREAM_TLS = TYPE_PREFIX + "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+SDS_SECRET = "envoy.extensions.transport_sockets.tls.v3.Secret"
 UPSTREAM_HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 GRPC_LISTENER = ("0.0.0.0", 8080)
@@ -65,6 +89,20 @@ AGREED_BACKENDS = {
     "shop.supportbot.v1.SupportBot": ("support_bot", "support-bot.shop.svc.cluster.local"),
 }
 BACKEND_PORT = 50051
+
+# The JWT contract the services and the HAProxy gateway share (deploy/envoy/README.md).
+JWT_ISSUER = "https://auth.shop.example"
+JWT_AUDIENCES = ["shop-ai"]
+JWT_KEY_TYPES = {"RS256": ("RSA", None), "ES256": ("EC", "P-256")}  # alg -> (kty, crv)
+JWK_PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
+# Verified claim -> the header the services read it from.
+IDENTITY_HEADERS = {"x-shop-customer-id": "sub", "x-shop-roles": "role"}
+OPERATOR_ONLY = ["/shop.recommender.v1.Recommender/DeleteUser"]
+OPERATOR_ROLE = "operator"
+# Local replies -> gRPC status: jwt_authn's refusal UNAUTHENTICATED, RBAC's PERMISSION_DENIED.
+LOCAL_REPLY_STATUSES = {401: "16", 403: "7"}
+# The two gateway configs: plaintext, and the same with TLS (prod).
+PLAIN, TLS = "envoy.yaml", "envoy-tls.yaml"
 
 
 class SetupError(Exception):
@@ -239,24 +277,49 @@ class Schema:
         return found
 
 
-def validate(text, schema, services):
-    """The problems of one config text; empty when it passes."""
+def parse(text, schema, message=BOOTSTRAP):
+    """(the config as a dict with proto field names, problems): parsed as `message` over
+    Envoy's descriptors; None when it does not parse."""
     try:
         doc = yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError as e:
-        return [f"YAML: {e}"]
-    bootstrap = schema.new(BOOTSTRAP)
+        return None, [f"YAML: {e}"]
+    parsed = schema.new(message)
     try:
-        json_format.ParseDict(doc, bootstrap, descriptor_pool=schema.pool)
+        json_format.ParseDict(doc, parsed, descriptor_pool=schema.pool)
     except (json_format.ParseError, TypeError, ValueError) as e:
         # json_format nests "Failed to parse <field> field: " per level; the path is in the rest.
         innermost = re.sub(r"(Failed to parse \w+ field: )+", "", str(e))
-        return [f"not a valid {BOOTSTRAP}: {innermost}"]
-    problems = [f"deprecated: {p}" for p in sorted(set(schema.deprecated_uses(bootstrap, "Bootstrap")))]
+        return None, [f"not a valid {message}: {innermost}"]
+    problems = [f"deprecated: {p}" for p in sorted(set(schema.deprecated_uses(parsed, message.split(".")[-1])))]
     # Back to a dict with the proto field names, so the rules below see one spelling.
-    normalized = json_format.MessageToDict(bootstrap, preserving_proto_field_name=True,
-                                           descriptor_pool=schema.pool)
-    return problems + gateway_problems(normalized, services)
+    return json_format.MessageToDict(parsed, preserving_proto_field_name=True,
+                                     descriptor_pool=schema.pool), problems
+
+
+def validate(files, schema, services):
+    """The problems of the gateway's files ({name: text} of deploy/envoy) as (file, problem):
+    both configs, the plaintext one equal to the TLS one minus transport sockets, the JWKS
+    and the SDS files they read."""
+    problems, configs = [], {}
+    for name in (PLAIN, TLS):
+        config, found = parse(files[name], schema)
+        if config is not None:
+            configs[name] = config
+            found += gateway_problems(config, services) + auth_problems(config, files)
+            found += tls_problems(config, files, schema) if name == TLS else []
+        problems += [(name, p) for p in found]
+    key_sets = {os.path.basename(jwks.get("filename", ""))
+                for config in configs.values() for jwks in find_values(config, "local_jwks")}
+    for name in sorted(key_sets & set(files)):
+        problems += [(name, p) for p in jwks_problems(name, files[name])]
+    if len(configs) == 2:
+        plain, tls = (without_transport_sockets(configs[n]) for n in (PLAIN, TLS))
+        if plain != tls:
+            problems.append((TLS, f"differs from {PLAIN} beyond transport sockets, at {first_difference(plain, tls)}"))
+        if plain != configs[PLAIN]:
+            problems.append((PLAIN, "has transport sockets: it is the plaintext config"))
+    return problems
 
 
 # --- The gateway's own rules -----------------------------------------------------------------
@@ -435,6 +498,271 @@ def gateway_problems(bootstrap, services):
     return problems + catch_all_problems(routes) + filter_problems(hcm, services)
 
 
+# --- Caller identity: JWT, identity headers, operator-only methods ---------------------------
+
+def find_values(value, key):
+    """Every value stored under `key` anywhere in a parsed document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            yield from find_values(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            yield from find_values(v, key)
+
+
+def typed(filters):
+    """[(index, @type, typed_config)] of a filter list."""
+    return [(i, f.get("typed_config", {}).get("@type"), f.get("typed_config", {})) for i, f in enumerate(filters)]
+
+
+def removed_headers(mutations):
+    return {m["remove"].lower() for m in mutations if "remove" in m}
+
+
+def jwks_problems(name, text):
+    """The key set jwt_authn reads: public keys only, each naming an allowed alg."""
+    try:
+        keys = json.loads(text).get("keys")
+    except (ValueError, AttributeError) as e:
+        return [f"JWKS {name} is not a JSON key set: {e}"]
+    if not isinstance(keys, list) or not keys:
+        return [f"JWKS {name} has no keys"]
+    problems = []
+    for key in keys:
+        kid = key.get("kid")
+        private = sorted(JWK_PRIVATE_MEMBERS & set(key))
+        if private:
+            problems.append(f"JWKS {name}: key {kid} holds private members {private}")
+        kty, crv = JWT_KEY_TYPES.get(key.get("alg"), (None, None))
+        # A key without alg would verify any algorithm of its type (RS384, PS256, ...).
+        if kty is None or key.get("kty") != kty or (crv and key.get("crv") != crv):
+            problems.append(f"JWKS {name}: key {kid} is {key.get('kty')}/{key.get('alg')}, not one of "
+                            f"{', '.join(f'{t}/{a}' for a, (t, _) in JWT_KEY_TYPES.items())} (the algorithm "
+                            f"allowlist is the key set's)")
+        if not kid or key.get("use", "sig") != "sig":
+            problems.append(f"JWKS {name}: key {kid} has no kid or is not a signing key (use: sig)")
+    return problems
+
+
+def auth_problems(bootstrap, files):
+    """The JWT contract on the gRPC listener: identity headers a client sent are removed
+    before jwt_authn; one provider with the agreed issuer, audience, exp, Bearer header only,
+    claims to the identity headers, token not forwarded; a missing token passes, a failed one
+    not; operator-only methods refused without the operator role (RBAC on the verified
+    payload); local replies answer UNAUTHENTICATED / PERMISSION_DENIED; the Authorization
+    header never reaches a service."""
+    listener = next((l for l in bootstrap.get("static_resources", {}).get("listeners", [])
+                     if socket_address(l.get("address")) == GRPC_LISTENER), None)
+    hcm = next(connection_managers(listener), None) if listener else None
+    if hcm is None:
+        return []
+    problems = []
+    filters = typed(hcm.get("http_filters", []))
+    at = {kind: i for i, kind, _ in reversed(filters)}
+    jwt = next((config for _, kind, config in filters if kind == JWT_AUTHN), None)
+    if jwt is None:
+        return ["gRPC listener: no jwt_authn filter (caller identity is never verified)"]
+
+    early = {h for e in hcm.get("early_header_mutation_extensions", [])
+             if e.get("typed_config", {}).get("@type") == EARLY_HEADER_MUTATION
+             for h in removed_headers(e["typed_config"].get("mutations", []))}
+    before = {h for i, kind, config in filters if kind == HEADER_MUTATION_FILTER and i < at[JWT_AUTHN]
+              for h in removed_headers(config.get("mutations", {}).get("request_mutations", []))}
+    for header in IDENTITY_HEADERS:
+        if header not in early | before:
+            problems.append(f"gRPC listener: a client's {header} is not removed before jwt_authn (it would reach "
+                            f"the services beside or instead of the verified one)")
+    route_config = hcm.get("route_config", {})
+    levels = [("route_config", route_config)] + [
+        (f"virtual host {h.get('name')}", h) for h in route_config.get("virtual_hosts", [])] + [
+        (f"route {r.get('match')}", r) for h in route_config.get("virtual_hosts", []) for r in h.get("routes", [])]
+    for where, level in levels:
+        late = {h.lower() for h in level.get("request_headers_to_remove", [])} & set(IDENTITY_HEADERS)
+        if late:
+            problems.append(f"gRPC listener: {where} removes {sorted(late)} in the router, after jwt_authn added "
+                            f"the verified ones")
+    if "authorization" not in {h.lower() for h in route_config.get("request_headers_to_remove", [])}:
+        problems.append("gRPC listener: a client's Authorization header can reach the services "
+                        "(route_config.request_headers_to_remove lacks authorization)")
+
+    providers = jwt.get("providers", {})
+    if len(providers) != 1:
+        problems.append(f"jwt_authn: {len(providers)} providers, not the one of issuer {JWT_ISSUER}")
+    for name, provider in providers.items():
+        where = f"jwt_authn provider {name}"
+        if provider.get("issuer") != JWT_ISSUER or provider.get("audiences") != JWT_AUDIENCES:
+            problems.append(f"{where}: issuer {provider.get('issuer')} / audiences {provider.get('audiences')} are "
+                            f"not {JWT_ISSUER} / {JWT_AUDIENCES}")
+        if not provider.get("require_expiration") and "max_lifetime" not in provider:
+            problems.append(f"{where}: a token without exp is accepted (require_expiration)")
+        if provider.get("from_params") or provider.get("from_cookies") or provider.get("from_headers") != [
+                {"name": "authorization", "value_prefix": "Bearer "}]:
+            problems.append(f"{where}: tokens are read from somewhere else than 'Authorization: Bearer'")
+        if provider.get("forward"):
+            problems.append(f"{where}: forwards the token to the services (forward: true)")
+        claims = {c["header_name"].lower(): c["claim_name"] for c in provider.get("claim_to_headers", [])}
+        if claims != IDENTITY_HEADERS:
+            problems.append(f"{where}: claim_to_headers {claims}, not {IDENTITY_HEADERS}")
+        jwks = provider.get("local_jwks", {}).get("filename")
+        if jwks is None or os.path.basename(jwks) not in files:
+            problems.append(f"{where}: local_jwks {jwks} is not a file of deploy/envoy")
+    rules = jwt.get("rules", [])
+    if not any(r.get("match") == {"prefix": "/"} for r in rules):
+        problems.append("jwt_authn: no rule for every path (match prefix /)")
+    for rule in rules:
+        text = json.dumps(rule.get("requires", {}))
+        if "allow_missing_or_failed" in text or not any(f'"provider_name": "{n}"' in text for n in providers):
+            problems.append(f"jwt_authn: rule {rule.get('match')} lets a failed token through "
+                            f"(no provider required, or allow_missing_or_failed)")
+
+    rbac = next(((i, config) for i, kind, config in filters if kind == RBAC), None)
+    if rbac is None or not at[JWT_AUTHN] < rbac[0] < at.get(ROUTER, len(filters)):
+        problems.append("gRPC listener: no RBAC filter between jwt_authn and the router")
+    else:
+        rules = rbac[1].get("rules", {})
+        policies = rules.get("policies", {}).values() if rules.get("action") == "DENY" else []
+        payload = next(iter(providers.values()), {}).get("payload_in_metadata")
+        operator = {"not_id": {"metadata": {
+            "filter": "envoy.filters.http.jwt_authn", "path": [{"key": payload}, {"key": "role"}],
+            "value": {"string_match": {"exact": OPERATOR_ROLE}}}}}
+        for path in OPERATOR_ONLY:
+            if not any({"url_path": {"path": {"exact": path}}} in p.get("permissions", [])
+                       and p.get("principals") == [operator] for p in policies):
+                problems.append(f"RBAC: {path} is not refused without the role {OPERATOR_ROLE} in the verified "
+                                f"token (a DENY policy: url_path exact, principals not_id jwt_authn metadata "
+                                f"{payload}.role)")
+        if not any({"header": {"name": "authorization", "present_match": True}} in p.get("permissions", [])
+                   for p in policies):
+            problems.append("RBAC: an Authorization header that is not a Bearer token is served as anonymous "
+                            "(the HAProxy gateway refuses it)")
+
+    mappers = hcm.get("local_reply_config", {}).get("mappers", [])
+
+    def grpc_status(mapper):
+        return next((h["header"].get("value") for h in mapper.get("headers_to_add", [])
+                     if h["header"]["key"].lower() == "grpc-status"), None)
+
+    for code, status in LOCAL_REPLY_STATUSES.items():
+        first = next((m for m in mappers if m.get("filter", {}).get("status_code_filter", {}).get(
+            "comparison", {}).get("value", {}).get("default_value") == code), None)
+        if first is None or grpc_status(first) != status:
+            problems.append(f"gRPC listener: a local {code} is not answered with grpc-status {status} "
+                            f"(local_reply_config mapper)")
+    return problems
+
+
+# --- TLS (envoy-tls.yaml) ----------------------------------------------------------------------
+
+def without_transport_sockets(bootstrap):
+    """A copy without the listeners' and clusters' transport sockets."""
+    copy = json.loads(json.dumps(bootstrap))
+    resources = copy.get("static_resources", {})
+    for listener in resources.get("listeners", []):
+        for chain in listener.get("filter_chains", []):
+            chain.pop("transport_socket", None)
+    for cluster in resources.get("clusters", []):
+        cluster.pop("transport_socket", None)
+    return copy
+
+
+def first_difference(a, b, path=""):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                return first_difference(a.get(key), b.get(key), f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return first_difference(x, y, f"{path}[{i}]")
+    return path or "."
+
+
+def sds_problems(where, configs, files, schema):
+    """Each SDS config reads a deploy/envoy file holding exactly one Secret of its name (Envoy
+    refuses others), valid against Envoy's API, watching the directory of its files."""
+    problems = []
+    for config in configs:
+        name, source = config.get("name"), config.get("sds_config", {}).get("path_config_source", {})
+        if not source.get("path") or not source.get("watched_directory"):
+            problems.append(f"{where}: SDS {name} is not file-based with a watched_directory (Kubernetes swaps "
+                            f"mounted files by a directory move)")
+            continue
+        text = files.get(os.path.basename(source["path"]))
+        resources = (yaml.safe_load(text) or {}).get("resources", []) if text else []
+        if len(resources) != 1 or resources[0].get("name") != name \
+                or resources[0].get("@type") != TYPE_PREFIX + SDS_SECRET:
+            problems.append(f"{where}: SDS {name}: {source['path']} is not a deploy/envoy file with one "
+                            f"{SDS_SECRET} named {name}")
+            continue
+        resource = {k: v for k, v in resources[0].items() if k != "@type"}
+        secret, found = parse(yaml.safe_dump(resource), schema, SDS_SECRET)
+        problems += [f"{where}: SDS {name}: {p}" for p in found]
+        if secret is None:
+            continue
+        files_read = {os.path.dirname(v) for k, v in flatten(secret) if k == "filename"}
+        watched = {v for k, v in flatten(secret) if k == "path"}
+        if files_read and watched != files_read:
+            problems.append(f"{where}: SDS {name} reads files in {sorted(files_read)} but watches {sorted(watched)}: "
+                            f"a renewed certificate would not be reloaded")
+    return problems
+
+
+def flatten(value):
+    """(key, value) of every scalar in a nested dict/list."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from flatten(v) if isinstance(v, (dict, list)) else [(k, v)]
+    elif isinstance(value, list):
+        for v in value:
+            yield from flatten(v)
+
+
+def tls_problems(bootstrap, files, schema):
+    """TLS on the gRPC listener (certificate by file SDS, ALPN h2, TLS >= 1.2) and mutual TLS to
+    each service (SNI and the checked DNS name = its agreed address, a CA, a client
+    certificate, ALPN h2)."""
+    problems = []
+    resources = bootstrap.get("static_resources", {})
+    listener = next((l for l in resources.get("listeners", [])
+                     if socket_address(l.get("address")) == GRPC_LISTENER), {})
+    for chain in listener.get("filter_chains", []) or [{}]:
+        context = chain.get("transport_socket", {}).get("typed_config", {})
+        if context.get("@type") != DOWNSTREAM_TLS:
+            problems.append("gRPC listener: a filter chain without TLS (DownstreamTlsContext)")
+            continue
+        common = context.get("common_tls_context", {})
+        if "h2" not in common.get("alpn_protocols", []) or common.get("tls_params", {}).get(
+                "tls_minimum_protocol_version") not in ("TLSv1_2", "TLSv1_3"):
+            problems.append("gRPC listener: TLS without ALPN h2 (gRPC clients need it) or below TLS 1.2")
+        configs = common.get("tls_certificate_sds_secret_configs", [])
+        if not configs:
+            problems.append("gRPC listener: no certificate from SDS (inline ones are never reloaded)")
+        problems += sds_problems("gRPC listener", configs, files, schema)
+    clusters = {c["name"]: c for c in resources.get("clusters", [])}
+    for service, (name, host) in AGREED_BACKENDS.items():
+        context = clusters.get(name, {}).get("transport_socket", {}).get("typed_config", {})
+        if context.get("@type") != UPSTREAM_TLS:
+            problems.append(f"cluster {name}: no TLS to {service} (UpstreamTlsContext)")
+            continue
+        common = context.get("common_tls_context", {})
+        combined = common.get("combined_validation_context", {})
+        sans = combined.get("default_validation_context", {}).get("match_typed_subject_alt_names", [])
+        if context.get("sni") != host or sans != [{"san_type": "DNS", "matcher": {"exact": host}}]:
+            problems.append(f"cluster {name}: SNI {context.get('sni')} / checked names {sans} are not DNS {host}")
+        ca = combined.get("validation_context_sds_secret_config")
+        client = common.get("tls_certificate_sds_secret_configs", [])
+        if ca is None or not client:
+            problems.append(f"cluster {name}: mutual TLS needs a CA (validation_context_sds_secret_config) and a "
+                            f"client certificate (tls_certificate_sds_secret_configs)")
+        if common.get("alpn_protocols") != ["h2"]:
+            problems.append(f"cluster {name}: ALPN {common.get('alpn_protocols')}, not [h2] (gRPC servers refuse "
+                            f"a TLS handshake without h2)")
+        problems += sds_problems(f"cluster {name}", client + ([ca] if ca else []), files, schema)
+    return problems
+
+
 # --- Broken copies ---------------------------------------------------------------------------
 
 def substitute(pattern, replacement):
@@ -474,6 +802,28 @@ def cluster_of(doc, name):
     return next(c for c in doc["static_resources"]["clusters"] if c["name"] == name)
 
 
+def json_edit(change):
+    """A structural edit of a JSON file (the JWKS)."""
+    def mutate(text):
+        doc = json.loads(text)
+        change(doc)
+        return json.dumps(doc, indent=2)
+    return mutate
+
+
+def jwt_provider(doc):
+    return http_filter(doc, "JwtAuthentication")["typed_config"]["providers"]["shop_auth"]
+
+
+def rbac_policies(doc):
+    return http_filter(doc, "rbac.v3.RBAC")["typed_config"]["rules"]["policies"]
+
+
+def move_rbac_first(doc):
+    filters = hcm_at(doc, GRPC_LISTENER[1])["http_filters"]
+    filters.insert(0, filters.pop(next(i for i, f in enumerate(filters) if f["name"] == "envoy.filters.http.rbac")))
+
+
 def http_filter(doc, type_suffix):
     return next(f for f in hcm_at(doc, GRPC_LISTENER[1])["http_filters"]
                 if f["typed_config"]["@type"].endswith(type_suffix))
@@ -481,7 +831,8 @@ def http_filter(doc, type_suffix):
 
 RECOMMENDER, TRANSLATOR, SUPPORT_BOT = AGREED_BACKENDS
 
-# (what is broken, how, a regular expression the rejection must match)
+# (what is broken, how, a regular expression the rejection must match[, the file broken:
+# envoy.yaml unless named])
 BROKEN_COPIES = [
     ("misspelled field retry_onn", substitute(r"\bretry_on:", "retry_onn:"), r'no field named "retry_onn"'),
     ("bad enum ROUND_ROBINN", substitute(r"lb_policy: \w+", "lb_policy: ROUND_ROBINN"),
@@ -547,49 +898,136 @@ BROKEN_COPIES = [
     ("router not last", edit(lambda d: hcm_at(d, GRPC_LISTENER[1])["http_filters"].reverse()),
      r"router is not the last"),
     ("no access log", edit(lambda d: hcm_at(d, GRPC_LISTENER[1]).pop("access_log")), r"no access log"),
+    # Caller identity.
+    ("client identity headers not stripped",
+     edit(lambda d: hcm_at(d, GRPC_LISTENER[1]).pop("early_header_mutation_extensions")),
+     r"a client's x-shop-customer-id is not removed before jwt_authn"),
+    ("identity headers stripped in the router instead",
+     edit(lambda d: hcm_at(d, GRPC_LISTENER[1]).pop("early_header_mutation_extensions") and
+          hcm_at(d, GRPC_LISTENER[1])["route_config"]["request_headers_to_remove"].extend(IDENTITY_HEADERS)),
+     r"route_config removes \['x-shop-customer-id', 'x-shop-roles'\] in the router, after jwt_authn"),
+    ("another issuer", substitute(r"issuer: https://auth\.shop\.example", "issuer: https://auth.example.com"),
+     r"issuer https://auth\.example\.com / audiences \['shop-ai'\] are not"),
+    ("exp not required", edit(lambda d: jwt_provider(d).pop("require_expiration")),
+     r"a token without exp is accepted"),
+    ("token also read from a query parameter", edit(lambda d: jwt_provider(d).update(from_params=["access_token"])),
+     r"tokens are read from somewhere else than 'Authorization: Bearer'"),
+    ("token forwarded to the services", edit(lambda d: jwt_provider(d).update(forward=True)),
+     r"forwards the token to the services"),
+    ("role claim not forwarded", edit(lambda d: jwt_provider(d)["claim_to_headers"].pop()),
+     r"claim_to_headers \{'x-shop-customer-id': 'sub'\}, not"),
+    ("failed token let through",
+     edit(lambda d: http_filter(d, "JwtAuthentication")["typed_config"]["rules"][0].update(
+         requires={"allow_missing_or_failed": {}})),
+     r"jwt_authn: rule \{'prefix': '/'\} lets a failed token through"),
+    ("DeleteUser open to everyone", edit(lambda d: rbac_policies(d).pop("operator-only-methods")),
+     r"RBAC: /shop\.recommender\.v1\.Recommender/DeleteUser is not refused without the role operator"),
+    ("RBAC before jwt_authn", edit(move_rbac_first), r"no RBAC filter between jwt_authn and the router"),
+    ("invalid token answered as INTERNAL",
+     edit(lambda d: next(m for m in hcm_at(d, GRPC_LISTENER[1])["local_reply_config"]["mappers"]
+                         if "status_code_filter" in m["filter"])["headers_to_add"][0]["header"].update(value="13")),
+     r"a local 401 is not answered with grpc-status 16"),
+    ("Authorization header forwarded",
+     edit(lambda d: hcm_at(d, GRPC_LISTENER[1])["route_config"].pop("request_headers_to_remove")),
+     r"a client's Authorization header can reach the services"),
+    ("non-Bearer Authorization served as anonymous",
+     edit(lambda d: rbac_policies(d).pop("authorization-not-a-bearer-token")),
+     r"not a Bearer token is served as anonymous"),
+    ("JWKS key without alg", json_edit(lambda d: d["keys"][0].pop("alg")),
+     r"JWKS jwks\.json: key example-rs256-private-key-discarded is RSA/None", "jwks.json"),
+    ("JWKS with an HMAC secret",
+     json_edit(lambda d: d["keys"].append({"kty": "oct", "alg": "HS256", "kid": "hmac", "k": "c2VjcmV0"})),
+     r"JWKS jwks\.json: key hmac holds private members \['k'\]", "jwks.json"),
+    ("JWKS file not in deploy/envoy",
+     substitute(r"filename: /etc/shop/jwks/jwks\.json", "filename: /etc/shop/jwks/keys.json"),
+     r"local_jwks /etc/shop/jwks/keys\.json is not a file of deploy/envoy"),
+    ("plaintext config with a transport socket",
+     edit(lambda d: cluster_of(d, "recommender").update(transport_socket={
+         "name": "envoy.transport_sockets.raw_buffer", "typed_config": {
+             "@type": TYPE_PREFIX + "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"}})),
+     r"envoy\.yaml: has transport sockets: it is the plaintext config"),
+    # TLS (prod).
+    ("TLS config's listener in plaintext",
+     edit(lambda d: d["static_resources"]["listeners"][0]["filter_chains"][0].pop("transport_socket")),
+     r"envoy-tls\.yaml: gRPC listener: a filter chain without TLS", TLS),
+    ("upstream TLS checks another service's name",
+     edit(lambda d: cluster_of(d, "recommender")["transport_socket"]["typed_config"]["common_tls_context"]
+          ["combined_validation_context"]["default_validation_context"]["match_typed_subject_alt_names"][0]
+          ["matcher"].update(exact="translator.shop.svc.cluster.local")),
+     r"cluster recommender: SNI recommender\.shop\.svc\.cluster\.local / checked names .* are not DNS", TLS),
+    ("upstream TLS without a client certificate",
+     edit(lambda d: cluster_of(d, "support_bot")["transport_socket"]["typed_config"]["common_tls_context"]
+          .pop("tls_certificate_sds_secret_configs")),
+     r"cluster support_bot: mutual TLS needs a CA .* and a client certificate", TLS),
+    ("upstream TLS without ALPN h2",
+     edit(lambda d: cluster_of(d, "translator")["transport_socket"]["typed_config"]["common_tls_context"]
+          .pop("alpn_protocols")),
+     r"cluster translator: ALPN None, not \[h2\]", TLS),
+    ("TLS config drifted from the plaintext one", substitute(r"max_stream_duration: 5s", "max_stream_duration: 6s"),
+     r"envoy-tls\.yaml: differs from envoy\.yaml beyond transport sockets, at .*max_stream_duration", TLS),
+    ("SDS file names another secret", substitute(r"name: upstream_ca", "name: upstream-ca"),
+     r"SDS upstream_ca: /etc/envoy/sds-upstream-ca\.yaml is not a deploy/envoy file with one", "sds-upstream-ca.yaml"),
+    ("SDS watches another directory", substitute(r"watched_directory: \{ path: /etc/shop/tls/listener \}",
+                                                 "watched_directory: { path: /etc/shop/tls }"),
+     r"SDS listener_cert reads files in \['/etc/shop/tls/listener'\] but watches \['/etc/shop/tls'\]",
+     "sds-listener-cert.yaml"),
+    ("SDS file with a misspelled field", substitute(r"certificate_chain:", "certificate_chian:"),
+     r'SDS upstream_client_cert: not a valid .*Secret: .*no field named "certificate_chian"',
+     "sds-upstream-client-cert.yaml"),
 ]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=os.path.join(REPO_ROOT, "deploy", "envoy", "envoy.yaml"))
+    parser.add_argument("--config", default=os.path.join(ENVOY_DIR, PLAIN), help="the plaintext config")
+    parser.add_argument("--tls_config", default=os.path.join(ENVOY_DIR, TLS),
+                        help="the same with TLS (prod); JWKS and SDS files are read from deploy/envoy")
     parser.add_argument("--protos", default=os.path.join(REPO_ROOT, "protos"))
     parser.add_argument("--work_dir", default=os.path.join(REPO_ROOT, "build", "envoy_validate"),
                         help="npm install, descriptor sets and broken copies (default: %(default)s)")
     parser.add_argument("--skip_broken_copies", action="store_true",
-                        help="only validate --config (e.g. an edited copy)")
+                        help="only validate the configs (e.g. edited copies)")
     args = parser.parse_args()
 
     try:
         schema = Schema(load_pool(build_envoy_descriptors(args.work_dir)))
         services = proto_services(args.protos, args.work_dir)
-        with open(args.config, encoding="utf-8") as f:
-            text = f.read()
-        broken = [] if args.skip_broken_copies else [(what, mutate(text), want)
-                                                     for what, mutate, want in BROKEN_COPIES]
+        files = {}
+        for name in sorted(os.listdir(ENVOY_DIR)):
+            if name.endswith((".yaml", ".json")) and name != "kustomization.yaml":
+                with open(os.path.join(ENVOY_DIR, name), encoding="utf-8") as f:
+                    files[name] = f.read()
+        for name, path in ((PLAIN, args.config), (TLS, args.tls_config)):
+            with open(path, encoding="utf-8") as f:
+                files[name] = f.read()
+        broken = [] if args.skip_broken_copies else [
+            (what, where[0] if where else PLAIN, mutate(files[where[0] if where else PLAIN]), want)
+            for what, mutate, want, *where in BROKEN_COPIES]
     except (SetupError, OSError) as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 2
 
     failures = 0
-    problems = validate(text, schema, services)
-    for problem in problems:
-        print(f"FAIL: {args.config}: {problem}")
+    problems = validate(files, schema, services)
+    for name, problem in problems:
+        print(f"FAIL: {name}: {problem}")
     failures += bool(problems)
     if not problems:
-        print(f"ok: {args.config} is a valid {BOOTSTRAP} routing {', '.join(sorted(services))}")
+        print(f"ok: {args.config} and {args.tls_config} are valid {BOOTSTRAP}s routing "
+              f"{', '.join(sorted(services))}, equal but for TLS, with the JWT contract; "
+              f"their JWKS and SDS files are valid")
 
     broken_dir = os.path.join(args.work_dir, "broken")
     if broken:
         shutil.rmtree(broken_dir, ignore_errors=True)
         os.makedirs(broken_dir)
-    for what, broken_text, want in broken:
-        path = os.path.join(broken_dir, re.sub(r"\W+", "_", what) + ".yaml")
+    for what, name, broken_text, want in broken:
+        path = os.path.join(broken_dir, re.sub(r"\W+", "_", what) + os.path.splitext(name)[1])
         with open(path, "w", encoding="utf-8") as f:
             f.write(broken_text)  # kept for a look at what was rejected
-        problems = validate(broken_text, schema, services)
-        if not rejected_as_expected(what, problems, want, where=path):
+        problems = validate(dict(files, **{name: broken_text}), schema, services)
+        if not rejected_as_expected(what, [f"{n}: {p}" for n, p in problems], want, where=path):
             failures += 1
     return 1 if failures else 0
 

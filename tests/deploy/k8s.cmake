@@ -1,10 +1,12 @@
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 # The Kubernetes manifests (deploy/k8s/). The first test renders them with `kubectl
-# kustomize`, validates them against Kubernetes' schemas offline and cross-checks them with
-# the flags, envoy.yaml and the Dockerfiles, broken copies rejected; its first run does
-# `npm ci` (the npm registry) into the work dir, reused until
-# deploy/k8s/validate/package-lock.json changes. The second starts the built binaries with
-# the dev ConfigMaps as their environment and probes them as the kubelet would.
+# kustomize`, validates them against Kubernetes' and cert-manager's schemas offline and
+# cross-checks them with the flags, the Envoy configs and the Dockerfiles, and for security
+# (NetworkPolicies evaluated, Secrets only as files, TLS in prod, no private keys), broken
+# copies rejected; its first run does `npm ci` (the npm registry) into the work dir, reused
+# until deploy/k8s/validate/package-lock.json changes. The second starts the built binaries
+# with the dev ConfigMaps as their environment, against Redis started by its manifest's
+# command (password required), and probes them as the kubelet would.
 
 set(SHOP_K8S_TEST "k8s: overlays render, match the Kubernetes schemas, flags, envoy.yaml and Dockerfiles, broken copies rejected")
 add_test(NAME "${SHOP_K8S_TEST}"

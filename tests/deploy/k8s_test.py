@@ -4,37 +4,50 @@
 services' flags, the Envoy config and the Dockerfiles.
 
 `kubectl kustomize` renders the base and the overlays dev and prod. Every object is checked
-against the schemas of the npm packages kubernetes-models and
-@kubernetes-models/prometheus-operator (pinned in deploy/k8s/validate/package-lock.json,
-`npm ci` into the work dir, cached by a stamp) by deploy/k8s/validate/validate.mjs: type
-errors, missing required fields, misspelled field names and unknown kinds fail.
+against the schemas of the npm packages kubernetes-models, @kubernetes-models/prometheus-operator
+and @kubernetes-models/cert-manager (pinned in deploy/k8s/validate/package-lock.json, `npm ci`
+into the work dir, cached by a stamp) by deploy/k8s/validate/validate.mjs: type errors, missing
+required fields, misspelled field names and unknown kinds fail.
 
 Then the objects are cross-checked: names and ports agreed with the other parts (namespace
 shop, headless Services with ports grpc 50051 / metrics 9090, shop-gateway, redis); Service,
 PDB and ServiceMonitor selectors select something, with the named ports; HPAs target
-Deployments; the NetworkPolicy lets in the clients named by address flags; each service's
-probes are native gRPC probes on its SHOP_PORT and its health name (from protos/); every
-SHOP_* variable is a flag of that binary with a valid value;
-terminationGracePeriodSeconds > preStop + shutdown_delay + drain_deadline; threads match the
-CPU limit (workers x intra-op = cores, OMP_NUM_THREADS = intra-op, Envoy's concurrency =
-cores); the restricted security context; every Envoy cluster address in
-deploy/envoy/envoy.yaml names a Service and port of the render, backed by the right health
-name; image names, user ids and paths agree with deploy/docker/*.Dockerfile.
+Deployments; each service's probes are native gRPC probes on its SHOP_PORT and its health name
+(from protos/), or over TLS TCP/HTTP probes with a minReadySeconds; every SHOP_* variable is a
+flag of that binary with a valid value; terminationGracePeriodSeconds > preStop +
+shutdown_delay + drain_deadline; threads match the CPU limit (workers x intra-op = cores,
+OMP_NUM_THREADS = intra-op, Envoy's concurrency = cores); the restricted security context; the
+gateway runs deploy/envoy/envoy.yaml or envoy-tls.yaml from a ConfigMap, with its JWKS and SDS
+files mounted, and every Envoy cluster address names a Service and port of the render, backed
+by the right health name; image names, user ids and paths agree with deploy/docker/*.Dockerfile.
+
+Security: the NetworkPolicies are evaluated like a CNI would (every pod isolated both ways;
+exactly the needed flows allowed: the public listener, Envoy's clusters, the address flags,
+Prometheus on the ServiceMonitors' ports, DNS for the pods that resolve names; nothing for an
+unlisted pod, another namespace or the outside); Secrets reach containers only as read-only
+files of mode <= 0440, every Secret used is made by something, SHOP_*_FILE flags name mounted
+Secret files and Redis requires the password its clients read; with TLS (prod) each service
+serves a cert-manager certificate naming it, requires client certificates, is called by Envoy
+over mutual TLS checking that name, trusts identity headers only from the gateway's client
+certificate, and the bot reaches the translator over mutual TLS; no private key material
+anywhere under deploy/.
 
 Finally broken copies (a type error, a misspelled field, a probe on the wrong port, threads
-above the CPU limit, ...) must each be rejected for their own reason, one of them edited in
-an overlay on disk and rendered again.
+above the CPU limit, Redis open to every pod, a Secret in the environment, a plaintext hop in
+prod, ...) must each be rejected for their own reason, one of them edited in an overlay on
+disk and rendered again.
 
 --also_kubectl renders with a second kubectl too (e.g. Debian's 1.20, kustomize v2.0.3) and
 requires the same objects. --live RECOMMENDER TRANSLATOR SUPPORT_BOT instead starts the built
-binaries with the dev ConfigMaps as their environment (and a local redis-server) and probes
-them as the kubelet would (see live()).
+binaries with the dev ConfigMaps as their environment (and Redis from its manifest's command)
+and probes them as the kubelet would (see live()).
 
 Exits 0 when all of that holds, 1 otherwise, 2 when the tools cannot be set up."""
 import argparse
 import copy
 import fcntl
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -52,7 +65,7 @@ from broken_copies import rejected_as_expected
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 K8S_DIR = os.path.join(REPO_ROOT, "deploy", "k8s")
 VALIDATE_DIR = os.path.join(K8S_DIR, "validate")
-ENVOY_YAML = os.path.join(REPO_ROOT, "deploy", "envoy", "envoy.yaml")
+ENVOY_DIR = os.path.join(REPO_ROOT, "deploy", "envoy")
 DOCKER_DIR = os.path.join(REPO_ROOT, "deploy", "docker")
 RENDERS = ("base", "overlays/dev", "overlays/prod")
 
@@ -69,6 +82,23 @@ REDIS = ("redis", 6379)
 # Writes a SQLite file that no second process may share (base/support-bot.yaml).
 SINGLE_WRITER = "support-bot"
 FLAG_FILES = ["common/server/server_options.cc", "common/inference/inference_options.cc"]
+
+# The gateway's plaintext and TLS configs (deploy/envoy); ENVOY_CONFIG picks one.
+ENVOY_CONFIGS = ("envoy.yaml", "envoy-tls.yaml")
+# Secrets no manifest renders: made by hand (deploy/k8s/README.md, "Secrets"), with their keys.
+HAND_MADE_SECRETS = {"redis-auth": {"password"}}
+# The keys of a cert-manager Certificate's Secret.
+CERTIFICATE_KEYS = {"tls.crt", "tls.key", "ca.crt"}
+# Services that take the caller's identity from the gateway's headers (recommender
+# DeleteUser, the bot's sessions); the translator takes none.
+IDENTITY_SERVICES = ("recommender", "support-bot")
+# Prometheus (the ServiceMonitors' scraper) and cluster DNS, as the NetworkPolicies name them.
+PROMETHEUS = ("monitoring", {"app.kubernetes.io/name": "prometheus"})
+CLUSTER_DNS = ("kube-system", {"k8s-app": "kube-dns"}, 53)
+# Secret file modes: readable by owner and group (the pod's fsGroup) at most.
+SECRET_MODE_MAX = 0o440
+# Over TLS the probes see an open port, not a warm model (tls_probe_problems).
+MIN_READY_OVER_TLS = 10
 
 
 class SetupError(Exception):
@@ -241,6 +271,43 @@ class Render:
 
     def selected_deployments(self, selector):
         return [d for d in self.of("Deployment") if matches(selector, self.pod_labels(d))]
+
+    def secret_keys(self, name):
+        """The keys a Secret will have: rendered, made by a cert-manager Certificate, or one
+        of the hand-made ones; None when nothing makes it."""
+        secret = self.get("Secret", name)
+        if secret is not None:
+            return set(secret.get("data", {})) | set(secret.get("stringData", {}))
+        if any(c["spec"].get("secretName") == name for c in self.of("Certificate")):
+            return set(CERTIFICATE_KEYS)
+        return HAND_MADE_SECRETS.get(name)
+
+    def certificate(self, secret_name):
+        return next((c for c in self.of("Certificate") if c["spec"].get("secretName") == secret_name), None)
+
+    def mounted_files(self, pod, container):
+        """Files the container sees from ConfigMap and Secret volumes:
+        {path: (kind, object name, key, mode, read-only)}."""
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        files = {}
+        for mount in container.get("volumeMounts", []):
+            volume = volumes.get(mount["name"], {})
+            for kind, field in (("ConfigMap", "configMap"), ("Secret", "secret")):
+                if field not in volume:
+                    continue
+                source = volume[field]
+                name = source.get("name") or source.get("secretName")
+                if kind == "ConfigMap":
+                    keys = set((self.get("ConfigMap", name) or {}).get("data", {}))
+                else:
+                    keys = self.secret_keys(name) or set()
+                items = {i["key"]: (i["path"], i.get("mode")) for i in source.get("items", [])}
+                for key in (items or keys):
+                    path, mode = items.get(key, (key, None))
+                    files[f"{mount['mountPath'].rstrip('/')}/{path}"] = (
+                        kind, name, key, mode if mode is not None else source.get("defaultMode", 0o644),
+                        bool(mount.get("readOnly")))
+        return files
 
     def env(self, container):
         """The container's environment: envFrom ConfigMaps, then env values."""
@@ -415,7 +482,11 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
         if env.get(key) != "0.0.0.0":
             problems.append(f"{where}: {key}={env.get(key)} is not reachable from kubelet, Envoy and "
                             f"Prometheus")
+    tls = bool(env.get("SHOP_TLS_CERT_FILE"))
     for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
+        if tls:
+            problems += tls_probe_problems(where, probe_name, container, env)
+            continue
         grpc = container.get(probe_name, {}).get("grpc")
         if grpc is None:
             problems.append(f"{where}: {probe_name} is not a native gRPC probe")
@@ -426,6 +497,10 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
         if grpc.get("service") != health_name:
             problems.append(f"{where}: {probe_name} asks health service {grpc.get('service')!r}, "
                             f"the server reports {health_name!r}")
+    if tls and name in hpa_targets and deployment["spec"].get("minReadySeconds", 0) < MIN_READY_OVER_TLS:
+        problems.append(f"{where}: over TLS, readiness only shows the port is open; minReadySeconds "
+                        f"{deployment['spec'].get('minReadySeconds', 0)} < {MIN_READY_OVER_TLS} gives a rollout "
+                        f"no time for the model to warm up before the next old pod goes")
     if "startupProbe" in container and probe_window(container["startupProbe"]) < 60:
         problems.append(f"{where}: startupProbe allows under 60 s for the model to load")
     try:
@@ -465,6 +540,23 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
     return problems
 
 
+def tls_probe_problems(where, probe_name, container, env):
+    """The kubelet's gRPC probe speaks plaintext, which a TLS port refuses (and one that
+    requires client certificates would refuse any probe): over TLS, startup and readiness
+    probe the gRPC port with TCP, liveness the gRPC or metrics port."""
+    probe = container.get(probe_name, {})
+    if "grpc" in probe:
+        return [f"{where}: {probe_name} is a native gRPC probe, which speaks plaintext and fails on the "
+                f"TLS port (SHOP_TLS_CERT_FILE)"]
+    action = probe.get("tcpSocket") or probe.get("httpGet")
+    port = container_port(container, action["port"]) if action else None
+    if probe_name != "livenessProbe" and not (probe.get("tcpSocket") and str(port) == env.get("SHOP_PORT")):
+        return [f"{where}: {probe_name} is not a tcpSocket probe of the gRPC port SHOP_PORT={env.get('SHOP_PORT')}"]
+    if port is None:
+        return [f"{where}: {probe_name} probes no container port"]
+    return []
+
+
 def check_threads(where, container, env):
     limit = container.get("resources", {}).get("limits", {}).get("cpu")
     if limit is None or cores(limit) != int(cores(limit)) or cores(limit) < 1:
@@ -487,25 +579,107 @@ def check_threads(where, container, env):
     return problems
 
 
-def check_gateway(r, envoy_text, envoy):
-    problems = []
+def envoy_files():
+    """The files deploy/envoy/kustomization.yaml puts into ConfigMaps: {name: text}."""
+    with open(os.path.join(ENVOY_DIR, "kustomization.yaml")) as f:
+        generators = yaml.safe_load(f).get("configMapGenerator", [])
+    names = [name for g in generators for name in g.get("files", [])]
+    return {name: open(os.path.join(ENVOY_DIR, name)).read() for name in names}
+
+
+def find_values(value, key):
+    """Every value stored under `key` anywhere in a parsed YAML/JSON document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            yield from find_values(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            yield from find_values(v, key)
+
+
+def gateway_pod(r):
     deployment = r.get("Deployment", GATEWAY[0])
     if deployment is None:
-        return [f"no Deployment {GATEWAY[0]}"]
+        return None, None
     pod = deployment["spec"]["template"]["spec"]
-    container = pod["containers"][0]
+    return pod, pod["containers"][0]
+
+
+def selected_envoy_config(r, files):
+    """(name, parsed config) of the envoy config the gateway runs: --config-path with the
+    container's $(VARS) expanded, a key of a mounted ConfigMap; (None, None) if not one of
+    ENVOY_CONFIGS."""
+    pod, container = gateway_pod(r)
+    if pod is None:
+        return None, None
+    env = r.env(container)
+    args = [re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), a)
+            for a in container.get("args", [])]
+    path = args[args.index("--config-path") + 1] if "--config-path" in args[:-1] else None
+    kind, name, key = (r.mounted_files(pod, container).get(path) or (None,) * 5)[:3]
+    if kind != "ConfigMap" or key not in ENVOY_CONFIGS:
+        return path, None
+    text = r.get("ConfigMap", name)["data"][key]
+    return key, (yaml.safe_load(text) if text == files.get(key) else None)
+
+
+def sds_files(r, envoy, pod, container):
+    """SDS secret name -> (its config file, the Secret resource in it) of every file-based SDS
+    config in `envoy`, read from the ConfigMap mounted at that path."""
+    mounted = r.mounted_files(pod, container)
+    found = {}
+    for holder in find_values(envoy, "tls_certificate_sds_secret_configs"):
+        for config in holder:
+            found[config["name"]] = config["sds_config"]["path_config_source"]["path"]
+    for config in find_values(envoy, "validation_context_sds_secret_config"):
+        found[config["name"]] = config["sds_config"]["path_config_source"]["path"]
+    result = {}
+    for name, path in found.items():
+        kind, source, key = (mounted.get(path) or (None,) * 5)[:3]
+        text = (r.get(kind, source) or {}).get("data", {}).get(key) if kind == "ConfigMap" else None
+        resources = (yaml.safe_load(text) or {}).get("resources", []) if text else []
+        result[name] = (path, resources[0] if len(resources) == 1 else None)
+    return result
+
+
+def check_gateway(r, files):
+    problems = []
+    pod, container = gateway_pod(r)
+    if pod is None:
+        return [f"no Deployment {GATEWAY[0]}"]
     where = f"Deployment {GATEWAY[0]}"
-    args = container.get("args", [])
-    config_path = args[args.index("--config-path") + 1] if "--config-path" in args else None
-    volumes = {v["name"]: v for v in pod.get("volumes", [])}
-    mounted = None
-    for mount in container.get("volumeMounts", []):
-        config_map = volumes.get(mount["name"], {}).get("configMap")
-        if config_map and config_path and config_path.startswith(mount["mountPath"] + "/"):
-            mounted = (r.get("ConfigMap", config_map["name"]) or {}).get("data", {}).get(
-                config_path[len(mount["mountPath"]) + 1:])
-    if mounted != envoy_text:
-        problems.append(f"{where}: --config-path {config_path} is not deploy/envoy/envoy.yaml from a ConfigMap")
+    for config_map in r.of("ConfigMap"):
+        for key, text in config_map.get("data", {}).items():
+            if key in files and text != files[key]:
+                problems.append(f"ConfigMap {config_map['metadata']['name']}: {key} is not deploy/envoy/{key}")
+    name, envoy = selected_envoy_config(r, files)
+    if envoy is None:
+        return problems + [f"{where}: --config-path {name} is not one of deploy/envoy/"
+                           f"{{{','.join(ENVOY_CONFIGS)}}} from a ConfigMap"]
+    mounted = r.mounted_files(pod, container)
+    for jwks in find_values(envoy, "local_jwks"):
+        kind, source, key = (mounted.get(jwks.get("filename")) or (None,) * 5)[:3]
+        if kind != "ConfigMap" or key not in files:
+            problems.append(f"{where}: the JWKS {jwks.get('filename')} of {name} is not a file of deploy/envoy "
+                            f"mounted from a ConfigMap")
+    for secret_name, (path, resource) in sds_files(r, envoy, pod, container).items():
+        if resource is None:
+            problems.append(f"{where}: SDS {secret_name}: {path} is not a mounted deploy/envoy file with one "
+                            f"Secret resource")
+            continue
+        if resource.get("name") != secret_name:
+            problems.append(f"{where}: SDS {secret_name}: {path} holds {resource.get('name')!r} (Envoy refuses it)")
+        for filename in find_values(resource, "filename"):
+            kind, source, key = (mounted.get(filename) or (None,) * 5)[:3]
+            if kind != "Secret":
+                problems.append(f"{where}: SDS {secret_name} reads {filename}, not a file of a mounted Secret")
+        watched = [w["path"] for w in find_values(resource, "watched_directory")]
+        dirs = {os.path.dirname(f) for f in find_values(resource, "filename")}
+        if watched and set(watched) != dirs:
+            problems.append(f"{where}: SDS {secret_name} watches {watched}, its files are in {sorted(dirs)}: "
+                            f"a renewed Secret would not be reloaded")
     sockets = [l["address"]["socket_address"] for l in envoy["static_resources"]["listeners"]]
     sockets.append(envoy["admin"]["address"]["socket_address"])
     listeners = {s["port_value"]: s["address"] for s in sockets}
@@ -515,6 +689,7 @@ def check_gateway(r, envoy_text, envoy):
             problems.append(f"{where}: Envoy listens on {port}, not a container port")
         if address != "0.0.0.0" and port in ports:
             problems.append(f"{where}: Envoy's loopback-only port {port} is a container port")
+    args = container.get("args", [])
     limit = cores(container.get("resources", {}).get("limits", {}).get("cpu", "0"))
     concurrency = r.env(container).get("ENVOY_CONCURRENCY")
     if "$(ENVOY_CONCURRENCY)" not in args or concurrency != str(int(limit)) or limit != int(limit):
@@ -523,8 +698,9 @@ def check_gateway(r, envoy_text, envoy):
 
 
 def check_envoy_clusters(r, envoy, health):
-    """Each DNS cluster of envoy.yaml reaches a Service of this render, at a pod port, and its
-    health check asks the name those pods report; their drain outlasts the route's timeout."""
+    """Each DNS cluster of the gateway's Envoy config reaches a Service of this render, at a
+    pod port, and its health check asks the name those pods report; their drain outlasts the
+    route's timeout."""
     problems, backed = [], set()
     route_limits = {}
     for listener in envoy["static_resources"]["listeners"]:
@@ -571,7 +747,7 @@ def check_envoy_clusters(r, envoy, health):
                         problems.append(f"Envoy cluster {name}: {dep_name}'s drain_deadline {drain} is shorter "
                                         f"than the gateway's max_stream_duration {route_limits[name]:g} s")
     for name in sorted(set(SERVICES) - backed):
-        problems.append(f"Deployment {name} is behind no Envoy cluster of deploy/envoy/envoy.yaml")
+        problems.append(f"Deployment {name} is behind no Envoy cluster of the gateway's config")
     return problems
 
 
@@ -601,24 +777,415 @@ def check_selectors(r):
     return problems
 
 
-def check_network_policies(r):
-    """A client of a Service (by its address flags) must be let in by the NetworkPolicies
-    that guard the Service's pods."""
+# --- security ---------------------------------------------------------------------------------
+
+def pods(r):
+    """(Deployment name, pod spec, labels) of every Deployment."""
+    return [(d["metadata"]["name"], d["spec"]["template"]["spec"], r.pod_labels(d)) for d in r.of("Deployment")]
+
+
+def check_secrets(r):
+    """Secrets reach containers only as read-only files of mode <= 0440, every Secret a pod
+    needs is made by something, no ConfigMap holds what looks like a secret, every SHOP_*_FILE
+    flag names a mounted Secret file, and Redis gets its password the same way."""
     problems = []
-    for policy in r.of("NetworkPolicy"):
-        guarded = policy["spec"].get("podSelector", {}).get("matchLabels", {})
-        sources = [peer.get("podSelector", {}) for rule in policy["spec"].get("ingress", [])
-                   for peer in rule.get("from", [])]
-        for client in r.of("Deployment"):
-            for key, value in r.env(client["spec"]["template"]["spec"]["containers"][0]).items():
-                if not key.endswith("_ADDRESS") or ":" not in value:
+    for name, pod, _ in pods(r):
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        for volume in volumes.values():
+            secret = volume.get("secret")
+            if secret is None:
+                continue
+            if r.secret_keys(secret["secretName"]) is None:
+                problems.append(f"Deployment {name}: volume {volume['name']} needs Secret {secret['secretName']}, "
+                                f"which is neither rendered, nor made by a Certificate, nor one of the hand-made "
+                                f"Secrets {sorted(HAND_MADE_SECRETS)} (deploy/k8s/README.md)")
+        for c in pod["containers"] + pod.get("initContainers", []):
+            where = f"Deployment {name} container {c['name']}"
+            for e in c.get("env", []):
+                ref = e.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    problems.append(f"{where}: Secret {ref.get('name')} in the environment ({e['name']}); "
+                                    f"secrets are mounted files")
+            for source in c.get("envFrom", []):
+                if "secretRef" in source:
+                    problems.append(f"{where}: Secret {source['secretRef'].get('name')} in the environment "
+                                    f"(envFrom); secrets are mounted files")
+            files = r.mounted_files(pod, c)
+            for path, (kind, source, key, mode, read_only) in sorted(files.items()):
+                if kind != "Secret":
                     continue
-                service, _ = r.service_port(value)
-                if service is None or not matches(guarded, service["spec"].get("selector", {})):
-                    continue
-                if not any(selects(s, r.pod_labels(client)) for s in sources):
-                    problems.append(f"NetworkPolicy {policy['metadata']['name']} keeps out "
-                                    f"{client['metadata']['name']}, which calls it ({key}={value})")
+                if mode & ~SECRET_MODE_MAX:
+                    problems.append(f"{where}: Secret file {path} has mode {mode:04o}, more than "
+                                    f"{SECRET_MODE_MAX:04o} (owner and group read)")
+                if not read_only:
+                    problems.append(f"{where}: Secret {source} is mounted at {os.path.dirname(path)} not read-only")
+            for key, value in r.env(c).items():
+                secret_like = re.search(r"(^|_)(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY)(_|$)", key)
+                if secret_like and not key.endswith("_FILE"):
+                    problems.append(f"{where}: {key} looks like a secret in a ConfigMap or env value; "
+                                    f"mount it from a Secret and pass the file")
+                if key.startswith("SHOP_") and key.endswith("_FILE") and files.get(value, ("",))[0] != "Secret":
+                    problems.append(f"{where}: {key}={value} is not a file of a mounted Secret")
+    redis = r.get("Deployment", REDIS[0])
+    if redis is not None:
+        pod = redis["spec"]["template"]["spec"]
+        c = pod["containers"][0]
+        line = " ".join(c.get("command", []) + c.get("args", []))
+        files = r.mounted_files(pod, c)
+        password_files = [p for p, f in files.items() if f[0] == "Secret" and p in line]
+        if re.search(r"requirepass\s+(?!\$)", line):
+            problems.append("Deployment redis: the password is on the command line (requirepass); read it "
+                            "from the mounted Secret")
+        if not password_files:
+            problems.append("Deployment redis: requires no password (its command reads no mounted Secret file)")
+        for client in ("recommender", "support-bot"):
+            deployment = r.get("Deployment", client)
+            if deployment is None:
+                continue
+            client_pod = deployment["spec"]["template"]["spec"]
+            client_c = client_pod["containers"][0]
+            mine = r.mounted_files(client_pod, client_c).get(r.env(client_c).get("SHOP_REDIS_PASSWORD_FILE"))
+            if mine is None or all(files[p][1:3] != mine[1:3] for p in password_files):
+                problems.append(f"Deployment {client}: SHOP_REDIS_PASSWORD_FILE is not the password Redis "
+                                f"requires (the same key of the same Secret)")
+    return list(dict.fromkeys(problems))  # a mount's files share its problems
+
+
+def private_key_problems(files):
+    """Private key material in deploy/ ({path: text}): PEM private keys, JWKs with private members."""
+    problems = []
+    pem = "-----BEGIN " + r"[A-Z ]*PRIVATE KEY-----"
+    for path, text in sorted(files.items()):
+        if re.search(pem, text):
+            problems.append(f"{path}: holds a PEM private key; keys come from Secrets, never from the repository")
+        if path.endswith(".json"):
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                continue
+            for keys in find_values(doc, "keys"):
+                for jwk in keys if isinstance(keys, list) else []:
+                    members = set(jwk) if isinstance(jwk, dict) else set()
+                    private = sorted(members & {"d", "p", "q", "dp", "dq", "qi", "k"})
+                    if private:
+                        problems.append(f"{path}: JWK {jwk.get('kid')} holds private members {private}")
+    return problems
+
+
+def deploy_files():
+    """The text files under deploy/ (not installed packages)."""
+    files = {}
+    for root, dirs, names in os.walk(os.path.join(REPO_ROOT, "deploy")):
+        dirs[:] = [d for d in dirs if d != "node_modules"]
+        for name in names:
+            path = os.path.join(root, name)
+            try:
+                files[os.path.relpath(path, REPO_ROOT)] = open(path, encoding="utf-8").read()
+            except UnicodeDecodeError:
+                continue
+    return files
+
+
+def check_tls(r, envoy):
+    """When the services serve TLS (prod): each serves a certificate naming it and requires
+    client certificates; the gateway's listener is TLS; Envoy calls each over mutual TLS
+    checking the service's name; the identity headers are trusted only from the gateway's
+    client certificate; the bot reaches the translator over mutual TLS; Services no longer
+    say h2c; each Certificate's issuer is rendered. Without TLS nothing may half use it."""
+    problems = []
+    certificates = {c["metadata"]["name"]: c for c in r.of("Certificate")}
+    issuers = {i["metadata"]["name"]: i for i in r.of("Issuer")}
+    for name, certificate in certificates.items():
+        ref = certificate["spec"].get("issuerRef", {})
+        if ref.get("kind", "Issuer") == "Issuer" and ref.get("name") not in issuers:
+            problems.append(f"Certificate {name}: issuer {ref.get('name')} is not rendered")
+    ca_secrets = {c["spec"]["secretName"] for c in certificates.values() if c["spec"].get("isCA")}
+    for name, issuer in issuers.items():
+        ca = issuer["spec"].get("ca")
+        if ca is not None and ca.get("secretName") not in ca_secrets:
+            problems.append(f"Issuer {name}: its CA Secret {ca.get('secretName')} is no isCA Certificate's")
+
+    pod, gw = gateway_pod(r)
+    clusters = {}
+    for cluster in (envoy or {}).get("static_resources", {}).get("clusters", []):
+        for group in cluster.get("load_assignment", {}).get("endpoints", []):
+            for e in group.get("lb_endpoints", []):
+                socket = e["endpoint"]["address"]["socket_address"]
+                service, _ = r.service_port(f"{socket['address']}:{socket['port_value']}")
+                for deployment in r.selected_deployments((service or {"spec": {}})["spec"].get("selector", {})):
+                    clusters[deployment["metadata"]["name"]] = cluster
+    sds = sds_files(r, envoy, pod, gw) if envoy and pod else {}
+
+    def sds_certificate(config_name):
+        """The Certificate whose Secret an SDS secret of the gateway reads."""
+        _, resource = sds.get(config_name, (None, None))
+        mounted = r.mounted_files(pod, gw)
+        for filename in find_values(resource or {}, "filename"):
+            entry = mounted.get(filename)
+            if entry and entry[0] == "Secret":
+                return r.certificate(entry[1])
+        return None
+
+    def served(name):
+        """(its environment, the Certificate it serves or None, whether it requires client
+        certificates)."""
+        deployment = r.get("Deployment", name)
+        c = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = r.env(c)
+        entry = r.mounted_files(deployment["spec"]["template"]["spec"], c).get(env.get("SHOP_TLS_CERT_FILE"))
+        certificate = r.certificate(entry[1]) if entry and entry[0] == "Secret" else None
+        return env, certificate, bool(env.get("SHOP_TLS_CLIENT_CA_FILE"))
+
+    any_tls = False
+    gateway_names = set()
+    for name in SERVICES:
+        if r.get("Deployment", name) is None:
+            continue
+        env, certificate, mutual = served(name)
+        where = f"Deployment {name}"
+        cluster = clusters.get(name, {})
+        upstream = (cluster.get("transport_socket") or {}).get("typed_config")
+        if not env.get("SHOP_TLS_CERT_FILE"):
+            if upstream:
+                problems.append(f"Envoy cluster {cluster['name']} speaks TLS to {name}, which serves plaintext")
+            if env.get("SHOP_TRUSTED_GATEWAYS"):
+                problems.append(f"{where}: SHOP_TRUSTED_GATEWAYS without TLS: no peer name can be verified")
+            continue
+        any_tls = True
+        names = set((certificate or {}).get("spec", {}).get("dnsNames", []))
+        wanted = {name, f"{name}.{NAMESPACE}.svc", f"{name}.{NAMESPACE}.svc.cluster.local"}
+        if certificate is None:
+            problems.append(f"{where}: SHOP_TLS_CERT_FILE is not the Secret of a cert-manager Certificate")
+        else:
+            if not wanted <= names:
+                problems.append(f"{where}: Certificate {certificate['metadata']['name']} does not name "
+                                f"{sorted(wanted - names)}")
+            if "server auth" not in certificate["spec"].get("usages", ["server auth"]):
+                problems.append(f"{where}: Certificate {certificate['metadata']['name']} lacks usage server auth")
+        if not mutual:
+            problems.append(f"{where}: serves TLS without requiring client certificates (SHOP_TLS_CLIENT_CA_FILE)")
+        service = r.get("Service", name)
+        for port in (service or {}).get("spec", {}).get("ports", []):
+            if port.get("name") == "grpc" and port.get("appProtocol") == "kubernetes.io/h2c":
+                problems.append(f"Service {name}: port grpc says appProtocol kubernetes.io/h2c, but it serves TLS")
+        if cluster and not upstream:
+            problems.append(f"Envoy cluster {cluster['name']} speaks plaintext to {name}, which serves TLS")
+        elif upstream:
+            host = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"][
+                "socket_address"]["address"]
+            common = upstream.get("common_tls_context", {})
+            sans = [m.get("matcher", {}).get("exact")
+                    for matchers in find_values(common, "match_typed_subject_alt_names") for m in matchers]
+            if upstream.get("sni") != host or sans != [host] or host not in names:
+                problems.append(f"Envoy cluster {cluster['name']}: SNI {upstream.get('sni')} / checked names {sans} "
+                                f"are not {host}, a name of {name}'s certificate")
+            client = [sds_certificate(c["name"]) for c in common.get("tls_certificate_sds_secret_configs", [])]
+            if mutual and not (client and client[0] and "client auth" in client[0]["spec"].get("usages", [])):
+                problems.append(f"Envoy cluster {cluster['name']}: presents no client certificate (a Certificate "
+                                f"with usage client auth) to {name}, which requires one")
+            for certificate in client:
+                gateway_names |= set((certificate or {}).get("spec", {}).get("dnsNames", []))
+    for name in SERVICES:
+        if r.get("Deployment", name) is None:
+            continue
+        env, _, mutual = served(name)
+        trusted = [t for t in env.get("SHOP_TRUSTED_GATEWAYS", "").split(",") if t]
+        if env.get("SHOP_TLS_CERT_FILE") and name in IDENTITY_SERVICES and not trusted:
+            problems.append(f"Deployment {name}: SHOP_TRUSTED_GATEWAYS unset: the verified caller identity from "
+                            f"the gateway is ignored")
+        for entry in trusted:
+            kind, _, value = entry.partition(":")
+            if kind != "name" or value not in gateway_names or not mutual:
+                problems.append(f"Deployment {name}: SHOP_TRUSTED_GATEWAYS entry {entry} is not a name of the "
+                                f"gateway's client certificate {sorted(gateway_names)} under mutual TLS")
+    listener = next((l for l in (envoy or {}).get("static_resources", {}).get("listeners", [])
+                     if l["address"]["socket_address"]["port_value"] == GATEWAY[2]["grpc"]), {})
+    listener_tls = any(c.get("transport_socket") for c in listener.get("filter_chains", []))
+    if any_tls and envoy and not listener_tls:
+        problems.append("the services serve TLS, but clients reach the gateway's listener in plaintext")
+    if listener_tls:
+        for port in (r.get("Service", GATEWAY[1]) or {}).get("spec", {}).get("ports", []):
+            if port.get("name") == "grpc" and port.get("appProtocol") == "kubernetes.io/h2c":
+                problems.append(f"Service {GATEWAY[1]}: port grpc says appProtocol kubernetes.io/h2c, but the "
+                                f"listener is TLS")
+    bot = r.get("Deployment", "support-bot")
+    if bot is not None and r.get("Deployment", "translator") is not None:
+        bot_env, bot_certificate, _ = served("support-bot")
+        translator_env, translator_certificate, translator_mutual = served("translator")
+        host = bot_env.get("SHOP_TRANSLATOR_ADDRESS", "").rpartition(":")[0]
+        if translator_env.get("SHOP_TLS_CERT_FILE"):
+            if not bot_env.get("SHOP_TRANSLATOR_TLS_CA_FILE"):
+                problems.append("Deployment support-bot calls the TLS translator in plaintext "
+                                "(SHOP_TRANSLATOR_TLS_CA_FILE unset)")
+            if host not in (translator_certificate or {}).get("spec", {}).get("dnsNames", []):
+                problems.append(f"Deployment support-bot dials {host}, not a name of the translator's certificate")
+            if translator_mutual and not (bot_env.get("SHOP_TRANSLATOR_TLS_CERT_FILE")
+                                          and bot_env.get("SHOP_TRANSLATOR_TLS_KEY_FILE")):
+                problems.append("Deployment support-bot has no client certificate for the translator, which "
+                                "requires one (SHOP_TRANSLATOR_TLS_CERT_FILE/KEY_FILE)")
+            bot_pod = bot["spec"]["template"]["spec"]
+            mounted = r.mounted_files(bot_pod, bot_pod["containers"][0])
+            entry = mounted.get(bot_env.get("SHOP_TRANSLATOR_TLS_CERT_FILE"))
+            client = r.certificate(entry[1]) if entry and entry[0] == "Secret" else None
+            if translator_mutual and client and "client auth" not in client["spec"].get("usages", []):
+                problems.append(f"Deployment support-bot: Certificate {client['metadata']['name']} lacks usage "
+                                f"client auth, which the translator requires")
+        elif bot_env.get("SHOP_TRANSLATOR_TLS_CA_FILE"):
+            problems.append("Deployment support-bot speaks TLS to the translator, which serves plaintext")
+    return problems
+
+
+# NetworkPolicy evaluation. A workload is a pod (namespace, namespace labels, pod labels,
+# container ports {name: (number, protocol)}) or an address outside the cluster (labels None).
+def workload(namespace, labels, ports=None, address=None):
+    return {"namespace": namespace, "ns_labels": {"kubernetes.io/metadata.name": namespace} if namespace else {},
+            "labels": labels, "ports": ports or {}, "address": address}
+
+
+def peer_matches(peer, other, policy_namespace):
+    if "ipBlock" in peer:
+        if other["address"] is None:
+            return False
+        block, address = peer["ipBlock"], ipaddress.ip_address(other["address"])
+        return address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(e) for e in block.get("except", []))
+    if other["labels"] is None:
+        return False
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], other["ns_labels"]):
+            return False
+    elif other["namespace"] != policy_namespace:
+        return False
+    return selects(peer.get("podSelector", {}), other["labels"])
+
+
+def port_matches(rule_ports, pod, port, protocol):
+    """Whether `port`/`protocol` of `pod` (the destination) is in a rule's ports."""
+    if not rule_ports:
+        return True
+    for p in rule_ports:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        wanted = p.get("port")
+        if wanted is None:
+            return True
+        if isinstance(wanted, str):
+            number, named_protocol = pod["ports"].get(wanted, (None, None))
+            if number == port and named_protocol == protocol:
+                return True
+        elif wanted <= port <= p.get("endPort", wanted):
+            return True
+    return False
+
+
+def isolating(policies, direction, labels):
+    """The policies that select pods with `labels` for `direction` (policyTypes defaults to
+    Ingress, plus Egress when the policy has egress rules)."""
+    return [p for p in policies if selects(p["spec"].get("podSelector", {}), labels)
+            and direction in p["spec"].get("policyTypes", ["Ingress"] + (["Egress"] if "egress" in p["spec"] else []))]
+
+
+def policy_allows(policies, direction, subject, other, destination, port, protocol):
+    """Whether the policies let `other` in to (direction ingress) or out from (egress)
+    `subject`, a pod of namespace shop, on destination's port."""
+    field, peers = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    selecting = isolating(policies, direction, subject["labels"])
+    if not selecting:
+        return True  # not isolated
+    return any((not rule.get(peers) or any(peer_matches(peer, other, NAMESPACE) for peer in rule[peers]))
+               and port_matches(rule.get("ports"), destination, port, protocol)
+               for p in selecting for rule in p["spec"].get(field, []))
+
+
+def check_network_policies(r, envoy):
+    """Evaluates the NetworkPolicies like a CNI: every pod is isolated in both directions,
+    each flow the system needs is allowed at both ends (public listener, Envoy clusters,
+    client address flags, Prometheus on the ServiceMonitors' ports, cluster DNS for pods that
+    resolve names), and no other flow between these pods, an unlisted pod of shop, a pod of
+    another namespace, a non-Prometheus pod of monitoring and an address outside the cluster."""
+    problems, policies = [], r.of("NetworkPolicy")
+    members = {}
+    for name, pod, labels in pods(r):
+        ports = {p.get("name", str(p["containerPort"])): (p["containerPort"], p.get("protocol", "TCP"))
+                 for c in pod["containers"] for p in c.get("ports", [])}
+        members[name] = workload(NAMESPACE, labels, ports)
+        for direction in ("Ingress", "Egress"):
+            if not isolating(policies, direction, labels):
+                problems.append(f"NetworkPolicy: pods of {name} are not isolated for {direction.lower()} "
+                                f"(no policy with that type selects them)")
+    outsiders = {
+        "an unlisted pod of namespace shop": workload(NAMESPACE, {"app.kubernetes.io/name": "intruder"},
+                                                      {"http": (8080, "TCP")}),
+        # Labelled like one of ours: only a namespace-blind selector would let it in.
+        "a pod of another namespace": workload("other", {"app.kubernetes.io/name": "recommender"},
+                                               {"http": (8080, "TCP")}),
+        "a non-Prometheus pod of namespace monitoring": workload(PROMETHEUS[0], {"app": "grafana"},
+                                                                 {"http": (3000, "TCP")}),
+        "Prometheus": workload(PROMETHEUS[0], PROMETHEUS[1], {"web": (9090, "TCP")}),
+        "cluster DNS": workload(CLUSTER_DNS[0], CLUSTER_DNS[1], {"dns": (53, "UDP"), "dns-tcp": (53, "TCP")}),
+        "an address outside the cluster": workload(None, None, {}, address="203.0.113.7"),
+    }
+    # (source, destination Deployment or outsider, port, protocol) -> why it is needed
+    needed = {}
+    gateway_port = GATEWAY[2]["grpc"]
+    for source in outsiders:
+        if GATEWAY[0] in members:
+            needed[(source, GATEWAY[0], gateway_port, "TCP")] = "the public listener"
+    for monitor in r.of("ServiceMonitor"):
+        selector = monitor["spec"].get("selector", {}).get("matchLabels", {})
+        for service in (s for s in r.of("Service") if matches(selector, s["metadata"].get("labels", {}))):
+            for scraped in monitor["spec"].get("endpoints", []):
+                port = next((p for p in service["spec"]["ports"] if p.get("name") == scraped.get("port")), None)
+                for deployment in r.selected_deployments(service["spec"].get("selector", {})):
+                    number = container_port(deployment["spec"]["template"]["spec"]["containers"][0],
+                                            (port or {}).get("targetPort", (port or {}).get("port")))
+                    if number:
+                        needed[("Prometheus", deployment["metadata"]["name"], number, "TCP")] = \
+                            f"ServiceMonitor {monitor['metadata']['name']}"
+    resolvers = set()
+    for cluster in (envoy or {}).get("static_resources", {}).get("clusters", []):
+        for group in cluster.get("load_assignment", {}).get("endpoints", []):
+            for e in group.get("lb_endpoints", []):
+                socket = e["endpoint"]["address"]["socket_address"]
+                service, port = r.service_port(f"{socket['address']}:{socket['port_value']}")
+                if cluster.get("type") in ("STRICT_DNS", "LOGICAL_DNS"):
+                    resolvers.add(GATEWAY[0])
+                for deployment in r.selected_deployments((service or {"spec": {}})["spec"].get("selector", {})):
+                    needed[(GATEWAY[0], deployment["metadata"]["name"], socket["port_value"], "TCP")] = \
+                        f"Envoy cluster {cluster['name']}"
+    for name, pod, _ in pods(r):
+        for key, value in r.env(pod["containers"][0]).items():
+            if not key.endswith("_ADDRESS") or ":" not in value:
+                continue
+            service, port = r.service_port(value)
+            if service is None or port is None:
+                continue
+            resolvers.add(name)
+            for deployment in r.selected_deployments(service["spec"].get("selector", {})):
+                number = container_port(deployment["spec"]["template"]["spec"]["containers"][0],
+                                        port.get("targetPort", port["port"]))
+                needed[(name, deployment["metadata"]["name"], number, "TCP")] = f"{key}={value}"
+    for name in resolvers:
+        for protocol in ("UDP", "TCP"):
+            needed[(name, "cluster DNS", CLUSTER_DNS[2], protocol)] = "resolving Service names"
+
+    everyone = {**members, **outsiders}
+    for source, src in everyone.items():
+        for destination, dst in everyone.items():
+            if source == destination or (source not in members and destination not in members):
+                continue
+            for number, protocol in sorted(set(dst["ports"].values())) or [(443, "TCP")]:
+                allowed = ((destination not in members
+                            or policy_allows(policies, "Ingress", dst, src, dst, number, protocol))
+                           and (source not in members
+                                or policy_allows(policies, "Egress", src, dst, dst, number, protocol)))
+                why = needed.get((source, destination, number, protocol))
+                if why and not allowed:
+                    problems.append(f"NetworkPolicy: {source} cannot reach {destination} port {number}/{protocol}, "
+                                    f"which it needs ({why})")
+                elif allowed and not why:
+                    problems.append(f"NetworkPolicy: {source} can reach {destination} port {number}/{protocol}, "
+                                    f"which nothing needs")
     return problems
 
 
@@ -700,17 +1267,17 @@ def check_images(r, dockerfiles):
     return problems
 
 
-def check(objects, envoy_text, dockerfiles, health, flags):
+def check(objects, files, dockerfiles, health, flags):
     r = Render(objects)
-    envoy = yaml.safe_load(envoy_text)
+    _, envoy = selected_envoy_config(r, files)
     hpa_targets = {h["spec"]["scaleTargetRef"].get("name") for h in r.of("HorizontalPodAutoscaler")}
     problems = check_namespace(r) + check_services(r) + check_selectors(r) + check_monitoring(r)
-    problems += check_network_policies(r)
+    problems += check_network_policies(r, envoy) + check_secrets(r) + check_tls(r, envoy)
     for deployment in r.of("Deployment"):
         problems += check_pod(r, deployment)
     for name in SERVICES:
         problems += check_service_deployment(r, name, health[name], flags[name], hpa_targets)
-    problems += check_gateway(r, envoy_text, envoy) + check_envoy_clusters(r, envoy, health)
+    problems += check_gateway(r, files) + (check_envoy_clusters(r, envoy, health) if envoy else [])
     problems += check_images(r, dockerfiles)
     return problems
 
@@ -761,8 +1328,36 @@ SCHEMA_BROKEN = [
     ("HPA minReplicas is a string",
      lambda o: obj(o, "HorizontalPodAutoscaler", "recommender")["spec"].update(minReplicas="2"),
      r"minReplicas must be integer"),
+    ("misspelled NetworkPolicy field podSelecter",
+     lambda o: obj(o, "NetworkPolicy", "redis")["spec"].update(podSelecter={}),
+     r"spec/podSelecter is not a field"),
+    # cert-manager's objects exist in prod only.
+    ("Certificate duration is a number",
+     lambda o: obj(o, "Certificate", "recommender-tls")["spec"].update(duration=720),
+     r"duration must be string", "overlays/prod"),
+    ("misspelled Certificate field dnsName",
+     lambda o: obj(o, "Certificate", "translator-tls")["spec"].update(dnsName=["translator"]),
+     r"spec/dnsName is not a field", "overlays/prod"),
 ]
 
+
+def remove_named(items, name):
+    items[:] = [i for i in items if i.get("name") != name]
+
+
+def mount(objects, deployment, name):
+    return next(m for m in container(objects, deployment)["volumeMounts"] if m["name"] == name)
+
+
+def volume(objects, deployment, name):
+    return next(v for v in pod(objects, deployment)["volumes"] if v["name"] == name)
+
+
+def add_deploy_file(path, text):
+    return lambda o, i: i["deploy"].update({path: text})
+
+
+# (what, mutation, wanted reason[, render]): the dev render unless a render is named.
 CHECK_BROKEN = [
     ("readiness probe on the wrong port",
      lambda o, i: container(o, "recommender")["readinessProbe"]["grpc"].update(port=50052),
@@ -812,7 +1407,118 @@ CHECK_BROKEN = [
     ("NetworkPolicy keeps a Redis client out",
      lambda o, i: obj(o, "NetworkPolicy", "redis")["spec"]["ingress"][0]["from"][0]["podSelector"]
      ["matchExpressions"][0].update(values=["recommender"]),
-     r"NetworkPolicy redis keeps out support-bot, which calls it \(SHOP_REDIS_ADDRESS=redis:6379\)"),
+     r"NetworkPolicy: support-bot cannot reach redis port 6379/TCP, which it needs "
+     r"\(SHOP_REDIS_ADDRESS=redis:6379\)"),
+    ("Redis open to every pod of shop",
+     lambda o, i: obj(o, "NetworkPolicy", "redis")["spec"]["ingress"][0].pop("from"),
+     r"NetworkPolicy: an unlisted pod of namespace shop can reach redis port 6379/TCP, which nothing needs"),
+    ("Redis open to other namespaces",
+     lambda o, i: obj(o, "NetworkPolicy", "redis")["spec"]["ingress"][0]["from"][0].update(namespaceSelector={}),
+     r"NetworkPolicy: a pod of another namespace can reach redis port 6379/TCP, which nothing needs"),
+    ("support bot's egress open to everywhere",
+     lambda o, i: obj(o, "NetworkPolicy", "support-bot")["spec"]["egress"].append({}),
+     r"NetworkPolicy: support-bot can reach an address outside the cluster port 443/TCP, which nothing needs"),
+    ("no NetworkPolicy isolates the translator",
+     lambda o, i: [o.remove(obj(o, "NetworkPolicy", n)) for n in ("default-deny", "translator")],
+     r"NetworkPolicy: pods of translator are not isolated for ingress"),
+    ("Prometheus kept out of the recommender's metrics",
+     lambda o, i: obj(o, "NetworkPolicy", "recommender")["spec"]["ingress"].pop(1),
+     r"NetworkPolicy: Prometheus cannot reach recommender port 9090/TCP, which it needs "
+     r"\(ServiceMonitor recommender\)"),
+    ("the public listener closed to the outside",
+     lambda o, i: obj(o, "NetworkPolicy", "envoy-gateway")["spec"]["ingress"][0].update(
+         {"from": [{"podSelector": {}}]}),
+     r"NetworkPolicy: an address outside the cluster cannot reach envoy-gateway port 8080/TCP, which it "
+     r"needs \(the public listener\)"),
+    ("no DNS for the gateway",
+     lambda o, i: obj(o, "NetworkPolicy", "allow-dns")["spec"]["podSelector"]["matchExpressions"][0]["values"]
+     .remove("envoy-gateway"),
+     r"NetworkPolicy: envoy-gateway cannot reach cluster DNS port 53/UDP, which it needs"),
+    ("Secret in the environment",
+     lambda o, i: container(o, "recommender").setdefault("env", []).append(
+         {"name": "REDIS_PW", "valueFrom": {"secretKeyRef": {"name": "redis-auth", "key": "password"}}}),
+     r"recommender container recommender: Secret redis-auth in the environment \(REDIS_PW\)"),
+    ("Secret file readable by everyone",
+     lambda o, i: volume(o, "support-bot", "redis-auth")["secret"].update(defaultMode=0o644),
+     r"support-bot: Secret file /etc/shop/redis/password has mode 0644"),
+    ("Secret mounted writable",
+     lambda o, i: mount(o, "recommender", "redis-auth").update(readOnly=False),
+     r"recommender: Secret redis-auth is mounted at /etc/shop/redis not read-only"),
+    ("password in a ConfigMap",
+     lambda o, i: flags_of(o, "recommender").update(SHOP_REDIS_PASSWORD="hunter2"),
+     r"SHOP_REDIS_PASSWORD looks like a secret in a ConfigMap"),
+    ("password file flag names no mounted file",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_REDIS_PASSWORD_FILE="/etc/redis/password"),
+     r"support-bot: SHOP_REDIS_PASSWORD_FILE=/etc/redis/password is not a file of a mounted Secret"),
+    ("Redis password on the command line",
+     lambda o, i: container(o, "redis")["args"].extend(["--requirepass", "hunter2"]),
+     r"Deployment redis: the password is on the command line"),
+    ("Redis without a password",
+     lambda o, i: container(o, "redis").update(command=["redis-server"]),
+     r"Deployment redis: requires no password"),
+    ("a Secret nothing makes",
+     lambda o, i: volume(o, "recommender", "redis-auth")["secret"].update(secretName="redis-auht"),
+     r"recommender: volume redis-auth needs Secret redis-auht, which is neither rendered"),
+    ("private key committed under deploy/",
+     add_deploy_file("deploy/envoy/key.pem", "-----BEGIN " + "EC PRIVATE KEY-----\nMHc...\n"),
+     r"deploy/envoy/key\.pem: holds a PEM private key"),
+    ("JWKS with a private key member",
+     add_deploy_file("deploy/envoy/jwks.json", json.dumps({"keys": [{"kty": "EC", "kid": "k1", "d": "AAAA"}]})),
+     r"deploy/envoy/jwks\.json: JWK k1 holds private members \['d'\]"),
+    ("gateway's JWKS ConfigMap is not deploy/envoy/jwks.json",
+     lambda o, i: next(c for c in o if "jwks.json" in c.get("data", {}))["data"].update({"jwks.json": "{}"}),
+     r"jwks\.json is not deploy/envoy/jwks\.json"),
+    ("JWKS not mounted in the gateway",
+     lambda o, i: remove_named(container(o, "envoy-gateway")["volumeMounts"], "jwks"),
+     r"the JWKS /etc/shop/jwks/jwks\.json of envoy\.yaml is not a file of deploy/envoy mounted"),
+    # prod: TLS on every hop.
+    ("native gRPC probe on a TLS port",
+     lambda o, i: container(o, "translator").update(
+         readinessProbe={"grpc": {"port": 50051, "service": "shop.translator.v1.Translator"}}),
+     r"translator: readinessProbe is a native gRPC probe, which speaks plaintext", "overlays/prod"),
+    ("no minReadySeconds over TLS",
+     lambda o, i: obj(o, "Deployment", "recommender")["spec"].pop("minReadySeconds"),
+     r"recommender: over TLS, readiness only shows the port is open", "overlays/prod"),
+    ("identity trusted from a name the gateway's certificate lacks",
+     lambda o, i: flags_of(o, "recommender").update(SHOP_TRUSTED_GATEWAYS="name:gateway"),
+     r"recommender: SHOP_TRUSTED_GATEWAYS entry name:gateway is not a name of the gateway's client "
+     r"certificate", "overlays/prod"),
+    ("identity trusted from a pod address",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_TRUSTED_GATEWAYS="ip:10.0.0.7"),
+     r"support-bot: SHOP_TRUSTED_GATEWAYS entry ip:10\.0\.0\.7 is not a name", "overlays/prod"),
+    ("support bot trusts no gateway",
+     lambda o, i: flags_of(o, "support-bot").pop("SHOP_TRUSTED_GATEWAYS"),
+     r"support-bot: SHOP_TRUSTED_GATEWAYS unset", "overlays/prod"),
+    ("TLS key flag names an unmounted file",
+     lambda o, i: flags_of(o, "recommender").update(SHOP_TLS_KEY_FILE="/etc/shop/tls/key.pem"),
+     r"recommender: SHOP_TLS_KEY_FILE=/etc/shop/tls/key\.pem is not a file of a mounted Secret", "overlays/prod"),
+    ("translator certificate lacks the name Envoy checks",
+     lambda o, i: obj(o, "Certificate", "translator-tls")["spec"]["dnsNames"].remove(
+         "translator.shop.svc.cluster.local"),
+     r"Certificate translator-tls does not name \['translator\.shop\.svc\.cluster\.local'\]", "overlays/prod"),
+    ("translator without client certificates",
+     lambda o, i: flags_of(o, "translator").pop("SHOP_TLS_CLIENT_CA_FILE"),
+     r"translator: serves TLS without requiring client certificates", "overlays/prod"),
+    ("gateway runs the plaintext config in prod",
+     lambda o, i: flags_of(o, "envoy-gateway").update(ENVOY_CONFIG="/etc/envoy/envoy.yaml"),
+     r"Envoy cluster recommender speaks plaintext to recommender, which serves TLS", "overlays/prod"),
+    ("support bot calls the TLS translator in plaintext",
+     lambda o, i: flags_of(o, "support-bot").pop("SHOP_TRANSLATOR_TLS_CA_FILE"),
+     r"support-bot calls the TLS translator in plaintext", "overlays/prod"),
+    ("h2c on a TLS port",
+     lambda o, i: obj(o, "Service", "recommender")["spec"]["ports"][0].update(appProtocol="kubernetes.io/h2c"),
+     r"Service recommender: port grpc says appProtocol kubernetes\.io/h2c", "overlays/prod"),
+    ("gateway's client certificate not mounted",
+     lambda o, i: remove_named(container(o, "envoy-gateway")["volumeMounts"], "tls-client"),
+     r"SDS upstream_client_cert reads /etc/shop/tls/client/tls\.crt, not a file of a mounted Secret",
+     "overlays/prod"),
+    ("gateway's client certificate without client auth",
+     lambda o, i: obj(o, "Certificate", "gateway-client-tls")["spec"].update(usages=["digital signature"]),
+     r"Envoy cluster recommender: presents no client certificate \(a Certificate with usage client auth\)",
+     "overlays/prod"),
+    ("CA Issuer on a Secret no CA Certificate makes",
+     lambda o, i: obj(o, "Issuer", "shop-internal-ca")["spec"]["ca"].update(secretName="shop-ca"),
+     r"Issuer shop-internal-ca: its CA Secret shop-ca is no isCA Certificate's", "overlays/prod"),
     ("orders database on the read-only root",
      lambda o, i: flags_of(o, "support-bot").update(SHOP_ORDERS_DB="/app/orders.db"),
      r"SHOP_ORDERS_DB=/app/orders.db is not on a writable volume"),
@@ -879,7 +1585,7 @@ def comparable(objects):
                 items.sort(key=lambda v: v["name"])
             return items
         return value
-    text = re.sub(r"(-flags|envoy-config)-[a-z0-9]{10}\b", r"\1-HASH", json.dumps(objects))
+    text = re.sub(r"(-flags|envoy-config|envoy-jwks)-[a-z0-9]{10}\b", r"\1-HASH", json.dumps(objects))
     return sorted(normal(json.loads(text)), key=lambda o: (o["kind"], o["metadata"]["name"]))
 
 
@@ -891,29 +1597,45 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_redis(work_dir):
+def start_redis(r, work_dir):
+    """Redis as its dev pod starts it: the container's own command (the shell that reads the
+    password file of the Secret redis-auth), with the mount directory moved to work_dir and
+    only address, port and data directory added. Returns (process, port, password file)
+    once it answers PING with NOAUTH, i.e. requires the password."""
+    c = container(r.objects, REDIS[0])
+    mount_path = mount(r.objects, REDIS[0], "redis-auth")["mountPath"].rstrip("/")
+    password_file = os.path.join(work_dir, "password")
+    with open(password_file, "w") as f:
+        f.write(f"live-test-{os.getpid()}")  # no newline, as kubectl create secret --from-literal writes it
     port = free_port()
-    proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", work_dir], stdout=subprocess.DEVNULL)
+    command = [part.replace(mount_path + "/", work_dir + "/") for part in c["command"]]
+    proc = subprocess.Popen(command + c.get("args", []) + ["--bind", "127.0.0.1", "--port", str(port),
+                                                           "--dir", work_dir], stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
-                c.sendall(b"PING\r\n")
-                if c.recv(16).startswith(b"+PONG"):
-                    return proc, port
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                answer = conn.recv(64)
+            if answer.startswith(b"-NOAUTH"):
+                return proc, port, password_file
+            proc.kill()
+            raise SetupError(f"Redis started from its dev manifest answers PING with {answer!r}, not NOAUTH: "
+                             f"it requires no password")
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise SetupError("redis-server did not start")
+    raise SetupError(f"Redis did not start from its dev manifest's command ({' '.join(command)[:200]})")
 
 
 def live(kubectl, binaries, python_out, work_dir):
     """Starts each binary with its dev ConfigMap as its environment, as the pod would (only
     addresses, ports and paths are overridden on the command line, which takes precedence),
-    asks gRPC health for the name its readiness probe asks, then sends SIGTERM: it must exit
-    0 within terminationGracePeriodSeconds minus preStop. Broken copies: an environment value
-    the binary refuses, and a probe asking a health name the server does not know."""
+    against a Redis started by its own manifest's command (requiring the password the
+    services read from their password file), asks gRPC health for the name its readiness
+    probe asks, then sends SIGTERM: it must exit 0 within terminationGracePeriodSeconds minus
+    preStop. Broken copies: an environment value the binary refuses, and a probe asking a
+    health name the server does not know."""
     sys.path[:0] = [python_out, os.path.join(REPO_ROOT, "scripts", "lib")]
     import grpc
     from grpc_bench import start_server
@@ -923,12 +1645,13 @@ def live(kubectl, binaries, python_out, work_dir):
     data = os.path.join(work_dir, "live")
     shutil.rmtree(data, ignore_errors=True)
     os.makedirs(data)
-    redis, redis_port = start_redis(data)
+    redis, redis_port, redis_password_file = start_redis(r, data)
     overrides = {"listen_address": "127.0.0.1", "port": "0", "metrics_address": "127.0.0.1",
                  "metrics_port": "0", "model_root": os.path.join(REPO_ROOT, "models"),
                  "catalog": os.path.join(REPO_ROOT, "services/recommender/demo/catalog.jsonl"),
                  "kb": os.path.join(REPO_ROOT, "services/support-bot/kb/articles.jsonl"),
-                 "orders_db": os.path.join(data, "orders.db"), "redis_address": f"127.0.0.1:{redis_port}"}
+                 "orders_db": os.path.join(data, "orders.db"), "redis_address": f"127.0.0.1:{redis_port}",
+                 "redis_password_file": redis_password_file}
 
     def command(name, env):
         flags = binary_flags(name)
@@ -1027,7 +1750,8 @@ def main():
         if args.also_kubectl:
             print(run([args.also_kubectl, "version", "--client"]).strip().splitlines()[0])
             also = {d: render(args.also_kubectl, os.path.join(K8S_DIR, d)) for d in RENDERS}
-        envoy_text = open(ENVOY_YAML).read()
+        files = envoy_files()
+        repository_files = deploy_files()
         health = health_names()
         flags = {name: binary_flags(name) for name in SERVICES}
         dockerfiles = {name: dockerfile(name) for name in SERVICES}
@@ -1042,11 +1766,17 @@ def main():
         failures += not same
         print(f"{'ok' if same else 'FAIL'}: {directory}: {args.also_kubectl} renders "
               f"{'the same' if same else 'different'} objects")
+    problems = private_key_problems(repository_files)
+    for problem in problems:
+        print(f"FAIL: deploy/: {problem}")
+    failures += bool(problems)
+    if not problems:
+        print(f"ok: deploy/: no private key material in {len(repository_files)} files")
     entries = [(f"{d}:{o['kind']}/{o['metadata']['name']}", o) for d, objs in renders.items() for o in objs]
     schema_broken = []
     if not args.skip_broken_copies:
-        for what, mutate, want in SCHEMA_BROKEN:
-            objects = copy.deepcopy(renders["overlays/dev"])
+        for what, mutate, want, *where in SCHEMA_BROKEN:
+            objects = copy.deepcopy(renders[where[0] if where else "overlays/dev"])
             before = {json.dumps(o, sort_keys=True) for o in objects}
             mutate(objects)
             changed = [o for o in objects if json.dumps(o, sort_keys=True) not in before]
@@ -1060,7 +1790,7 @@ def main():
 
     for directory, objects in renders.items():
         problems = [f"{i}: {e}" for i, errs in errors.items() if i.startswith(directory + ":") for e in errs]
-        problems += check(objects, envoy_text, dockerfiles, health, flags)
+        problems += check(objects, files, dockerfiles, health, flags)
         for problem in problems:
             print(f"FAIL: {directory}: {problem}")
         failures += bool(problems)
@@ -1071,20 +1801,22 @@ def main():
     if args.skip_broken_copies:
         return 1 if failures else 0
     results = [(what, errors[f"broken:{what}"], want) for what, want, _ in schema_broken]
-    for what, mutate, want in CHECK_BROKEN:
-        objects = copy.deepcopy(renders["overlays/dev"])
-        inputs = {"envoy": yaml.safe_load(envoy_text), "dockerfiles": copy.deepcopy(dockerfiles)}
+    for what, mutate, want, *where in CHECK_BROKEN:
+        objects = copy.deepcopy(renders[where[0] if where else "overlays/dev"])
+        inputs = {"envoy": yaml.safe_load(files["envoy.yaml"]), "dockerfiles": copy.deepcopy(dockerfiles),
+                  "deploy": {}}
         mutate(objects, inputs)
-        broken_envoy = envoy_text
-        if inputs["envoy"] != yaml.safe_load(envoy_text):
+        broken_files = dict(files)
+        if inputs["envoy"] != yaml.safe_load(files["envoy.yaml"]):
             # A broken envoy.yaml would be in the generated ConfigMap too.
-            broken_envoy = yaml.safe_dump(inputs["envoy"])
+            broken_files["envoy.yaml"] = yaml.safe_dump(inputs["envoy"])
             for c in objects:
                 if c["kind"] == "ConfigMap" and "envoy.yaml" in c.get("data", {}):
-                    c["data"]["envoy.yaml"] = broken_envoy
-        results.append((what, check(objects, broken_envoy, inputs["dockerfiles"], health, flags), want))
+                    c["data"]["envoy.yaml"] = broken_files["envoy.yaml"]
+        problems = check(objects, broken_files, inputs["dockerfiles"], health, flags)
+        results.append((what, problems + private_key_problems(inputs["deploy"]), want))
     results.append(("overlay edited on disk: threads above the CPU limit",
-                    check(on_disk, envoy_text, dockerfiles, health, flags),
+                    check(on_disk, files, dockerfiles, health, flags),
                     r"recommender: threads: SHOP_INFERENCE_WORKERS 1 x SHOP_INTRA_OP_THREADS 2 != the CPU limit 1"))
     for what, problems, want in results:
         if not rejected_as_expected(what, problems, want):

@@ -1,7 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// Validates Kubernetes objects against the schemas of the pinned kubernetes-models and
-// @kubernetes-models/prometheus-operator packages, without a cluster.
+// Validates Kubernetes objects against the schemas of the pinned kubernetes-models,
+// @kubernetes-models/prometheus-operator and @kubernetes-models/cert-manager packages (the
+// CRDs' own OpenAPI schemas), without a cluster.
 //   node validate.mjs objects.json   # [{"id": "...", "object": {...}}, ...]
 // Prints one JSON line {"id", "errors": [...]} per object; exits 1 if any has errors.
 //
@@ -12,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import * as core from "kubernetes-models";
 import * as prometheusOperator from "@kubernetes-models/prometheus-operator";
+import * as certManager from "@kubernetes-models/cert-manager";
 
 // "apps/v1/Deployment" -> model class, for every class both packages export.
 function collectModels(namespace, into) {
@@ -24,7 +26,8 @@ function collectModels(namespace, into) {
   }
   return into;
 }
-const models = collectModels(prometheusOperator, collectModels(core, new Map()));
+const models = [core, prometheusOperator, certManager].reduce(
+  (into, namespace) => collectModels(namespace, into), new Map());
 
 // Wraps `value` so that every property read is recorded in `read` (a Map from each
 // object to the set of keys read from it).
