@@ -35,6 +35,9 @@ ABSL_FLAG(absl::Duration, shutdown_delay, kDefaults.shutdown_delay,
           "On SIGTERM, keep serving this long after health turns NOT_SERVING.");
 ABSL_FLAG(absl::Duration, drain_deadline, kDefaults.drain_deadline,
           "On SIGTERM, wait this long for in-flight calls before cancelling them.");
+ABSL_FLAG(int, health_port, kDefaults.health_port,
+          "Plaintext port serving only grpc.health.v1, for probes that cannot do TLS; "
+          "-1 = none, 0 = a free port.");
 ABSL_FLAG(std::string, tls_cert_file, kDefaults.tls_cert_file,
           "Server certificate chain (PEM); with --tls_key_file the server speaks TLS only.");
 ABSL_FLAG(std::string, tls_key_file, kDefaults.tls_key_file, "Server private key (PEM).");
@@ -68,6 +71,7 @@ ServerOptions ServerOptions::FromFlags() {
   o.max_idle_server_threads = absl::GetFlag(FLAGS_max_idle_server_threads);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   o.drain_deadline = absl::GetFlag(FLAGS_drain_deadline);
+  o.health_port = absl::GetFlag(FLAGS_health_port);
   o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);

@@ -17,6 +17,11 @@ struct ServerOptions {
   // gRPC listening address and port; port 0 picks a free port (tests).
   std::string listen_address = "0.0.0.0";
   int port = 50051;
+  // A second, plaintext gRPC port that serves only grpc.health.v1 (the same statuses as the
+  // main port), for probes that cannot speak TLS (the kubelet's native gRPC probe) when
+  // the main port requires TLS or client certificates. 0 picks a free port, -1 (default)
+  // disables it. It reveals serving statuses and nothing else.
+  int health_port = -1;
   // Prometheus /metrics endpoint; port 0 picks a free port, -1 disables it.
   std::string metrics_address = "0.0.0.0";
   int metrics_port = 9090;

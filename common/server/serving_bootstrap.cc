@@ -47,10 +47,15 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("--port=", options.port, " out of range"));
   }
+  if (options.health_port < -1 || options.health_port > 65535 ||
+      (options.health_port == options.port && options.port != 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("--health_port=", options.health_port,
+                                                   " must be -1, 0 or a port other than --port"));
+  }
 
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeServerCredentials(
-      {options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file,
-       options.tls_refresh_interval});
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials({options.tls_cert_file, options.tls_key_file,
+                             options.tls_client_ca_file, options.tls_refresh_interval});
   if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<ServingBootstrap> self(new ServingBootstrap());
@@ -112,11 +117,28 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address, " (address in use or not local?)"));
   }
+  if (options.health_port >= 0) {
+    // Its own default health service (no other service registered): plaintext, because
+    // its clients are probes that cannot do TLS; it carries no request data.
+    grpc::ServerBuilder health_builder;
+    const std::string health_address =
+        absl::StrCat(options.listen_address, ":", options.health_port);
+    health_builder.AddListeningPort(health_address, grpc::InsecureServerCredentials(),
+                                    &self->health_port_);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    health_builder.SetMaxReceiveMessageSize(4096);
+    self->health_server_ = health_builder.BuildAndStart();
+    if (self->health_server_ == nullptr || self->health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", health_address,
+                                                 " for --health_port (address in use?)"));
+    }
+  }
   self->SetServing(false);
 
   if (handle_signals) InstallSignalHandlers();
   Log(LogLevel::kInfo, "server_started",
       {{"port", self->port_},
+       {"health_port", self->health_port_},
        {"metrics_port", self->metrics_port_},
        {"services", static_cast<int>(services.size())}});
   return self;
@@ -127,18 +149,28 @@ ServingBootstrap::~ServingBootstrap() {
   Drain();
 }
 
+std::vector<grpc::HealthCheckServiceInterface*> ServingBootstrap::HealthServices() {
+  std::vector<grpc::HealthCheckServiceInterface*> out;
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server != nullptr && server->GetHealthCheckService() != nullptr) {
+      out.push_back(server->GetHealthCheckService());
+    }
+  }
+  return out;
+}
+
 void ServingBootstrap::SetServing(bool serving) {
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus(serving);
-  for (const std::string& name : service_names_) health->SetServingStatus(name, serving);
+  for (grpc::HealthCheckServiceInterface* health : HealthServices()) {
+    health->SetServingStatus(serving);
+    for (const std::string& name : service_names_) health->SetServingStatus(name, serving);
+  }
   Log(LogLevel::kInfo, "health_changed", {{"serving", serving}});
 }
 
 void ServingBootstrap::SetServiceServing(const std::string& service_name, bool serving) {
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus(service_name, serving);
+  for (grpc::HealthCheckServiceInterface* health : HealthServices()) {
+    health->SetServingStatus(service_name, serving);
+  }
   Log(LogLevel::kInfo, "health_changed", {{"service", service_name}, {"serving", serving}});
 }
 
@@ -162,12 +194,16 @@ void ServingBootstrap::Drain() {
       {{"shutdown_delay_s", options_.shutdown_delay},
        {"drain_deadline_s", options_.drain_deadline}});
   // Health first, so that load balancers and probes stop sending before we stop accepting.
-  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  for (grpc::HealthCheckServiceInterface* health : HealthServices()) health->Shutdown();
   if (options_.shutdown_delay > absl::ZeroDuration()) absl::SleepFor(options_.shutdown_delay);
   const absl::Time start = absl::Now();
   // Stops accepting calls, waits for in-flight ones up to the deadline, then cancels them.
   server_->Shutdown(absl::ToChronoTime(start + options_.drain_deadline));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    health_server_->Wait();
+  }
   Log(LogLevel::kInfo, "shutdown_complete", {{"drain_s", absl::Now() - start}});
 }
 

@@ -28,6 +28,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/server/metrics_http_server.h"
 #include "common/server/server_options.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "prometheus/registry.h"
 
@@ -54,6 +55,8 @@ class ServingBootstrap {
   int port() const { return port_; }
   // -1 when the metrics endpoint is disabled.
   int metrics_port() const { return metrics_port_; }
+  // -1 when there is no health-only port (ServerOptions::health_port).
+  int health_port() const { return health_port_; }
   grpc::Server* server() { return server_.get(); }
 
   // Sets the overall and every per-service health status.
@@ -70,11 +73,16 @@ class ServingBootstrap {
  private:
   ServingBootstrap() = default;
   void Drain();
+  // The health services of both servers (the health-only one may be absent).
+  std::vector<grpc::HealthCheckServiceInterface*> HealthServices();
 
   ServerOptions options_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::vector<std::string> service_names_;
   std::unique_ptr<grpc::Server> server_;
+  // Plaintext, grpc.health.v1 only; null without --health_port.
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = -1;
   std::unique_ptr<MetricsHttpServer> metrics_server_;
   int port_ = 0;
   int metrics_port_ = -1;

@@ -193,6 +193,42 @@ TEST_CASE("Certificates rotated under concurrent mutual-TLS load: no call fails"
   CHECK(failures.load() == 0);
 }
 
+TEST_CASE("A plaintext health-only port answers probes for a mutual-TLS server, nothing else",
+          "[tls]") {
+  ScratchDir dir;
+  const Pki pki = MakePki(dir, {"ca"}, {{"ca", "server"}});
+  ServerOptions options = TlsOptions(pki, "server", "ca");
+  options.health_port = 0;
+  ExampleServer server(options);
+  REQUIRE(server.server->health_port() > 0);
+  auto probe = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.server->health_port()),
+                                   grpc::InsecureChannelCredentials());
+  CHECK(CheckHealth(probe, "") == "NOT_SERVING");
+  CHECK(CheckHealth(probe, kService) == "NOT_SERVING");
+  server.server->SetServing(true);
+  CHECK(CheckHealth(probe, "") == "SERVING");
+  CHECK(CheckHealth(probe, kService) == "SERVING");
+  server.server->SetServiceServing(kService, false);
+  CHECK(CheckHealth(probe, kService) == "NOT_SERVING");
+  // The service itself is not there: only health.
+  example::v1::InferRequest request;
+  request.add_features(1.0f);
+  example::v1::InferResponse response;
+  grpc::ClientContext ctx;
+  CHECK(
+      example::v1::ExampleInference::NewStub(probe)->Infer(&ctx, request, &response).error_code() ==
+      grpc::StatusCode::UNIMPLEMENTED);
+  // The main port still refuses plaintext.
+  CHECK(HealthOver(server.port(), {}) == "UNAVAILABLE");
+  // A health port equal to the main port is refused at start-up.
+  ServerOptions clash = TlsOptions(pki, "server", "");
+  clash.port = 50999;
+  clash.health_port = 50999;
+  auto refused = ServingBootstrap::Start(clash, std::make_shared<prometheus::Registry>(), {},
+                                         /*handle_signals=*/false);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("Incomplete or unreadable TLS settings fail start-up with a clear status", "[tls]") {
   ScratchDir dir;
   const Pki pki = MakePki(dir, {"ca"}, {{"ca", "server"}});
