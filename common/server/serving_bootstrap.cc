@@ -138,9 +138,9 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   if (handle_signals) InstallSignalHandlers();
   Log(LogLevel::kInfo, "server_started",
       {{"port", self->port_},
-       {"health_port", self->health_port_},
        {"metrics_port", self->metrics_port_},
-       {"services", static_cast<int>(services.size())}});
+       {"services", static_cast<int>(services.size())},
+       {"health_port", self->health_port_}});
   return self;
 }
 
