@@ -6,7 +6,8 @@
 # copies rejected; its first run does `npm ci` (the npm registry) into the work dir, reused
 # until deploy/k8s/validate/package-lock.json changes. The second starts the built binaries
 # with the dev ConfigMaps as their environment, against Redis started by its manifest's
-# command (password required), and probes them as the kubelet would.
+# command (password required), and probes them as the kubelet would; then with the prod
+# ConfigMaps (mutual TLS from throwaway certificates), probed on their plaintext health port.
 
 set(SHOP_K8S_TEST "k8s: overlays render, match the Kubernetes schemas, flags, envoy.yaml and Dockerfiles, broken copies rejected")
 add_test(NAME "${SHOP_K8S_TEST}"
@@ -14,7 +15,7 @@ add_test(NAME "${SHOP_K8S_TEST}"
           --work_dir ${CMAKE_BINARY_DIR}/k8s_validate)
 set_tests_properties("${SHOP_K8S_TEST}" PROPERTIES TIMEOUT 300)
 
-set(SHOP_K8S_LIVE_TEST "k8s: the binaries start from their dev ConfigMaps, answer the probes' health names and stop within the grace period")
+set(SHOP_K8S_LIVE_TEST "k8s: the binaries start from their dev and prod ConfigMaps, answer the probes' health names (prod: on the plaintext health port) and stop within the grace period")
 add_test(NAME "${SHOP_K8S_LIVE_TEST}"
   COMMAND ${SHOP_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/k8s_test.py
           --work_dir ${CMAKE_BINARY_DIR}/k8s_live

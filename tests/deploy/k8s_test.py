@@ -12,14 +12,15 @@ required fields, misspelled field names and unknown kinds fail.
 Then the objects are cross-checked: names and ports agreed with the other parts (namespace
 shop, headless Services with ports grpc 50051 / metrics 9090, shop-gateway, redis); Service,
 PDB and ServiceMonitor selectors select something, with the named ports; HPAs target
-Deployments; each service's probes are native gRPC probes on its SHOP_PORT and its health name
-(from protos/), or over TLS TCP/HTTP probes with a minReadySeconds; every SHOP_* variable is a
-flag of that binary with a valid value; terminationGracePeriodSeconds > preStop +
-shutdown_delay + drain_deadline; threads match the CPU limit (workers x intra-op = cores,
-OMP_NUM_THREADS = intra-op, Envoy's concurrency = cores); the restricted security context; the
-gateway runs deploy/envoy/envoy.yaml or envoy-tls.yaml from a ConfigMap, with its JWKS and SDS
-files mounted, and every Envoy cluster address names a Service and port of the render, backed
-by the right health name; image names, user ids and paths agree with deploy/docker/*.Dockerfile.
+Deployments; each service's probes are native gRPC probes of its health name (from protos/) on
+its SHOP_PORT, or over TLS on its plaintext health-only port SHOP_HEALTH_PORT (a declared
+containerPort `health`); every SHOP_* variable is a flag of that binary with a valid value;
+terminationGracePeriodSeconds > preStop + shutdown_delay + drain_deadline; threads match the
+CPU limit (workers x intra-op = cores, OMP_NUM_THREADS = intra-op, Envoy's concurrency =
+cores); the restricted security context; the gateway runs deploy/envoy/envoy.yaml or
+envoy-tls.yaml from a ConfigMap, with its JWKS and SDS files mounted, and every Envoy cluster
+address names a Service and port of the render, backed by the right health name; image names,
+user ids and paths agree with deploy/docker/*.Dockerfile.
 
 Security: the NetworkPolicies are evaluated like a CNI would (every pod isolated both ways;
 exactly the needed flows allowed: the public listener, Envoy's clusters, the address flags,
@@ -27,20 +28,21 @@ Prometheus on the ServiceMonitors' ports, DNS for the pods that resolve names; n
 unlisted pod, another namespace or the outside); Secrets reach containers only as read-only
 files of mode <= 0440, every Secret used is made by something, SHOP_*_FILE flags name mounted
 Secret files and Redis requires the password its clients read; with TLS (prod) each service
-serves a cert-manager certificate naming it, requires client certificates, is called by Envoy
-over mutual TLS checking that name, trusts identity headers only from the gateway's client
-certificate, and the bot reaches the translator over mutual TLS; no private key material
-anywhere under deploy/.
+serves a cert-manager certificate naming it, requires client certificates, is probed on its
+plaintext health port and no pod can reach that port, is called by Envoy over mutual TLS
+checking that name, trusts identity headers only from the gateway's client certificate, and the
+bot reaches the translator over mutual TLS; no private key material anywhere under deploy/.
 
 Finally broken copies (a type error, a misspelled field, a probe on the wrong port, threads
 above the CPU limit, Redis open to every pod, a Secret in the environment, a plaintext hop in
-prod, ...) must each be rejected for their own reason, one of them edited in an overlay on
-disk and rendered again.
+prod, a prod probe on the TLS port, ...) must each be rejected for their own reason, one of
+them edited in an overlay on disk and rendered again.
 
 --also_kubectl renders with a second kubectl too (e.g. Debian's 1.20, kustomize v2.0.3) and
 requires the same objects. --live RECOMMENDER TRANSLATOR SUPPORT_BOT instead starts the built
-binaries with the dev ConfigMaps as their environment (and Redis from its manifest's command)
-and probes them as the kubelet would (see live()).
+binaries with the dev ConfigMaps as their environment (and Redis from its manifest's command),
+then with the prod ConfigMaps (TLS from throwaway certificates), and probes them as the
+kubelet would (see live()).
 
 Exits 0 when all of that holds, 1 otherwise, 2 when the tools cannot be set up."""
 import argparse
@@ -97,8 +99,9 @@ PROMETHEUS = ("monitoring", {"app.kubernetes.io/name": "prometheus"})
 CLUSTER_DNS = ("kube-system", {"k8s-app": "kube-dns"}, 53)
 # Secret file modes: readable by owner and group (the pod's fsGroup) at most.
 SECRET_MODE_MAX = 0o440
-# Over TLS the probes see an open port, not a warm model (tls_probe_problems).
-MIN_READY_OVER_TLS = 10
+# The container port of the plaintext health-only port (SHOP_HEALTH_PORT), which the
+# kubelet's gRPC probes use where the gRPC port requires TLS (probe_problems).
+HEALTH_PORT_NAME = "health"
 
 
 class SetupError(Exception):
@@ -478,29 +481,19 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
         if env.get(key) != str(container_port(container, port_name)):
             problems.append(f"{where}: {key}={env.get(key)} differs from its container port "
                             f"{port_name} ({container_port(container, port_name)})")
+    # Optional (-1 = none), but when set the kubelet must find it at the declared port: 0
+    # (a free port) would be a port nobody can name.
+    health_port = container_port(container, HEALTH_PORT_NAME)
+    if env.get("SHOP_HEALTH_PORT", "-1") != ("-1" if health_port is None else str(health_port)):
+        problems.append(f"{where}: SHOP_HEALTH_PORT={env.get('SHOP_HEALTH_PORT', '-1 (unset)')} differs from "
+                        f"its container port {HEALTH_PORT_NAME} ({health_port})")
+    if env.get("SHOP_HEALTH_PORT") is not None and env.get("SHOP_HEALTH_PORT") == env.get("SHOP_PORT"):
+        problems.append(f"{where}: SHOP_HEALTH_PORT = SHOP_PORT ({env['SHOP_PORT']}); the server refuses it")
     for key in ("SHOP_LISTEN_ADDRESS", "SHOP_METRICS_ADDRESS"):
         if env.get(key) != "0.0.0.0":
             problems.append(f"{where}: {key}={env.get(key)} is not reachable from kubelet, Envoy and "
                             f"Prometheus")
-    tls = bool(env.get("SHOP_TLS_CERT_FILE"))
-    for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
-        if tls:
-            problems += tls_probe_problems(where, probe_name, container, env)
-            continue
-        grpc = container.get(probe_name, {}).get("grpc")
-        if grpc is None:
-            problems.append(f"{where}: {probe_name} is not a native gRPC probe")
-            continue
-        if str(grpc.get("port")) != env.get("SHOP_PORT"):
-            problems.append(f"{where}: {probe_name} probes port {grpc.get('port')}, the server "
-                            f"listens on SHOP_PORT={env.get('SHOP_PORT')}")
-        if grpc.get("service") != health_name:
-            problems.append(f"{where}: {probe_name} asks health service {grpc.get('service')!r}, "
-                            f"the server reports {health_name!r}")
-    if tls and name in hpa_targets and deployment["spec"].get("minReadySeconds", 0) < MIN_READY_OVER_TLS:
-        problems.append(f"{where}: over TLS, readiness only shows the port is open; minReadySeconds "
-                        f"{deployment['spec'].get('minReadySeconds', 0)} < {MIN_READY_OVER_TLS} gives a rollout "
-                        f"no time for the model to warm up before the next old pod goes")
+    problems += probe_problems(where, container, env, health_name)
     if "startupProbe" in container and probe_window(container["startupProbe"]) < 60:
         problems.append(f"{where}: startupProbe allows under 60 s for the model to load")
     try:
@@ -540,21 +533,41 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
     return problems
 
 
-def tls_probe_problems(where, probe_name, container, env):
-    """The kubelet's gRPC probe speaks plaintext, which a TLS port refuses (and one that
-    requires client certificates would refuse any probe): over TLS, startup and readiness
-    probe the gRPC port with TCP, liveness the gRPC or metrics port."""
-    probe = container.get(probe_name, {})
-    if "grpc" in probe:
-        return [f"{where}: {probe_name} is a native gRPC probe, which speaks plaintext and fails on the "
-                f"TLS port (SHOP_TLS_CERT_FILE)"]
-    action = probe.get("tcpSocket") or probe.get("httpGet")
-    port = container_port(container, action["port"]) if action else None
-    if probe_name != "livenessProbe" and not (probe.get("tcpSocket") and str(port) == env.get("SHOP_PORT")):
-        return [f"{where}: {probe_name} is not a tcpSocket probe of the gRPC port SHOP_PORT={env.get('SHOP_PORT')}"]
-    if port is None:
-        return [f"{where}: {probe_name} probes no container port"]
-    return []
+def probe_problems(where, container, env, health_name):
+    """Startup, readiness and liveness are native gRPC probes (grpc.health.v1) asking the
+    service's own health name, which turns SERVING only once the model is warm. The kubelet's
+    gRPC probe speaks plaintext only, which a TLS port refuses (and one that requires client
+    certificates would refuse any probe): over TLS (SHOP_TLS_CERT_FILE) they probe the
+    plaintext health-only port SHOP_HEALTH_PORT, with the gRPC port's statuses, instead of
+    SHOP_PORT; without TLS either port will do."""
+    problems = []
+    tls = bool(env.get("SHOP_TLS_CERT_FILE"))
+    health_port = env.get("SHOP_HEALTH_PORT", "-1")
+    if tls and health_port == "-1":
+        problems.append(f"{where}: serves TLS (SHOP_TLS_CERT_FILE) without a plaintext health port "
+                        f"(SHOP_HEALTH_PORT unset): the kubelet's gRPC probes cannot reach its health status")
+    for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
+        grpc = container.get(probe_name, {}).get("grpc")
+        if grpc is None:
+            problems.append(f"{where}: {probe_name} is not a native gRPC probe"
+                            + (" of the health port SHOP_HEALTH_PORT (a TCP or HTTP probe cannot see whether "
+                               "the model is loaded)" if tls else ""))
+            continue
+        port = str(grpc.get("port"))
+        if tls and port == env.get("SHOP_PORT"):
+            problems.append(f"{where}: {probe_name} probes the TLS port SHOP_PORT={port}; the kubelet's gRPC "
+                            f"probe speaks plaintext and fails there (probe SHOP_HEALTH_PORT)")
+        elif tls and health_port != "-1" and port != health_port:
+            problems.append(f"{where}: {probe_name} probes port {port}, the plaintext health port is "
+                            f"SHOP_HEALTH_PORT={health_port}")
+        elif not tls and port not in (env.get("SHOP_PORT"), health_port):
+            problems.append(f"{where}: {probe_name} probes port {port}, the server listens on "
+                            f"SHOP_PORT={env.get('SHOP_PORT')}"
+                            + (f" and SHOP_HEALTH_PORT={health_port}" if health_port != "-1" else ""))
+        if grpc.get("service") != health_name:
+            problems.append(f"{where}: {probe_name} asks health service {grpc.get('service')!r}, "
+                            f"the server reports {health_name!r}")
+    return problems
 
 
 def check_threads(where, container, env):
@@ -1472,13 +1485,35 @@ CHECK_BROKEN = [
      lambda o, i: remove_named(container(o, "envoy-gateway")["volumeMounts"], "jwks"),
      r"the JWKS /etc/shop/jwks/jwks\.json of envoy\.yaml is not a file of deploy/envoy mounted"),
     # prod: TLS on every hop.
-    ("native gRPC probe on a TLS port",
-     lambda o, i: container(o, "translator").update(
-         readinessProbe={"grpc": {"port": 50051, "service": "shop.translator.v1.Translator"}}),
-     r"translator: readinessProbe is a native gRPC probe, which speaks plaintext", "overlays/prod"),
-    ("no minReadySeconds over TLS",
-     lambda o, i: obj(o, "Deployment", "recommender")["spec"].pop("minReadySeconds"),
-     r"recommender: over TLS, readiness only shows the port is open", "overlays/prod"),
+    ("native gRPC probe on the TLS port",
+     lambda o, i: container(o, "translator")["readinessProbe"]["grpc"].update(port=50051),
+     r"translator: readinessProbe probes the TLS port SHOP_PORT=50051; the kubelet's gRPC probe speaks "
+     r"plaintext", "overlays/prod"),
+    ("TCP probe over TLS (ready before SERVING)",
+     lambda o, i: container(o, "recommender").update(startupProbe={"tcpSocket": {"port": "grpc"}}),
+     r"recommender: startupProbe is not a native gRPC probe of the health port", "overlays/prod"),
+    ("health port flag differs from the probes' port",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_HEALTH_PORT="50053"),
+     r"support-bot: readinessProbe probes port 50052, the plaintext health port is SHOP_HEALTH_PORT=50053",
+     "overlays/prod"),
+    ("liveness probe on a port that is not the health port",
+     lambda o, i: container(o, "translator")["livenessProbe"]["grpc"].update(port=9090),
+     r"translator: livenessProbe probes port 9090, the plaintext health port is SHOP_HEALTH_PORT=50052",
+     "overlays/prod"),
+    ("no SHOP_HEALTH_PORT over TLS",
+     lambda o, i: flags_of(o, "recommender").pop("SHOP_HEALTH_PORT"),
+     r"recommender: serves TLS \(SHOP_TLS_CERT_FILE\) without a plaintext health port", "overlays/prod"),
+    ("health port not a declared container port",
+     lambda o, i: remove_named(container(o, "translator")["ports"], "health"),
+     r"translator: SHOP_HEALTH_PORT=50052 differs from its container port health \(None\)", "overlays/prod"),
+    ("health probe asks the server's overall status, not the service's",
+     lambda o, i: container(o, "support-bot")["startupProbe"]["grpc"].update(service=""),
+     r"support-bot: startupProbe asks health service '', the server reports", "overlays/prod"),
+    ("plaintext health port open to every pod of shop",
+     lambda o, i: obj(o, "NetworkPolicy", "translator")["spec"]["ingress"].append(
+         {"ports": [{"protocol": "TCP", "port": "health"}]}),
+     r"NetworkPolicy: an unlisted pod of namespace shop can reach translator port 50052/TCP, which nothing "
+     r"needs", "overlays/prod"),
     ("identity trusted from a name the gateway's certificate lacks",
      lambda o, i: flags_of(o, "recommender").update(SHOP_TRUSTED_GATEWAYS="name:gateway"),
      r"recommender: SHOP_TRUSTED_GATEWAYS entry name:gateway is not a name of the gateway's client "
@@ -1632,84 +1667,173 @@ def live(kubectl, binaries, python_out, work_dir):
     """Starts each binary with its dev ConfigMap as its environment, as the pod would (only
     addresses, ports and paths are overridden on the command line, which takes precedence),
     against a Redis started by its own manifest's command (requiring the password the
-    services read from their password file), asks gRPC health for the name its readiness
-    probe asks, then sends SIGTERM: it must exit 0 within terminationGracePeriodSeconds minus
-    preStop. Broken copies: an environment value the binary refuses, and a probe asking a
-    health name the server does not know."""
+    services read from their password file), and probes it as the kubelet would (each of
+    its three probes: a plaintext grpc.health.v1 Check of the probe's health name on the
+    probe's port, SERVING), then sends SIGTERM: the readiness probe must see NOT_SERVING
+    while the server still drains, and it must exit 0 within terminationGracePeriodSeconds
+    minus preStop. Then the same with the prod ConfigMaps: mutual TLS on the gRPC port (the
+    certificate Secrets' files replaced by a throwaway CA's), so the probes go to the
+    plaintext health port (SHOP_HEALTH_PORT, moved to a free port), which must answer like
+    the gRPC port does over mutual TLS and serve nothing but health, while the gRPC port
+    refuses the plaintext probe. Broken copies: an environment value the binary refuses, and
+    a probe asking a health name the server does not know."""
     sys.path[:0] = [python_out, os.path.join(REPO_ROOT, "scripts", "lib")]
     import grpc
-    from grpc_bench import start_server
+    from grpc_bench import make_test_pki, start_server
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    r = Render(render(kubectl, os.path.join(K8S_DIR, "overlays", "dev")))
     data = os.path.join(work_dir, "live")
     shutil.rmtree(data, ignore_errors=True)
     os.makedirs(data)
-    redis, redis_port, redis_password_file = start_redis(r, data)
-    overrides = {"listen_address": "127.0.0.1", "port": "0", "metrics_address": "127.0.0.1",
-                 "metrics_port": "0", "model_root": os.path.join(REPO_ROOT, "models"),
-                 "catalog": os.path.join(REPO_ROOT, "services/recommender/demo/catalog.jsonl"),
-                 "kb": os.path.join(REPO_ROOT, "services/support-bot/kb/articles.jsonl"),
-                 "orders_db": os.path.join(data, "orders.db"), "redis_address": f"127.0.0.1:{redis_port}",
-                 "redis_password_file": redis_password_file}
+    # cert-manager's Secret keys (tls.crt, tls.key, ca.crt), from one throwaway CA: a server
+    # and client certificate for 127.0.0.1, which every service serves and the bot presents.
+    pki = os.path.join(data, "pki")
+    os.makedirs(pki)
+    make_test_pki(pki)
+    for key, made in (("tls.crt", "server.crt"), ("tls.key", "server.key")):
+        shutil.copy(os.path.join(pki, made), os.path.join(pki, key))
+    read = lambda name: open(os.path.join(pki, name), "rb").read()  # noqa: E731
+    mutual_tls = grpc.ssl_channel_credentials(read("ca.crt"), read("client.key"), read("client.crt"))
+    renders = {d: Render(render(kubectl, os.path.join(K8S_DIR, "overlays", d))) for d in ("dev", "prod")}
+    redis, redis_port, redis_password_file = start_redis(renders["dev"], data)
+    common = {"listen_address": "127.0.0.1", "port": "0", "metrics_address": "127.0.0.1",
+              "metrics_port": "0", "model_root": os.path.join(REPO_ROOT, "models"),
+              "catalog": os.path.join(REPO_ROOT, "services/recommender/demo/catalog.jsonl"),
+              "kb": os.path.join(REPO_ROOT, "services/support-bot/kb/articles.jsonl"),
+              "redis_address": f"127.0.0.1:{redis_port}", "redis_password_file": redis_password_file}
 
-    def command(name, env):
+    def command(name, env, overrides):
         flags = binary_flags(name)
         return (["env"] + [f"{k}={v}" for k, v in env.items()] + [binaries[name]] +
                 [f"--{k}={v}" for k, v in overrides.items() if k in flags])
 
-    def health(port, service):
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    def flag_env(r, c):
+        """The container's SHOP_*/OMP_* variables, with every file of a certificate Secret
+        (cert-manager's keys) replaced by the throwaway CA's file of the same key."""
+        env = {k: v for k, v in r.env(c).items() if k.startswith(("SHOP_", "OMP_"))}
+        files = r.mounted_files(pod(r.objects, c["name"]), c)
+        for key, value in env.items():
+            kind, source, secret_key = (files.get(value) or (None,) * 5)[:3]
+            if kind == "Secret" and r.certificate(source) is not None:
+                env[key] = os.path.join(pki, secret_key)
+        return env
+
+    def health(port, service, credentials=None, timeout=5):
+        target = f"127.0.0.1:{port}"
+        with (grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)) as ch:
             try:
-                answer = health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(service=service), timeout=5)
+                answer = health_pb2_grpc.HealthStub(ch).Check(
+                    health_pb2.HealthCheckRequest(service=service), timeout=timeout)
                 return health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)
             except grpc.RpcError as e:
                 return e.code().name
 
+    def other_method(port, name):
+        """A method of the service's own API, called on `port` in plaintext."""
+        folder = os.path.join(REPO_ROOT, SERVICES[name])
+        text = "".join(open(os.path.join(folder, f)).read() for f in sorted(os.listdir(folder)))
+        rpc = re.search(r"^\s*rpc\s+(\w+)", text, re.M).group(1)
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            path = f"/{health_names()[name]}/{rpc}"
+            try:
+                ch.unary_unary(path, request_serializer=lambda b: b, response_deserializer=lambda b: b)(
+                    b"", timeout=5)
+                return path, "OK"
+            except grpc.RpcError as e:
+                return path, e.code().name
+
+    def report(ok, text):
+        print(f"{'ok' if ok else 'FAIL'}: {text}")
+        return not ok
+
     failures, running = 0, []
     try:
-        for name in ("translator", "recommender", "support-bot"):  # the bot needs the translator
-            c = next(c for c in pod(r.objects, name)["containers"] if c["name"] == name)
-            env = {k: v for k, v in r.env(c).items() if k.startswith(("SHOP_", "OMP_"))}
-            proc, port = start_server(command(name, env))
-            running.append((name, proc))
-            if name == "translator":
-                overrides["translator_address"] = f"127.0.0.1:{port}"
-            service = c["readinessProbe"]["grpc"]["service"]
-            status = health(port, service)
-            failures += status != "SERVING"
-            print(f"{'ok' if status == 'SERVING' else 'FAIL'}: live {name}: started from its dev ConfigMap, "
-                  f"health {service!r} is {status}")
-            status = health(port, service + "x")
-            failures += status != "NOT_FOUND"
-            print(f"{'ok' if status == 'NOT_FOUND' else 'FAIL'}: live {name}: a probe of another health "
-                  f"name fails ({status})")
-        # All at once, as a rollout would; each must finish inside its own grace period.
-        started = time.monotonic()
-        for name, proc in running:
-            proc.send_signal(signal.SIGTERM)
-        for name, proc in running:
-            spec = pod(r.objects, name)
-            budget = spec["terminationGracePeriodSeconds"] - prestop_seconds(spec["containers"][0])
-            try:
-                code = proc.wait(timeout=budget)
-            except subprocess.TimeoutExpired:
-                code = None
-            took = time.monotonic() - started
-            ok = code == 0 and took < budget
-            failures += not ok
-            print(f"{'ok' if ok else 'FAIL'}: live {name}: exit {code} {took:.1f} s after SIGTERM "
-                  f"(grace period minus preStop: {budget:g} s)")
-        running = []
+        for overlay in ("dev", "prod"):
+            r = renders[overlay]
+            overrides = dict(common, orders_db=os.path.join(data, f"orders-{overlay}.db"))
+            started = []  # (name, process, readiness probe's real port, its health name)
+            for name in ("translator", "recommender", "support-bot"):  # the bot needs the translator
+                c = next(c for c in pod(r.objects, name)["containers"] if c["name"] == name)
+                where = f"live {overlay} {name}"
+                env = flag_env(r, c)
+                mine = dict(overrides)
+                if env.get("SHOP_HEALTH_PORT", "-1") != "-1":
+                    mine["health_port"] = "0"  # a free port, like --port
+                events = []
+                proc, port = start_server(command(name, env, mine), events=events)
+                running.append((name, proc))
+                ports = {env.get("SHOP_PORT"): port}
+                health_port = next(e for e in events if e["event"] == "server_started").get("health_port", -1)
+                if "health_port" in mine:
+                    failures += report(health_port > 0, f"{where}: SHOP_HEALTH_PORT opens a health port "
+                                                        f"({health_port})")
+                    ports[env["SHOP_HEALTH_PORT"]] = health_port
+                if name == "translator":
+                    overrides["translator_address"] = f"127.0.0.1:{port}"
+                tls = bool(env.get("SHOP_TLS_CERT_FILE"))
+                for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
+                    grpc_probe = c[probe_name]["grpc"]
+                    real = ports.get(str(grpc_probe["port"]))
+                    if real is None:
+                        failures += report(False, f"{where}: {probe_name} probes port {grpc_probe['port']}, "
+                                                  f"which the server does not listen on")
+                        continue
+                    status = health(real, grpc_probe["service"], timeout=c[probe_name].get("timeoutSeconds", 1))
+                    failures += report(status == "SERVING", f"{where}: {probe_name} (plaintext gRPC, port "
+                                       f"{grpc_probe['port']}, {grpc_probe['service']!r}) sees {status}")
+                probe = c["readinessProbe"]["grpc"]
+                probed = ports.get(str(probe["port"]))
+                if probed is None:
+                    continue
+                started.append((name, proc, probed, probe["service"]))
+                status = health(probed, probe["service"] + "x")
+                failures += report(status == "NOT_FOUND", f"{where}: a probe of another health name fails "
+                                                          f"({status})")
+                if tls:
+                    status = health(port, probe["service"])
+                    failures += report(status == "UNAVAILABLE", f"{where}: the TLS port refuses the kubelet's "
+                                                                f"plaintext probe ({status})")
+                    status = health(port, probe["service"], mutual_tls)
+                    failures += report(status == "SERVING", f"{where}: over mutual TLS (Envoy's health check) "
+                                                            f"the gRPC port says {status} too")
+                if probed != port:
+                    path, status = other_method(probed, name)
+                    failures += report(status == "UNIMPLEMENTED", f"{where}: the health port serves nothing else "
+                                                                  f"({path}: {status})")
+            # All at once, as a rollout would. Health turns NOT_SERVING at once (readiness
+            # fails, the endpoint goes) while the server still drains; each must finish
+            # inside its own grace period.
+            t0 = time.monotonic()
+            for name, proc in running:
+                proc.send_signal(signal.SIGTERM)
+            for name, proc, probed, service in started:
+                deadline, status = time.monotonic() + 3, None
+                while time.monotonic() < deadline and status != "NOT_SERVING":
+                    status = health(probed, service, timeout=1)
+                    time.sleep(0.05)
+                failures += report(status == "NOT_SERVING", f"live {overlay} {name}: after SIGTERM the "
+                                                            f"readiness probe sees {status}")
+            for name, proc in running:
+                spec = pod(r.objects, name)
+                budget = spec["terminationGracePeriodSeconds"] - prestop_seconds(spec["containers"][0])
+                try:
+                    code = proc.wait(timeout=budget)
+                except subprocess.TimeoutExpired:
+                    code = None
+                took = time.monotonic() - t0
+                failures += report(code == 0 and took < budget, f"live {overlay} {name}: exit {code} {took:.1f} s "
+                                   f"after SIGTERM (grace period minus preStop: {budget:g} s)")
+            running = []
+        r = renders["dev"]
         c = container(r.objects, "recommender")
-        env = {k: v for k, v in r.env(c).items() if k.startswith(("SHOP_", "OMP_"))}
+        env = flag_env(r, c)
         env["SHOP_DRAIN_DEADLINE"] = "10"
-        result = subprocess.run(command("recommender", env), capture_output=True, text=True, timeout=60)
+        overrides = dict(common, orders_db=os.path.join(data, "orders-dev.db"))
+        result = subprocess.run(command("recommender", env, overrides), capture_output=True, text=True, timeout=60)
         ok = result.returncode != 0 and "SHOP_DRAIN_DEADLINE" in result.stderr
-        failures += not ok
-        print(f"{'ok' if ok else 'FAIL'}: live: broken copy rejected (SHOP_DRAIN_DEADLINE=10, no unit): "
-              f"exit {result.returncode}, {result.stderr.strip().splitlines()[-1][:160] if result.stderr else ''}")
+        failures += report(ok, f"live: broken copy rejected (SHOP_DRAIN_DEADLINE=10, no unit): exit "
+                               f"{result.returncode}, "
+                               f"{result.stderr.strip().splitlines()[-1][:160] if result.stderr else ''}")
     finally:
         for _, proc in running:
             proc.kill()
@@ -1727,7 +1851,8 @@ def main():
                         "that must render the same objects")
     parser.add_argument("--skip_broken_copies", action="store_true")
     parser.add_argument("--live", nargs=3, metavar=("RECOMMENDER", "TRANSLATOR", "SUPPORT_BOT"),
-                        help="instead: start these built binaries with the dev ConfigMaps and probe them")
+                        help="instead: start these built binaries with the dev, then the prod ConfigMaps "
+                        "and probe them")
     parser.add_argument("--python_out", default=os.path.join(REPO_ROOT, "build", "python"),
                         help="generated Python gRPC stubs (grpc_health), for --live")
     args = parser.parse_args()
