@@ -68,6 +68,14 @@ InferenceMetrics::InferenceMetrics(prometheus::Registry& registry, const std::st
                     .Register(registry);
   loads_ok_ = &loads.Add({{"model", model}, {"result", "success"}});
   loads_failed_ = &loads.Add({{"model", model}, {"result", "failure"}});
+  integrity_failures_ = &prometheus::BuildCounter()
+                             .Name("shop_model_integrity_failures_total")
+                             .Help(
+                                 "Model versions refused because a file's SHA-256 differs "
+                                 "from (or is missing in) metadata.json: corrupted, "
+                                 "truncated or swapped files.")
+                             .Register(registry)
+                             .Add({{"model", model}});
 }
 
 void InferenceMetrics::RecordOutcome(RequestOutcome outcome) {

@@ -40,6 +40,8 @@ class InferenceMetrics {
   void SetQueueDepth(int64_t depth);
   void SetQueueCapacity(int64_t capacity);
   void RecordLoad(bool success, int64_t version);
+  // A version refused because its files do not match (or lack) their recorded SHA-256.
+  void RecordIntegrityFailure() { integrity_failures_->Increment(); }
 
   const std::string& model() const { return model_; }
 
@@ -59,6 +61,7 @@ class InferenceMetrics {
   prometheus::Gauge* version_loaded_;
   prometheus::Counter* loads_ok_;
   prometheus::Counter* loads_failed_;
+  prometheus::Counter* integrity_failures_;
 };
 
 }  // namespace shop

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "common/inference/blas_kernels.h"
+#include "common/inference/model_files.h"
 #include "common/logging.h"
 
 namespace {
@@ -28,6 +29,9 @@ ABSL_FLAG(int, max_queue_size, kBatcherDefaults.max_queue_size,
           "Requests allowed to wait for inference; beyond it calls get RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, inference_workers, kBatcherDefaults.num_workers,
           "Threads running batches concurrently.");
+ABSL_FLAG(bool, allow_unverified_models, false,
+          "Load model versions whose metadata.json records no SHA-256 checksums (a corrupted "
+          "file then goes unnoticed); for models exported before checksums existed.");
 ABSL_FLAG(int, intra_op_threads, 0,
           "LibTorch threads per forward call (0 = LibTorch default: one per core).");
 ABSL_FLAG(int, inter_op_threads, 1, "LibTorch inter-op threads.");
@@ -52,6 +56,8 @@ InferenceOptions InferenceOptions::FromFlags(const std::string& model_name) {
   o.intra_op_threads = absl::GetFlag(FLAGS_intra_op_threads);
   o.inter_op_threads = absl::GetFlag(FLAGS_inter_op_threads);
   o.blas_threads = absl::GetFlag(FLAGS_blas_threads);
+  // Process-wide, because every model load (repository or direct) checks it.
+  SetAllowUnverifiedModels(absl::GetFlag(FLAGS_allow_unverified_models));
   return o;
 }
 

@@ -79,6 +79,17 @@ absl::StatusOr<ModelMetadata> ModelMetadata::Parse(absl::string_view json) {
     m.file = j.value("file", "model.pt");
     if (j.contains("variants"))
       m.variants = j.at("variants").get<std::map<std::string, std::string>>();
+    if (j.contains("sha256")) {
+      m.sha256 = j.at("sha256").get<std::map<std::string, std::string>>();
+      for (const auto& [file, digest] : m.sha256) {
+        bool hex = digest.size() == 64;
+        for (char c : digest) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        if (!hex) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("sha256 of ", file, " is not 64 lower-case hex digits"));
+        }
+      }
+    }
     if (!j.contains("inputs") || !j.at("inputs").is_array() || j.at("inputs").empty()) {
       return absl::InvalidArgumentError("metadata needs a non-empty \"inputs\" array");
     }

@@ -47,6 +47,9 @@ struct ModelMetadata {
   std::map<std::string, std::string> variants;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  // SHA-256 (lower-case hex) of each served file of the version, by file name
+  // (common/inference/model_files.h); empty in metadata written before checksums.
+  std::map<std::string, std::string> sha256;
   std::vector<int64_t> warmup_batch_sizes = {1};
   int warmup_iterations = 1;
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -69,6 +70,10 @@ absl::StatusOr<std::shared_ptr<const TorchModel>> ModelRepository::LoadVersion(i
   if (!model.ok()) {
     failed_[version] = Fingerprint(version);
     if (metrics_) metrics_->RecordLoad(false, version);
+    // model_files.cc names the checksum in every integrity refusal.
+    if (metrics_ && absl::StrContains(model.status().message(), "sha256")) {
+      metrics_->RecordIntegrityFailure();
+    }
     Log(LogLevel::kError, "model_load_failed",
         {{"model", options_.name}, {"version", version}, {"error", model.status()}});
     return model.status();

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/inference/model_files.h"
 #include "common/status_macros.h"
 
 namespace shop {
@@ -60,6 +61,10 @@ absl::StatusOr<std::shared_ptr<const TorchModel>> TorchModel::Load(const std::st
     }
     metadata.file = it->second;
   }
+  // Every served file of the version, not just this one: the tokenizer and other files the
+  // service reads beside it are as easily corrupted or swapped.
+  RETURN_IF_ERROR(
+      VerifyModelFiles(version_dir, metadata.sha256, {metadata.file}, AllowUnverifiedModels()));
   const std::string file = version_dir + "/" + metadata.file;
   if (!std::filesystem::exists(file)) {
     return absl::NotFoundError(absl::StrCat("model file ", file, " does not exist"));

@@ -29,6 +29,8 @@ from data import (REPO_ROOT, Split, default_data_path, embedding_score_fn,  # no
                   evaluate_split, load_sequences)
 from evaluate import load_checkpoint_model  # noqa: E402
 from model import SASRec  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "inference"))
+from model_checksums import record_checksums  # noqa: E402
 
 
 class UserEncoder(nn.Module):
@@ -68,6 +70,7 @@ def main(argv=None):
     with open(os.path.join(out_dir, "metadata.json"), "w") as f:
         json.dump(meta, f)
         f.write("\n")
+    record_checksums(out_dir)  # the server refuses files that do not match them
     print(f"exported {args.ckpt} (epoch {ck['epoch']}, val NDCG@10 {ck['val_ndcg10']:.4f}) -> {path} "
           f"({os.path.getsize(path) / 1e6:.1f} MB)")
     if args.no_verify:

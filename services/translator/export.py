@@ -30,6 +30,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import vocab  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "inference"))
+from model_checksums import record_checksums  # noqa: E402
 from model import ExportTranslator, Int8OutputExportTranslator, Transformer  # noqa: E402
 
 SUPPORTED_PAIRS = [("en", "de"), ("de", "en"), ("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en")]
@@ -162,6 +164,7 @@ def main(argv=None):
     }
     with open(os.path.join(tmp, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=1)
+    record_checksums(tmp)  # the server refuses files that do not match them
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     print(f"exported {source} -> {final}")

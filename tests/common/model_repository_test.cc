@@ -3,9 +3,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "common/inference/batched_model.h"
+#include "common/inference/model_files.h"
+#include "nlohmann/json.hpp"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
 
@@ -104,6 +109,114 @@ TEST_CASE("a corrupt new version is reported and the old one keeps serving", "[r
   DeployVersion("staged/example_v3", f.VersionDir(3));
   REQUIRE((*repo)->Poll().ok());
   CHECK((*repo)->Current()->version() == 3);
+}
+
+// Damages a deployed version's model.pt in place, as a bad disk or copy would.
+void FlipBytes(const std::string& file, int count) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(0, std::ios::end);
+  const int64_t size = f.tellg();
+  for (int i = 0; i < count; ++i) {
+    const int64_t at = (size * (i + 1)) / (count + 1);  // spread over the file
+    f.seekg(at);
+    char c = 0;
+    f.get(c);
+    f.seekp(at);
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+}
+
+void Truncate(const std::string& file) {
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+}
+
+TEST_CASE("corrupted, truncated or swapped model files are refused at start-up and on reload",
+          "[repository][integrity]") {
+  struct Damage {
+    const char* name;
+    std::function<void(const std::string& version_dir)> apply;
+  };
+  const std::vector<Damage> damages = {
+      {"2,000 flipped bytes", [](const std::string& d) { FlipBytes(d + "/model.pt", 2000); }},
+      {"one flipped byte", [](const std::string& d) { FlipBytes(d + "/model.pt", 1); }},
+      {"truncation", [](const std::string& d) { Truncate(d + "/model.pt"); }},
+      {"another version's model.pt (swapped file)",
+       [](const std::string& d) {
+         std::filesystem::copy_file(testing::TestModelsDir() + "/repo/example/1/model.pt",
+                                    d + "/model.pt",
+                                    std::filesystem::copy_options::overwrite_existing);
+       }},
+      {"a missing file the checksums list",
+       [](const std::string& d) { std::filesystem::remove(d + "/model.pt"); }},
+  };
+  for (const Damage& damage : damages) {
+    INFO(damage.name);
+    SECTION(std::string("on reload: ") + damage.name) {
+      Fixture f;
+      DeployVersion("repo/example/2", f.VersionDir(2));
+      auto repo = ModelRepository::Create(f.Options(), &f.metrics);
+      REQUIRE(repo.ok());
+      DeployVersion("staged/example_v3", f.VersionDir(3));
+      damage.apply(f.VersionDir(3));
+      absl::Status s = (*repo)->Poll();
+      CHECK(absl::IsDataLoss(s));
+      CHECK(absl::StrContains(s.message(), "sha256"));
+      CHECK((*repo)->Current()->version() == 2);  // the old version keeps serving
+      CHECK(MetricValue(f.registry, "shop_model_integrity_failures_total") == 1);
+      CHECK(MetricValue(f.registry, "shop_model_loads_total", "failure") == 1);
+    }
+    SECTION(std::string("at start-up: ") + damage.name) {
+      Fixture f;
+      DeployVersion("repo/example/1", f.VersionDir(1));
+      DeployVersion("repo/example/2", f.VersionDir(2));
+      damage.apply(f.VersionDir(2));
+      auto repo = ModelRepository::Create(f.Options(), &f.metrics);
+      REQUIRE(repo.ok());  // falls back to the intact older version
+      CHECK((*repo)->Current()->version() == 1);
+      CHECK(MetricValue(f.registry, "shop_model_integrity_failures_total") == 1);
+      auto pinned = ModelRepository::Create(f.Options(/*pinned=*/2), &f.metrics);
+      CHECK(absl::IsDataLoss(pinned.status()));
+    }
+  }
+}
+
+TEST_CASE("a version without checksums is refused unless allowed", "[repository][integrity]") {
+  Fixture f;
+  DeployVersion("repo/example/2", f.VersionDir(2));
+  // Strip the checksums, as in metadata written before they existed.
+  const std::string meta_path = f.VersionDir(2) + "/metadata.json";
+  std::string text;
+  {
+    std::ifstream in(meta_path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto meta = nlohmann::json::parse(text);
+  meta.erase("sha256");
+  std::ofstream(meta_path) << meta.dump(1);
+  auto refused = ModelRepository::Create(f.Options(), &f.metrics);
+  REQUIRE(absl::IsFailedPrecondition(refused.status()));
+  CHECK(absl::StrContains(refused.status().message(), "--allow_unverified_models"));
+  SetAllowUnverifiedModels(true);
+  auto allowed = ModelRepository::Create(f.Options(), &f.metrics);
+  SetAllowUnverifiedModels(false);
+  REQUIRE(allowed.ok());
+  CHECK((*allowed)->Current()->version() == 2);
+}
+
+TEST_CASE("Sha256File matches the known digest and the Python exporter", "[integrity]") {
+  ScratchDir dir;
+  std::ofstream(dir.path() + "/abc", std::ios::binary) << "abc";
+  auto digest = Sha256File(dir.path() + "/abc");
+  REQUIRE(digest.ok());
+  CHECK(*digest ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
+  // The shipped test model's recorded digest (written by model_checksums.py).
+  auto meta = ModelMetadata::ReadFile(testing::TestModelsDir() + "/repo/example/2/metadata.json");
+  REQUIRE(meta.ok());
+  auto model = Sha256File(testing::TestModelsDir() + "/repo/example/2/model.pt");
+  REQUIRE(model.ok());
+  CHECK(meta->sha256.at("model.pt") == *model);
+  CHECK(absl::IsNotFound(Sha256File(dir.path() + "/missing").status()));
 }
 
 TEST_CASE("a version with a different signature is refused", "[repository]") {

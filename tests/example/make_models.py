@@ -14,8 +14,12 @@ The weights are deterministic, so tests can compute expected outputs exactly.
 import argparse
 import json
 import os
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "inference"))
+from model_checksums import record_checksums  # noqa: E402
 
 
 class Linear(torch.nn.Module):
@@ -55,6 +59,7 @@ def write(module, directory, metadata):
     torch.jit.script(module.eval()).save(os.path.join(directory, "model.pt"))
     with open(os.path.join(directory, "metadata.json"), "w") as f:
         json.dump(metadata, f, indent=2)
+    record_checksums(directory)
 
 
 def linear_metadata(version, width):
@@ -98,6 +103,7 @@ def main():
         f.write(b"PK\x03\x04 this is not a TorchScript archive" * 8)
     with open(f"{corrupt}/metadata.json", "w") as f:
         json.dump(linear_metadata(3, 4), f, indent=2)
+    record_checksums(corrupt)  # intact as recorded: it fails at LibTorch's load, not before
 
     width = args.bench_seq * args.bench_d
     write(TransformerScorer(args.bench_seq, args.bench_d, 2), f"{out}/bench/example/1", {

@@ -11,8 +11,12 @@ exactly. Same interface as the trained model: items int64 [B, 8] left-padded -> 
 import argparse
 import json
 import os
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "inference"))
+from model_checksums import record_checksums  # noqa: E402
 
 
 class MeanOfHistory(torch.nn.Module):
@@ -43,6 +47,7 @@ def main():
             "outputs": [{"name": "user", "dtype": "float32", "shape": [-1, 4]}],
             "warmup": {"batch_sizes": [1, 4], "iterations": 1},
         }, f, indent=2)
+    record_checksums(directory)
 
 
 if __name__ == "__main__":

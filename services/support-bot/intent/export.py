@@ -31,6 +31,8 @@ import metrics  # noqa: E402
 from data import FIRST_ID, OOS, UNK_OF_KIND, Vocabulary, default_data_dir, load_dataset, pad_batch  # noqa: E402
 from model import IntentModel, LinearMember  # noqa: E402
 from train import build_ensemble, encode, predict  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "common", "inference"))
+from model_checksums import record_checksums  # noqa: E402
 
 # Fixed texts whose probabilities the C++ test compares with (see --reference).
 REFERENCE_TEXTS = [
@@ -120,6 +122,7 @@ def main(argv=None):
     with open(os.path.join(args.out, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
+    record_checksums(args.out)  # the server refuses files that do not match them
 
     # The saved files, read back, against the float32 checkpoint on the validation split.
     vocab2, module, _ = load_exported(args.out)
