@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "absl/strings/ascii.h"
+#include "google/protobuf/stubs/logging.h"
 
 namespace shop {
 namespace {
@@ -114,6 +115,16 @@ void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void RouteProtobufLogs() {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* filename,
+                                     int line, const std::string& message) {
+    const LogLevel ours = level >= google::protobuf::LOGLEVEL_ERROR     ? LogLevel::kError
+                          : level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
+                                                                        : LogLevel::kInfo;
+    Log(ours, "protobuf", {{"file", filename}, {"line", line}, {"message", message}});
+  });
 }
 
 }  // namespace shop

@@ -11,6 +11,7 @@
 #ifndef SHOP_COMMON_LOGGING_H_
 #define SHOP_COMMON_LOGGING_H_
 
+#include <cmath>
 #include <initializer_list>
 #include <string>
 #include <type_traits>
@@ -36,11 +37,22 @@ class LogField {
       : key_(key), value_(value ? "true" : "false"), quoted_(false) {}
   LogField(absl::string_view key, const absl::Status& status)
       : key_(key), value_(status.ToString()), quoted_(true) {}
-  LogField(absl::string_view key, absl::Duration d)
-      : key_(key), value_(absl::StrCat(absl::ToDoubleSeconds(d))), quoted_(false) {}
+  LogField(absl::string_view key, absl::Duration d) : LogField(key, absl::ToDoubleSeconds(d)) {}
   template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
   LogField(absl::string_view key, T value)
-      : key_(key), value_(absl::StrCat(value)), quoted_(false) {}
+      : key_(key), value_(absl::StrCat(value)), quoted_(false) {
+    // JSON has no NaN or infinity: they become the strings "NaN", "Infinity", "-Infinity"
+    // (as JavaScript prints them), so that every line stays parseable.
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(value)) {
+        value_ = "NaN";
+        quoted_ = true;
+      } else if (std::isinf(value)) {
+        value_ = value > 0 ? "Infinity" : "-Infinity";
+        quoted_ = true;
+      }
+    }
+  }
 
   const std::string& key() const { return key_; }
   const std::string& value() const { return value_; }
@@ -67,6 +79,12 @@ std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view eve
                           std::initializer_list<LogField> fields);
 
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields = {});
+
+// Sends protobuf's own diagnostics (e.g. a text-format parse error) through Log() as
+// {"event":"protobuf","file":...,"line":...,"message":...}, instead of protobuf's plain
+// "[libprotobuf ERROR ...]" lines that break a JSON log stream. Called by the serving
+// bootstrap; idempotent.
+void RouteProtobufLogs();
 
 }  // namespace shop
 

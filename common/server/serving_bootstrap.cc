@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   }
   SetMinLogLevel(level);
   SetLogPayloads(options.log_payloads);
+  RouteProtobufLogs();
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("--port=", options.port, " out of range"));
   }

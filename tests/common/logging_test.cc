@@ -1,6 +1,15 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "common/logging.h"
 
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/text_format.h"
 #include "tests/catch.h"
 
 namespace shop {
@@ -21,6 +30,42 @@ TEST_CASE("log values with quotes and newlines stay on one line", "[logging]") {
       FormatLogLine(absl::UnixEpoch(), LogLevel::kError, "x", {{"error", "a \"b\"\nc\\"}});
   CHECK(line.find('\n') == std::string::npos);
   CHECK(line.find(R"("error":"a \"b\"\nc\\")") != std::string::npos);
+}
+
+TEST_CASE("NaN and infinities are JSON strings, so every line parses", "[logging]") {
+  const std::string line = FormatLogLine(absl::UnixEpoch(), LogLevel::kInfo, "x",
+                                         {{"nan", std::nan("")},
+                                          {"inf", std::numeric_limits<double>::infinity()},
+                                          {"neg", -std::numeric_limits<float>::infinity()},
+                                          {"forever", absl::InfiniteDuration()},
+                                          {"fine", 0.25}});
+  CHECK(line.find(R"("nan":"NaN","inf":"Infinity","neg":"-Infinity","forever":"Infinity",)"
+                  R"("fine":0.25)") != std::string::npos);
+}
+
+TEST_CASE("protobuf's own errors become JSON log lines", "[logging]") {
+  RouteProtobufLogs();
+  // Capture stderr (where Log writes) in a file for the duration of one protobuf error.
+  char path[] = "/tmp/shop_logging_test_XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  std::fflush(stderr);
+  const int saved = dup(2);
+  dup2(fd, 2);
+  google::protobuf::Duration message;
+  const bool parsed = google::protobuf::TextFormat::ParseFromString("seconds: \"x\"", &message);
+  std::fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  close(fd);
+  std::ifstream in(path);
+  const std::string captured((std::istreambuf_iterator<char>(in)), {});
+  std::remove(path);
+  CHECK(!parsed);
+  INFO(captured);
+  CHECK(captured.rfind("{\"ts\":", 0) == 0);
+  CHECK(captured.find(R"("level":"error","event":"protobuf")") != std::string::npos);
+  CHECK(captured.find("[libprotobuf") == std::string::npos);
 }
 
 TEST_CASE("log levels parse by name and reject unknown ones", "[logging]") {
