@@ -5,6 +5,8 @@ splits are left out):
   Multi30k test_2016_flickr   en, de, fr   image captions
   Tatoeba test split          en, es       short conversational sentences
   Fashion12K test split       en, de       shopping queries (short product titles)
+  MASSIVE test split          en, de,      assistant requests: lowercase, unpunctuated,
+                              fr, es       often with English names and titles inside
 
 Printed: accuracy per test set and language, on all texts and on the texts of at
 most 4 words; the same on "fragments" (one random run of 1-4 words of every test
@@ -44,6 +46,7 @@ def test_texts(data_dir: str) -> List[Tuple[str, str, List[str]]]:
     m30k_fr = data.multi30k(data_dir, "test_2016_flickr", "fr")
     tatoeba = data.tatoeba(data_dir, "test")
     fashion = data.fashion12k(data_dir, "test")
+    massive = {lang: data.massive(data_dir, "test", lang) for lang in ("de", "fr", "es")}
 
     def uniq(texts):
         return list(dict.fromkeys(t for t in texts if t))
@@ -56,6 +59,11 @@ def test_texts(data_dir: str) -> List[Tuple[str, str, List[str]]]:
         ("tatoeba_test", "es", uniq(p[3] for p in tatoeba)),
         ("fashion12k_test", "en", uniq(p[2] for p in fashion)),
         ("fashion12k_test", "de", uniq(p[3] for p in fashion)),
+        # The English side is the same utterances in all three files.
+        ("massive_test", "en", uniq(p[2] for p in massive["de"])),
+        ("massive_test", "de", uniq(p[3] for p in massive["de"])),
+        ("massive_test", "fr", uniq(p[3] for p in massive["fr"])),
+        ("massive_test", "es", uniq(p[3] for p in massive["es"])),
     ]
     return [(name, lang, [t for t in texts if t not in seen[lang]]) for name, lang, texts in sets]
 
