@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace shop {
@@ -36,7 +37,18 @@ absl::Status ReplyError(redisContext* c, const redisReply* r, absl::string_view 
         absl::StrCat("redis ", what, " failed: ", c->errstr[0] ? c->errstr : "no reply"));
   }
   if (r->type == REDIS_REPLY_ERROR) {
-    return absl::InternalError(absl::StrCat("redis ", what, ": ", std::string(r->str, r->len)));
+    const std::string error(r->str, r->len);
+    // Replies of a server that is fine but cannot answer now (loading its data set after a
+    // restart, running a long script, a failover in progress): a retry later succeeds, so
+    // they are UNAVAILABLE, not INTERNAL. The command was not executed.
+    for (absl::string_view transient : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN"}) {
+      if (absl::StartsWith(error, transient) &&
+          (error.size() == transient.size() || error[transient.size()] == ' ')) {
+        return absl::UnavailableError(
+            absl::StrCat("redis ", what, ": ", error, " (not executed; retry)"));
+      }
+    }
+    return absl::InternalError(absl::StrCat("redis ", what, ": ", error));
   }
   return absl::OkStatus();
 }

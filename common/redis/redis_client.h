@@ -53,8 +53,9 @@ class RedisClient {
 
   // Sends `commands` pipelined in one round trip (wrapped in MULTI/EXEC when
   // `transaction`) and returns the last reply (EXEC's array, one element per command,
-  // for a transaction). An error reply -> INTERNAL, no connection -> UNAVAILABLE; `what`
-  // names the operation in messages.
+  // for a transaction). An error reply -> INTERNAL, except the transient ones (LOADING,
+  // BUSY, MASTERDOWN, TRYAGAIN: the command was not run) -> UNAVAILABLE; no connection ->
+  // UNAVAILABLE; `what` names the operation in messages.
   absl::StatusOr<RedisReplyPtr> Execute(const std::vector<std::vector<std::string>>& commands,
                                         bool transaction, absl::string_view what);
 

@@ -388,6 +388,37 @@ TEST_CASE("redis store: every append sets the key's TTL", "[history][redis]") {
   CHECK(raw.Integer({"PTTL", "p:alice"}) > 55'000);
 }
 
+TEST_CASE("redis store: a busy server (a long script) is UNAVAILABLE, not INTERNAL",
+          "[history][redis]") {
+  auto server = StartRedis();
+  RedisHistoryStoreOptions options = RedisOptions(*server);
+  options.timeout = absl::Seconds(2);
+  auto store = MakeRedisStore(options);
+  RawRedis raw(server->port());
+  // Redis answers BUSY to everyone once a script has run longer than this.
+  REQUIRE(raw.Type({"CONFIG", "SET", "lua-time-limit", "50"}) == REDIS_REPLY_STATUS);
+  // A script that never ends, on its own connection (its reply never comes; the connection
+  // times out on our side while the script keeps the server busy). No Catch2 macros here.
+  std::thread script([port = server->port()] {
+    const timeval tv = {1, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    if (c == nullptr) return;
+    redisSetTimeout(c, tv);
+    if (void* reply = redisCommand(c, "EVAL %s 0", "while true do end")) freeReplyObject(reply);
+    redisFree(c);
+  });
+  absl::SleepFor(absl::Milliseconds(400));
+  absl::StatusOr<std::vector<HistoryEvent>> got = store->Get("alice");
+  INFO(got.status());
+  CHECK(absl::IsUnavailable(got.status()));
+  CHECK(got.status().message().find("BUSY") != std::string::npos);
+  // Once the script is killed the same store works again.
+  RawRedis killer(server->port());
+  CHECK(killer.Type({"SCRIPT", "KILL"}) == REDIS_REPLY_STATUS);
+  script.join();
+  CHECK(store->Get("alice").ok());
+}
+
 TEST_CASE("redis store: a history idle for longer than the TTL expires", "[history][redis]") {
   auto server = StartRedis();
   RedisHistoryStoreOptions options = RedisOptions(*server);
