@@ -9,6 +9,8 @@ import random
 import sys
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+
 
 def channel_opener(grpc, args):
     """A function address -> channel: plaintext, or TLS (mutual with a client certificate)
@@ -114,8 +116,7 @@ def signed_in(jwt_private_key, subject, role="customer"):
     sends after its identity provider signed the customer in."""
     if not jwt_private_key or not subject:
         return None
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-    import shop_jwt
+    import shop_jwt  # here: only signed-in calls need python3-jwt
     return [("authorization", f"Bearer {shop_jwt.mint(jwt_private_key, subject, role)}")]
 
 

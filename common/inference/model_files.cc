@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
 namespace shop {
@@ -14,7 +15,20 @@ namespace {
 
 std::atomic<bool> g_allow_unverified{false};
 
+constexpr char kIntegrityPayload[] = "type.shop.ai/model_integrity_failure";
+
+// Marks a refusal of VerifyModelFiles, so that callers can tell it from other load errors
+// without reading its message.
+absl::Status IntegrityFailure(absl::Status status) {
+  status.SetPayload(kIntegrityPayload, absl::Cord("1"));
+  return status;
+}
+
 }  // namespace
+
+bool IsModelIntegrityFailure(const absl::Status& status) {
+  return status.GetPayload(kIntegrityPayload).has_value();
+}
 
 void SetAllowUnverifiedModels(bool allow) { g_allow_unverified.store(allow); }
 bool AllowUnverifiedModels() { return g_allow_unverified.load(); }
@@ -56,35 +70,35 @@ absl::Status VerifyModelFiles(const std::string& version_dir,
                               const std::vector<std::string>& required, bool allow_unverified) {
   if (!allow_unverified) {
     if (checksums.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
+      return IntegrityFailure(absl::FailedPreconditionError(absl::StrCat(
           version_dir,
           "/metadata.json has no sha256 checksums, so a corrupted file would go unnoticed; "
           "record them (common/inference/model_checksums.py) or start with "
-          "--allow_unverified_models"));
+          "--allow_unverified_models")));
     }
     for (const std::string& name : required) {
       if (checksums.count(name) == 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(version_dir, "/metadata.json has no sha256 checksum for ", name));
+        return IntegrityFailure(absl::FailedPreconditionError(
+            absl::StrCat(version_dir, "/metadata.json has no sha256 checksum for ", name)));
       }
     }
   }
   for (const auto& [name, expected] : checksums) {
     // Names are plain file names of this directory: no way out of it.
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
-      return absl::InvalidArgumentError(absl::StrCat(version_dir, "/metadata.json: sha256 names \"",
-                                                     name, "\", not a file name"));
+      return IntegrityFailure(absl::InvalidArgumentError(absl::StrCat(
+          version_dir, "/metadata.json: sha256 names \"", name, "\", not a file name")));
     }
     absl::StatusOr<std::string> actual = Sha256File(version_dir + "/" + name);
     if (!actual.ok()) {
-      return absl::DataLossError(absl::StrCat(version_dir, "/", name,
-                                              ": listed with a sha256 in metadata.json but ",
-                                              actual.status().message()));
+      return IntegrityFailure(absl::DataLossError(
+          absl::StrCat(version_dir, "/", name, ": listed with a sha256 in metadata.json but ",
+                       actual.status().message())));
     }
     if (*actual != expected) {
-      return absl::DataLossError(absl::StrCat(
+      return IntegrityFailure(absl::DataLossError(absl::StrCat(
           version_dir, "/", name, ": sha256 ", *actual, " differs from metadata.json's ", expected,
-          " (corrupted, truncated or swapped file); version refused"));
+          " (corrupted, truncated or swapped file); version refused")));
     }
   }
   return absl::OkStatus();

@@ -29,6 +29,10 @@ absl::Status VerifyModelFiles(const std::string& version_dir,
                               const std::map<std::string, std::string>& checksums,
                               const std::vector<std::string>& required, bool allow_unverified);
 
+// True for a status VerifyModelFiles refused a version with (also after it passed through
+// TorchModel::Load): what shop_model_integrity_failures_total counts.
+bool IsModelIntegrityFailure(const absl::Status& status);
+
 // Process-wide --allow_unverified_models (set by InferenceOptions::FromFlags). Off by
 // default: an unverifiable model is refused.
 void SetAllowUnverifiedModels(bool allow);

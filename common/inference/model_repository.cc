@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <system_error>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/inference/model_files.h"
 #include "common/logging.h"
 
 namespace shop {
@@ -70,8 +70,7 @@ absl::StatusOr<std::shared_ptr<const TorchModel>> ModelRepository::LoadVersion(i
   if (!model.ok()) {
     failed_[version] = Fingerprint(version);
     if (metrics_) metrics_->RecordLoad(false, version);
-    // model_files.cc names the checksum in every integrity refusal.
-    if (metrics_ && absl::StrContains(model.status().message(), "sha256")) {
+    if (metrics_ && IsModelIntegrityFailure(model.status())) {
       metrics_->RecordIntegrityFailure();
     }
     Log(LogLevel::kError, "model_load_failed",

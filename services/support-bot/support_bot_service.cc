@@ -174,12 +174,8 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
             "no session ", in.session_id,
             " (expired, deleted or never issued); send an empty session_id to start one"));
       }
-      if (!s.customer_id().empty() && s.customer_id() != in.customer_id) {
-        return absl::PermissionDeniedError(
-            in.customer_id.empty()
-                ? "this session belongs to a signed-in customer; send their token"
-                : "this session belongs to another customer");
-      }
+      // Continuing a conversation is the customer's alone, as rating it is.
+      RETURN_IF_ERROR(MayAccess(in.caller, s.customer_id(), /*operator_allowed=*/false));
     } else if (!s.customer_id().empty() && !in.customer_id.empty() &&
                s.customer_id() != in.customer_id) {
       return absl::InvalidArgumentError("customer_id differs from the one bound to this session");

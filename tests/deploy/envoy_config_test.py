@@ -46,7 +46,8 @@ import sys
 import yaml
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
-from broken_copies import rejected_as_expected
+from broken_copies import rejected_as_expected  # noqa: E402
+from config_tree import find_values  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENVOY_DIR = os.path.join(REPO_ROOT, "deploy", "envoy")
@@ -499,18 +500,6 @@ def gateway_problems(bootstrap, services):
 
 
 # --- Caller identity: JWT, identity headers, operator-only methods ---------------------------
-
-def find_values(value, key):
-    """Every value stored under `key` anywhere in a parsed document."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k == key:
-                yield v
-            yield from find_values(v, key)
-    elif isinstance(value, list):
-        for v in value:
-            yield from find_values(v, key)
-
 
 def typed(filters):
     """[(index, @type, typed_config)] of a filter list."""

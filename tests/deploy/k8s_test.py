@@ -63,6 +63,7 @@ import time
 import yaml
 
 from broken_copies import rejected_as_expected
+from config_tree import find_values
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 K8S_DIR = os.path.join(REPO_ROOT, "deploy", "k8s")
@@ -598,18 +599,6 @@ def envoy_files():
         generators = yaml.safe_load(f).get("configMapGenerator", [])
     names = [name for g in generators for name in g.get("files", [])]
     return {name: open(os.path.join(ENVOY_DIR, name)).read() for name in names}
-
-
-def find_values(value, key):
-    """Every value stored under `key` anywhere in a parsed YAML/JSON document."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k == key:
-                yield v
-            yield from find_values(v, key)
-    elif isinstance(value, list):
-        for v in value:
-            yield from find_values(v, key)
 
 
 def gateway_pod(r):

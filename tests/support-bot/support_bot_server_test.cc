@@ -61,8 +61,8 @@ class Client {
   std::unique_ptr<v1::SupportBot::Stub> stub_;
 };
 
-std::unique_ptr<testing::ChildServer> StartBot(const std::string& db,
-                                               std::vector<std::string> extra = {}) {
+// The bot's flags for a test: loopback, free ports, the shipped model and knowledge base.
+std::vector<std::string> BotArgs(const std::string& db, const std::vector<std::string>& extra) {
   std::vector<std::string> args = {
       "--listen_address=127.0.0.1",
       "--port=0",
@@ -73,14 +73,27 @@ std::unique_ptr<testing::ChildServer> StartBot(const std::string& db,
       "--orders_db=" + db,
       "--intra_op_threads=1"};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto server = testing::ChildServer::Start(SHOP_SUPPORT_BOT_SERVER, args);
+  return args;
+}
+
+// A bot start that may fail (tests of refused settings).
+absl::StatusOr<std::unique_ptr<testing::ChildServer>> TryStartBot(
+    const std::string& db, const std::vector<std::string>& extra) {
+  return testing::ChildServer::Start(SHOP_SUPPORT_BOT_SERVER, BotArgs(db, extra));
+}
+
+std::unique_ptr<testing::ChildServer> StartBot(const std::string& db,
+                                               const std::vector<std::string>& extra = {}) {
+  auto server = TryStartBot(db, extra);
   if (!server.ok()) FAIL(server.status().ToString());
   return *std::move(server);
 }
 
-// Flags for a bot whose translator is down: an address where nothing listens.
-std::vector<std::string> NoTranslator() {
-  return {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms"};
+// Flags for a bot whose translator is down (an address where nothing listens), after
+// `flags`.
+std::vector<std::string> NoTranslator(std::vector<std::string> flags = {}) {
+  flags.insert(flags.end(), {"--translator_address=127.0.0.1:1", "--translator_timeout=500ms"});
+  return flags;
 }
 
 struct BotFixture {
@@ -554,14 +567,9 @@ TEST_CASE("The bot reaches a mutual-TLS translator with its client certificate, 
     CHECK(r.metadata().translation_degraded());
   }
   // A certificate flag without its key stops start-up with a message naming the problem.
-  auto bad = testing::ChildServer::Start(
-      SHOP_SUPPORT_BOT_SERVER,
-      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
-       "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
-       "--orders_db=" + dir.path() + "/bad.db", address,
-       "--translator_tls_ca_file=" + pki.Path("ca.crt"),
-       "--translator_tls_cert_file=" + pki.Path("bot.crt")});
+  auto bad = TryStartBot(dir.path() + "/bad.db",
+                         {address, "--translator_tls_ca_file=" + pki.Path("ca.crt"),
+                          "--translator_tls_cert_file=" + pki.Path("bot.crt")});
   CHECK(!bad.ok());
 }
 
@@ -584,13 +592,9 @@ TEST_CASE(
     auto r = client.Say(&session, "ORD-86126116");  // the session was stored and read back
     CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_VERIFICATION);
   }
-  auto bad = testing::ChildServer::Start(
-      SHOP_SUPPORT_BOT_SERVER,
-      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
-       "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
-       "--orders_db=" + dir.path() + "/bad.db", "--session_store=redis", address,
-       "--redis_password_file=" + dir.path() + "/wrong-password"});
+  auto bad = TryStartBot(dir.path() + "/bad.db",
+                         {"--session_store=redis", address,
+                          "--redis_password_file=" + dir.path() + "/wrong-password"});
   CHECK(!bad.ok());
 }
 
@@ -651,8 +655,8 @@ grpc::StatusCode DeleteAs(v1::SupportBot::Stub* stub, const As& who, const std::
 TEST_CASE("Behind a gateway a session belongs to the verified customer; ids are the server's") {
   // This test's client plays the gateway: it connects from 127.0.0.1, the trusted address.
   testing::ScratchDir dir;
-  auto server = StartBot(dir.path() + "/orders.db",
-                         {"--trusted_gateways=ip:127.0.0.1", "--translator_address=127.0.0.1:1"});
+  auto server =
+      StartBot(dir.path() + "/orders.db", NoTranslator({"--trusted_gateways=ip:127.0.0.1"}));
   Client client(server->port());
   auto* stub = client.stub();
   const As anna{"cust-1001", "customer"}, emily{"cust-1005", "customer"}, guest{"", ""},
@@ -724,12 +728,11 @@ TEST_CASE("Identity headers count only from the gateway's certificate under mutu
   pki.MakeLeaf("ca", "bot");
   pki.MakeLeaf("ca", "gateway");
   pki.MakeLeaf("ca", "intruder");
-  const std::vector<std::string> tls = {
-      "--tls_cert_file=" + pki.Path("bot.crt"), "--tls_key_file=" + pki.Path("bot.key"),
-      "--tls_client_ca_file=" + pki.Path("ca.crt"), "--translator_address=127.0.0.1:1"};
-  std::vector<std::string> flags = tls;
-  flags.push_back("--trusted_gateways=name:gateway");
-  auto server = StartBot(dir.path() + "/orders.db", flags);
+  auto server = StartBot(
+      dir.path() + "/orders.db",
+      NoTranslator(
+          {"--tls_cert_file=" + pki.Path("bot.crt"), "--tls_key_file=" + pki.Path("bot.key"),
+           "--tls_client_ca_file=" + pki.Path("ca.crt"), "--trusted_gateways=name:gateway"}));
   auto stub_for = [&](const std::string& name) {
     auto credentials = MakeChannelCredentials(
         {pki.Path("ca.crt"), pki.Path(name + ".crt"), pki.Path(name + ".key")});
@@ -754,12 +757,7 @@ TEST_CASE("Identity headers count only from the gateway's certificate under mutu
   CHECK(ConverseAs(intruder.get(), As{}, "", "hello", &r).ok());
 
   // A certificate name cannot be checked without mutual TLS: start-up refuses.
-  auto bad = testing::ChildServer::Start(
-      SHOP_SUPPORT_BOT_SERVER,
-      {"--listen_address=127.0.0.1", "--port=0", "--metrics_port=-1",
-       "--model_root=" + std::string(SHOP_SOURCE_DIR) + "/models",
-       "--kb=" + std::string(SHOP_SOURCE_DIR) + "/services/support-bot/kb/articles.jsonl",
-       "--orders_db=" + dir.path() + "/bad.db", "--trusted_gateways=name:gateway"});
+  auto bad = TryStartBot(dir.path() + "/bad.db", {"--trusted_gateways=name:gateway"});
   CHECK(!bad.ok());
 }
 
