@@ -8,6 +8,7 @@ import os
 import random
 import sys
 import urllib.request
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
@@ -145,8 +146,11 @@ def recommender_session(grpc, jwt_private_key, address):
                         metadata=metadata))
     for item, kind in (("1200", rec.EVENT_TYPE_VIEW), ("3456", rec.EVENT_TYPE_VIEW),
                        ("3457", rec.EVENT_TYPE_ADD_TO_CART)):
+        # A fresh event_id per event: resending the same request after an error stores
+        # the event once.
         stub.RecordEvent(rec.RecordEventRequest(user_id=user, item_id=item, event_type=kind,
-                                                ship_to_country="DE"), timeout=5,
+                                                ship_to_country="DE",
+                                                event_id=str(uuid.uuid4())), timeout=5,
                          metadata=metadata)
     print("recorded: view 1200, view 3456, cart 3457")
     show("recommend", stub.Recommend(rec.RecommendRequest(user_id=user, k=5, filters=filters),
@@ -218,8 +222,10 @@ def support_bot_session(grpc, jwt_private_key, address):
     def say(session, message, customer_id="", locale=""):
         # Signed in: the gateway takes the customer from the token, not the body.
         metadata = signed_in(jwt_private_key, customer_id)
+        # request_id: a retry of this message after an error is processed at most once.
         r = stub.Converse(bot.ConverseRequest(session_id=session, message=message,
-                                              customer_id=customer_id, locale=locale),
+                                              customer_id=customer_id, locale=locale,
+                                              request_id=str(uuid.uuid4())),
                           metadata=metadata, timeout=60)
         m = r.metadata
         extra = [f"intent {m.intent.name} ({m.intent.confidence:.2f})",

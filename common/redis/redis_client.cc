@@ -2,7 +2,9 @@
 #include "common/redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -30,6 +32,16 @@ class RedisClient::Connection {
 };
 
 namespace {
+
+// Whether an idle connection is still usable: nothing may be waiting to be read on it
+// (a reply nobody asked for, or the end of the stream after the server closed it). Checked
+// before a command is sent, so that a dead connection is replaced while re-sending is
+// still harmless.
+bool StillOpen(redisContext* c) {
+  char byte;
+  const ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
 
 absl::Status ReplyError(redisContext* c, const redisReply* r, absl::string_view what) {
   if (r == nullptr) {
@@ -81,14 +93,17 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {}
 RedisClient::~RedisClient() = default;
 
 absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(bool fresh) {
-  if (!fresh) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
+  while (!fresh) {
+    std::unique_ptr<Connection> c;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (idle_.empty()) break;
+      c = std::move(idle_.back());
       idle_.pop_back();
-      c->pooled = true;
-      return c;
     }
+    if (!StillOpen(c->get())) continue;  // closed while idle (e.g. Redis restarted): drop
+    c->pooled = true;
+    return c;
   }
   const timeval tv = absl::ToTimeval(options_.timeout);
   redisContext* c = redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
@@ -122,10 +137,8 @@ void RedisClient::Release(std::unique_ptr<Connection> connection) {
 }
 
 absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
-    const std::vector<std::vector<std::string>>& commands, bool transaction,
+    const std::vector<std::vector<std::string>>& commands, bool transaction, Replay replay,
     absl::string_view what) {
-  // A pooled connection may have died while idle (e.g. Redis restarted): its first use
-  // fails with an I/O error, and one retry on a freshly dialled connection hides that.
   for (int attempt = 0;; ++attempt) {
     auto conn = Acquire(/*fresh=*/attempt > 0);
     if (!conn.ok()) return conn.status();
@@ -157,9 +170,17 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
     }
     // Replies left unread after an error would be mistaken for the next call's.
     if (!status.ok()) (*conn)->broken = true;
-    const bool was_pooled = (*conn)->pooled;
     Release(*std::move(conn));
-    if (io_error && was_pooled && attempt == 0) continue;
+    if (io_error) {
+      // The commands left, and their outcome is unknown: Redis may have run them and the
+      // reply was lost, or be running them still (a timeout). Only a command that is the
+      // same applied twice goes out again, once.
+      if (replay == Replay::kSafe && attempt == 0) continue;
+      if (replay == Replay::kUnsafe) {
+        return absl::UnavailableError(absl::StrCat(
+            status.message(), " (it may or may not have been applied; it was not re-sent)"));
+      }
+    }
     if (!status.ok()) return status;
     if (transaction && (last->type != REDIS_REPLY_ARRAY || last->elements != commands.size())) {
       return absl::InternalError(absl::StrCat("redis ", what, ": transaction aborted"));

@@ -51,20 +51,30 @@ class RedisClient {
   static absl::StatusOr<std::unique_ptr<RedisClient>> Create(RedisOptions options);
   ~RedisClient();
 
+  // Whether `commands` may be sent a second time after the first sending's outcome is
+  // unknown (an I/O error or timeout after they left): kSafe when applying them twice is
+  // the same as once (reads, SET of a fixed value, DEL, a write guarded by an idempotency
+  // key); kUnsafe otherwise. kUnsafe commands are never re-sent: the caller gets
+  // UNAVAILABLE saying the command may have been applied.
+  enum class Replay { kSafe, kUnsafe };
+
   // Sends `commands` pipelined in one round trip (wrapped in MULTI/EXEC when
   // `transaction`) and returns the last reply (EXEC's array, one element per command,
   // for a transaction). An error reply -> INTERNAL, except the transient ones (LOADING,
   // BUSY, MASTERDOWN, TRYAGAIN: the command was not run) -> UNAVAILABLE; no connection ->
-  // UNAVAILABLE; `what` names the operation in messages.
+  // UNAVAILABLE; `what` names the operation in messages. A pooled connection the server
+  // closed while it was idle is found before anything is sent on it and re-dialled, so a
+  // Redis restart costs no call; a kSafe call whose reply is lost is sent once more on a
+  // fresh connection.
   absl::StatusOr<RedisReplyPtr> Execute(const std::vector<std::vector<std::string>>& commands,
-                                        bool transaction, absl::string_view what);
+                                        bool transaction, Replay replay, absl::string_view what);
 
   const RedisOptions& options() const { return options_; }
 
  private:
   class Connection;
   explicit RedisClient(RedisOptions options);
-  // A pooled connection, or a new one when `fresh` or the pool is empty.
+  // A pooled connection that is still open, or a new one when `fresh` or none is.
   absl::StatusOr<std::unique_ptr<Connection>> Acquire(bool fresh = false);
   void Release(std::unique_ptr<Connection> connection);
 

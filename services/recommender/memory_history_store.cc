@@ -1,11 +1,13 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/recommender/memory_history_store.h"
 
+#include <algorithm>
+
 namespace shop::recommender {
 
 // Rough heap cost of one event and of one user entry; used only for the memory cap.
 int64_t MemoryHistoryStore::EventBytes(const HistoryEvent& e) {
-  return static_cast<int64_t>(sizeof(HistoryEvent) + e.item_id.capacity());
+  return static_cast<int64_t>(sizeof(HistoryEvent) + e.item_id.capacity() + e.event_id.capacity());
 }
 namespace {
 constexpr int64_t kEntryOverhead = 160;
@@ -19,8 +21,8 @@ absl::StatusOr<std::vector<HistoryEvent>> MemoryHistoryStore::Get(const std::str
   return std::vector<HistoryEvent>(it->second->events.begin(), it->second->events.end());
 }
 
-absl::StatusOr<int64_t> MemoryHistoryStore::Append(const std::string& user_id,
-                                                   const HistoryEvent& event) {
+absl::StatusOr<AppendResult> MemoryHistoryStore::Record(const std::string& user_id,
+                                                        const HistoryEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(user_id);
   if (it == index_.end()) {
@@ -31,9 +33,19 @@ absl::StatusOr<int64_t> MemoryHistoryStore::Append(const std::string& user_id,
     lru_.splice(lru_.begin(), lru_, it->second);
   }
   Entry& entry = *it->second;
-  entry.events.push_back(event);
+  if (!event.event_id.empty()) {
+    for (const HistoryEvent& e : entry.events) {
+      if (e.event_id == event.event_id) {
+        return AppendResult{static_cast<int64_t>(entry.events.size()), /*duplicate=*/true};
+      }
+    }
+  }
+  // After the last event not newer than this one: time order, ties in arrival order.
+  auto at = std::upper_bound(entry.events.begin(), entry.events.end(), event.time_ms,
+                             [](int64_t t, const HistoryEvent& e) { return t < e.time_ms; });
+  at = entry.events.insert(at, event);
   // The stored copy's size, not the caller's string capacity, is what is held.
-  const int64_t added = EventBytes(entry.events.back());
+  const int64_t added = EventBytes(*at);
   entry.bytes += added;
   bytes_ += added;
   while (static_cast<int>(entry.events.size()) > options_.max_events_per_user) {
@@ -44,7 +56,7 @@ absl::StatusOr<int64_t> MemoryHistoryStore::Append(const std::string& user_id,
   }
   const int64_t length = static_cast<int64_t>(entry.events.size());
   EvictIfNeeded();
-  return length;
+  return AppendResult{length, /*duplicate=*/false};
 }
 
 void MemoryHistoryStore::EvictIfNeeded() {

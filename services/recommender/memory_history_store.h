@@ -28,7 +28,8 @@ class MemoryHistoryStore : public HistoryStore {
   explicit MemoryHistoryStore(MemoryHistoryStoreOptions options) : options_(Sanitize(options)) {}
 
   absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override;
-  absl::StatusOr<int64_t> Append(const std::string& user_id, const HistoryEvent& event) override;
+  absl::StatusOr<AppendResult> Record(const std::string& user_id,
+                                      const HistoryEvent& event) override;
   absl::StatusOr<int64_t> Delete(const std::string& user_id) override;
   absl::StatusOr<int64_t> UserCount() override;
 

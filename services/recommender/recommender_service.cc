@@ -79,22 +79,27 @@ void FillItems(const Catalog& catalog, const EngineResult& result, Response* res
   response->set_filtered_out_count(result.filtered_out);
 }
 
-}  // namespace
-
-absl::Status ValidateItemId(absl::string_view id, absl::string_view field) {
+// Item and event ids: 1..64 of [A-Za-z0-9._:-] (never '|', the Redis store's separator).
+absl::Status ValidateId(absl::string_view id, absl::string_view field, absl::string_view what) {
   if (id.empty() || id.size() > 64) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": item ids must be 1..64 characters, got ", id.size()));
+        absl::StrCat(field, ": ", what, "s must be 1..64 characters, got ", id.size()));
   }
   for (char c : id) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ": item id \"", id, "\" has a character outside [A-Za-z0-9._:-]"));
+          absl::StrCat(field, ": ", what, " \"", id, "\" has a character outside [A-Za-z0-9._:-]"));
     }
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateItemId(absl::string_view id, absl::string_view field) {
+  return ValidateId(id, field, "item id");
 }
 
 absl::Status ValidateUserId(absl::string_view id) {
@@ -138,6 +143,11 @@ RecommenderMetrics::RecommenderMetrics(prometheus::Registry& registry)
                   .Name("shop_recommender_events_total")
                   .Help("Events recorded, by type.")
                   .Register(registry)),
+      duplicate_events_(&prometheus::BuildCounter()
+                             .Name("shop_recommender_duplicate_events_total")
+                             .Help("RecordEvent retries whose event_id was already stored.")
+                             .Register(registry)
+                             .Add({})),
       store_errors_(prometheus::BuildCounter()
                         .Name("shop_recommender_history_store_errors_total")
                         .Help("Failed history store calls, by operation.")
@@ -288,17 +298,26 @@ absl::Status RecommenderService::DoRecordEvent(const v1::RecordEventRequest& req
       return absl::InvalidArgumentError("event_time is more than 5 minutes in the future");
     }
   }
-  HistoryEvent event{request.item_id(), ToKind(request.event_type()), absl::ToUnixMillis(when)};
-  absl::StatusOr<int64_t> length = store_->Append(request.user_id(), event);
-  if (!length.ok()) {
-    metrics_->RecordStoreError("append");
-    return length.status();
+  if (!request.event_id().empty()) {
+    RETURN_IF_ERROR(ValidateId(request.event_id(), "event_id", "event id"));
   }
-  // Purchases count fully toward popularity, carts half; views are too noisy to count.
-  if (event.kind == EventKind::kPurchase) engine->RecordPopularity(event.item_id, country, 1.0f);
-  if (event.kind == EventKind::kCart) engine->RecordPopularity(event.item_id, country, 0.5f);
-  metrics_->RecordEvent(request.event_type());
-  response->set_history_length(static_cast<int32_t>(*length));
+  HistoryEvent event{request.item_id(), ToKind(request.event_type()), absl::ToUnixMillis(when),
+                     request.event_id()};
+  absl::StatusOr<AppendResult> stored = store_->Record(request.user_id(), event);
+  if (!stored.ok()) {
+    metrics_->RecordStoreError("append");
+    return stored.status();
+  }
+  if (stored->duplicate) {
+    metrics_->RecordDuplicateEvent();
+  } else {
+    // Purchases count fully toward popularity, carts half; views are too noisy to count.
+    if (event.kind == EventKind::kPurchase) engine->RecordPopularity(event.item_id, country, 1.0f);
+    if (event.kind == EventKind::kCart) engine->RecordPopularity(event.item_id, country, 0.5f);
+    metrics_->RecordEvent(request.event_type());
+  }
+  response->set_history_length(static_cast<int32_t>(stored->length));
+  response->set_duplicate(stored->duplicate);
   response->set_item_known(engine->catalog().IndexOf(request.item_id()).has_value());
   return absl::OkStatus();
 }

@@ -33,6 +33,7 @@ inline constexpr int kMaxCategoryLength = 128;
 //   shop_recommender_filtered_out_total{rpc}        candidates removed by business filters
 //   shop_recommender_unknown_items_total            history items unknown to the model
 //   shop_recommender_events_total{type}             events recorded
+//   shop_recommender_duplicate_events_total         retried events found already stored
 //   shop_recommender_history_store_errors_total{operation}  failed store calls
 //   shop_recommender_history_users                  users in the history store (gauge)
 class RecommenderMetrics {
@@ -41,6 +42,7 @@ class RecommenderMetrics {
   void RecordResult(const std::string& rpc, const EngineResult& result);
   void RecordEvent(v1::EventType type);
   void RecordStoreError(const std::string& operation);
+  void RecordDuplicateEvent() { duplicate_events_->Increment(); }
   void SetHistoryUsers(int64_t users) { history_users_->Set(static_cast<double>(users)); }
 
  private:
@@ -48,6 +50,7 @@ class RecommenderMetrics {
   prometheus::Family<prometheus::Counter>& filtered_out_;
   prometheus::Counter* unknown_items_;
   prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Counter* duplicate_events_;
   prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge* history_users_;
 };

@@ -2,8 +2,9 @@
 //
 // Histories in Redis, so that several recommender replicas see the same shopper. One list
 // per user, key `<prefix><user_id>`, entries HistoryEvent::Encode(), trimmed to the last
-// `max_events_per_user` and expiring after `ttl` without events. Appends are one
-// MULTI/EXEC (RPUSH + LTRIM + PEXPIRE), so readers never see an untrimmed list.
+// `max_events_per_user` and expiring after `ttl` without events. An append is one Lua
+// script (duplicate check by event id, insert in time order, LTRIM, PEXPIRE), so readers
+// never see an untrimmed list and two replicas never store one event twice.
 // Connections: common/redis/redis_client.h.
 #ifndef SHOP_SERVICES_RECOMMENDER_REDIS_HISTORY_STORE_H_
 #define SHOP_SERVICES_RECOMMENDER_REDIS_HISTORY_STORE_H_
@@ -38,7 +39,8 @@ class RedisHistoryStore : public HistoryStore {
   ~RedisHistoryStore() override;
 
   absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override;
-  absl::StatusOr<int64_t> Append(const std::string& user_id, const HistoryEvent& event) override;
+  absl::StatusOr<AppendResult> Record(const std::string& user_id,
+                                      const HistoryEvent& event) override;
   absl::StatusOr<int64_t> Delete(const std::string& user_id) override;
   // Keys in the Redis database: give the store a database of its own for this to be exact.
   absl::StatusOr<int64_t> UserCount() override;

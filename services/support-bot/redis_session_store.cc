@@ -43,10 +43,13 @@ absl::StatusOr<std::string> RedisSessionStore::Lock(const std::string& id) {
   const absl::Time give_up = absl::Now() + options_.lock_wait;
   absl::Duration backoff = absl::Milliseconds(1);
   while (true) {
-    ASSIGN_OR_RETURN(RedisReplyPtr r,
-                     redis_->Execute({{"SET", LockKey(id), token, "NX", "PX",
-                                       absl::StrCat(absl::ToInt64Milliseconds(options_.lock_ttl))}},
-                                     /*transaction=*/false, "session lock"));
+    ASSIGN_OR_RETURN(
+        RedisReplyPtr r,
+        redis_->Execute({{"SET", LockKey(id), token, "NX", "PX",
+                          absl::StrCat(absl::ToInt64Milliseconds(options_.lock_ttl))}},
+                        // Re-sent after a lost reply, it would find
+                        // its own lock and wait for it to expire.
+                        /*transaction=*/false, RedisClient::Replay::kUnsafe, "session lock"));
     if (r->type == REDIS_REPLY_STATUS) return token;  // "OK"; nil when held by another
     if (absl::Now() >= give_up) {
       return absl::UnavailableError(
@@ -59,13 +62,14 @@ absl::StatusOr<std::string> RedisSessionStore::Lock(const std::string& id) {
 
 void RedisSessionStore::Unlock(const std::string& id, const std::string& token) {
   auto r = redis_->Execute({{"EVAL", kUnlockScript, "1", LockKey(id), token}},
-                           /*transaction=*/false, "session unlock");
+                           /*transaction=*/false, RedisClient::Replay::kSafe, "session unlock");
   // Not fatal: the lock expires after lock_ttl.
   if (!r.ok()) Log(LogLevel::kWarning, "session_unlock_failed", {{"error", r.status()}});
 }
 
 absl::StatusOr<std::optional<SessionRecord>> RedisSessionStore::Read(const std::string& id) {
-  ASSIGN_OR_RETURN(RedisReplyPtr r, redis_->Execute({{"GET", Key(id)}}, false, "session get"));
+  ASSIGN_OR_RETURN(RedisReplyPtr r, redis_->Execute({{"GET", Key(id)}}, /*transaction=*/false,
+                                                    RedisClient::Replay::kSafe, "session get"));
   if (r->type != REDIS_REPLY_STRING) return std::optional<SessionRecord>();
   SessionRecord record;
   if (!record.ParseFromArray(r->str, static_cast<int>(r->len))) {
@@ -92,10 +96,11 @@ absl::Status RedisSessionStore::Update(const std::string& session_id, const Muta
   RETURN_IF_ERROR(fn(working, created));
   std::string bytes;
   working.SerializeToString(&bytes);
-  ASSIGN_OR_RETURN(RedisReplyPtr r,
-                   redis_->Execute({{"SET", Key(session_id), bytes, "PX",
-                                     absl::StrCat(absl::ToInt64Milliseconds(options_.idle_ttl))}},
-                                   false, "session save"));
+  ASSIGN_OR_RETURN(
+      RedisReplyPtr r,
+      redis_->Execute({{"SET", Key(session_id), bytes, "PX",
+                        absl::StrCat(absl::ToInt64Milliseconds(options_.idle_ttl))}},
+                      /*transaction=*/false, RedisClient::Replay::kSafe, "session save"));
   return absl::OkStatus();
 }
 
@@ -106,7 +111,8 @@ absl::StatusOr<std::optional<SessionRecord>> RedisSessionStore::Get(const std::s
 absl::StatusOr<bool> RedisSessionStore::Delete(const std::string& session_id) {
   SessionLocks::Guard local = locks_.Acquire(session_id);
   ASSIGN_OR_RETURN(std::string token, Lock(session_id));
-  auto r = redis_->Execute({{"DEL", Key(session_id)}}, false, "session delete");
+  auto r = redis_->Execute({{"DEL", Key(session_id)}}, /*transaction=*/false,
+                           RedisClient::Replay::kSafe, "session delete");
   Unlock(session_id, token);
   if (!r.ok()) return r.status();
   return (*r)->integer > 0;
@@ -121,7 +127,7 @@ absl::StatusOr<int64_t> RedisSessionStore::Size() {
     ASSIGN_OR_RETURN(
         RedisReplyPtr r,
         redis_->Execute({{"SCAN", cursor, "MATCH", options_.key_prefix + "*", "COUNT", "1000"}},
-                        false, "session scan"));
+                        /*transaction=*/false, RedisClient::Replay::kSafe, "session scan"));
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
       return absl::InternalError("redis session scan: unexpected reply");
     }

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/crypto/sha256.h"
 #include "common/logging.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
@@ -89,6 +90,33 @@ absl::StatusOr<std::string> NewSessionId() {
   return id;
 }
 
+// Idempotency keys: 16..64 of [A-Za-z0-9._:-]. The lower bound keeps out counters and
+// other guessable keys, since a first message's key also names its session.
+absl::Status ValidateRequestId(const std::string& id) {
+  if (id.empty()) return absl::OkStatus();
+  if (id.size() < 16 || id.size() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id has ", id.size(), " characters; 16..64 (a random UUID) or empty"));
+  }
+  for (char ch : id) {
+    if (!absl::ascii_isalnum(ch) && ch != '.' && ch != '_' && ch != ':' && ch != '-') {
+      return absl::InvalidArgumentError(
+          "request_id may only hold A-Z, a-z, 0-9, '.', '_', ':', '-'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The session a first message with a request_id creates: a hash of the key (and of the
+// customer, so that two customers' keys never meet), so that its retry, on any replica,
+// finds the session the first attempt made instead of starting another. As unguessable as
+// the key; same form as NewSessionId.
+std::string SessionIdFor(const std::string& customer_id, const std::string& request_id) {
+  return "s-" + Sha256Hex(absl::StrCat("shop.supportbot.session.v1", absl::string_view("\0", 1),
+                                       customer_id, absl::string_view("\0", 1), request_id))
+                    .substr(0, 32);
+}
+
 google::protobuf::Timestamp Now() {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
 }
@@ -126,6 +154,11 @@ SupportBotMetrics::SupportBotMetrics(prometheus::Registry& registry) {
                      "--min_translation_confidence, so the bot did not act on it.")
                  .Register(registry)
                  .Add({});
+  replays_ = &prometheus::BuildCounter()
+                  .Name("shop_supportbot_replayed_turns_total")
+                  .Help("Retried Converse calls answered from the session (request_id seen).")
+                  .Register(registry)
+                  .Add({});
   ratings_ = &prometheus::BuildCounter()
                   .Name("shop_supportbot_ratings_total")
                   .Help("Reply ratings by value, to find weak answers.")
@@ -161,8 +194,11 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     return absl::InvalidArgumentError(
         absl::StrCat("message has ", chars, " characters; at most ", kMaxMessageChars));
   }
+  RETURN_IF_ERROR(ValidateRequestId(in.request_id));
   std::string session_id = in.session_id;
-  if (session_id.empty()) {
+  if (session_id.empty() && !in.request_id.empty()) {
+    session_id = SessionIdFor(in.customer_id, in.request_id);
+  } else if (session_id.empty()) {
     ASSIGN_OR_RETURN(session_id, NewSessionId());
   }
 
@@ -179,6 +215,10 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     } else if (!s.customer_id().empty() && !in.customer_id.empty() &&
                s.customer_id() != in.customer_id) {
       return absl::InvalidArgumentError("customer_id differs from the one bound to this session");
+    }
+    if (!in.request_id.empty() && !created) {
+      ASSIGN_OR_RETURN(bool replayed, Replay(s, in, reply, metadata));
+      if (replayed) return absl::OkStatus();
     }
     int customer_messages = 0;
     for (const v1::Turn& t : s.turns()) customer_messages += t.role() == v1::ROLE_CUSTOMER;
@@ -257,6 +297,7 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     customer->set_language(language);
     customer->set_working_text(english);
     customer->set_working_language("en");
+    customer->set_request_id(in.request_id);
     *customer->mutable_create_time() = Now();
     customer->mutable_intent()->set_name(u.intent.empty() ? "unknown" : u.intent);
     customer->mutable_intent()->set_confidence(prediction.confidence);
@@ -295,9 +336,49 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     metadata->set_kb_article_id(out->kb_article_id());
     if (out->has_action()) *metadata->mutable_action() = out->action();
     if (out->has_handoff()) *metadata->mutable_handoff() = out->handoff();
+    *s.mutable_last_metadata() = *metadata;
     *reply = text;
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<bool> SupportBotService::Replay(const SessionRecord& s, const TurnInput& in,
+                                               std::string* reply, v1::TurnMetadata* metadata) {
+  for (int i = 0; i < s.turns_size(); ++i) {
+    const v1::Turn& customer = s.turns(i);
+    if (customer.role() != v1::ROLE_CUSTOMER || customer.request_id() != in.request_id) continue;
+    if (customer.text() != in.message) {
+      return absl::InvalidArgumentError(
+          "request_id was already used for another message in this session; use a new "
+          "request_id for every message");
+    }
+    // The bot's reply follows its message (both are recorded in one update).
+    if (i + 1 >= s.turns_size() || s.turns(i + 1).role() != v1::ROLE_BOT) {
+      return absl::InternalError("the session holds the message of request_id but no reply");
+    }
+    const v1::Turn& bot = s.turns(i + 1);
+    if (bot.turn_id() == s.last_metadata().turn_id()) {
+      *metadata = s.last_metadata();
+    } else {
+      metadata->set_session_id(s.session_id());
+      metadata->set_session_created(customer.turn_id() == 1);
+      metadata->set_turn_id(bot.turn_id());
+      metadata->set_customer_language(customer.language());
+      metadata->set_reply_language(bot.language());
+      *metadata->mutable_intent() = customer.intent();
+      metadata->set_awaiting(s.state().awaiting() == v1::AWAITING_STATE_UNSPECIFIED
+                                 ? v1::AWAITING_STATE_NONE
+                                 : s.state().awaiting());
+      metadata->set_kb_article_id(bot.kb_article_id());
+      if (bot.has_action()) *metadata->mutable_action() = bot.action();
+      if (bot.has_handoff()) *metadata->mutable_handoff() = bot.handoff();
+    }
+    metadata->set_replayed(true);
+    *reply = bot.text();
+    metrics_->RecordReplay();
+    return true;
+  }
+  return false;
 }
 
 absl::Status SupportBotService::Authenticate(const grpc::ServerContext& context,
@@ -332,6 +413,7 @@ grpc::Status SupportBotService::Converse(grpc::ServerContext* context,
                request->message(),
                request->locale(),
                request->customer_id(),
+               request->request_id(),
                {},
                context};
   absl::Status st = Authenticate(*context, in);
@@ -339,7 +421,7 @@ grpc::Status SupportBotService::Converse(grpc::ServerContext* context,
   v1::TurnMetadata metadata;
   st = DoTurn(in, response->mutable_reply(), &metadata);
   if (!st.ok()) return ToGrpcStatus(st);
-  metrics_->RecordTurn(metadata);
+  if (!metadata.replayed()) metrics_->RecordTurn(metadata);
   *response->mutable_metadata() = std::move(metadata);
   return grpc::Status::OK;
 }
@@ -351,6 +433,7 @@ grpc::Status SupportBotService::ConverseStream(
                request->message(),
                request->locale(),
                request->customer_id(),
+               request->request_id(),
                {},
                context};
   absl::Status st = Authenticate(*context, in);
@@ -359,7 +442,7 @@ grpc::Status SupportBotService::ConverseStream(
   v1::TurnMetadata metadata;
   st = DoTurn(in, &reply, &metadata);
   if (!st.ok()) return ToGrpcStatus(st);
-  metrics_->RecordTurn(metadata);
+  if (!metadata.replayed()) metrics_->RecordTurn(metadata);
   // The reply is complete before the first chunk (the turn is recorded atomically); chunks
   // let a chat window render it progressively, word groups keeping UTF-8 intact.
   size_t start = 0;

@@ -63,6 +63,7 @@ struct SupportBotOptions {
 //   shop_supportbot_translation_degraded_total{direction}  to_english (the translator failed)
 //   shop_supportbot_unsure_translations_total            translations too unsure to act on
 //   shop_supportbot_ratings_total{rating}
+//   shop_supportbot_replayed_turns_total                 retries answered from the session
 class SupportBotMetrics {
  public:
   explicit SupportBotMetrics(prometheus::Registry& registry);
@@ -71,6 +72,7 @@ class SupportBotMetrics {
     degraded_->Add({{"direction", direction}}).Increment();
   }
   void RecordUnsureTranslation() { unsure_->Increment(); }
+  void RecordReplay() { replays_->Increment(); }
   void RecordRating(v1::Rating rating) {
     ratings_->Add({{"rating", v1::Rating_Name(rating)}}).Increment();
   }
@@ -83,6 +85,7 @@ class SupportBotMetrics {
   prometheus::Family<prometheus::Counter>* degraded_;
   prometheus::Family<prometheus::Counter>* ratings_;
   prometheus::Counter* unsure_;
+  prometheus::Counter* replays_;
 };
 
 class SupportBotService final : public v1::SupportBot::Service {
@@ -118,6 +121,7 @@ class SupportBotService final : public v1::SupportBot::Service {
     std::string message;
     std::string locale;
     std::string customer_id;
+    std::string request_id;  // idempotency key; empty = none
     // The verified caller (unverified in local mode).
     CallerIdentity caller;
     // The RPC served (deadline and cancellation reach the translator calls); may be null.
@@ -128,6 +132,10 @@ class SupportBotService final : public v1::SupportBot::Service {
   absl::Status Authenticate(const grpc::ServerContext& context, TurnInput& in) const;
   // One whole turn; returns the reply and its metadata.
   absl::Status DoTurn(const TurnInput& in, std::string* reply, v1::TurnMetadata* metadata);
+  // When `s` already holds the message of in.request_id: its stored reply and metadata
+  // (replayed = true), and true. INVALID_ARGUMENT when the key came with another message.
+  absl::StatusOr<bool> Replay(const SessionRecord& s, const TurnInput& in, std::string* reply,
+                              v1::TurnMetadata* metadata);
   // OK when `caller` may see (`read`: GetTranscript, DeleteTranscript) or rate (`read` =
   // false) a session bound to `owner` (empty: anonymous, whose unguessable id is its key).
   static absl::Status MayAccess(const CallerIdentity& caller, const std::string& owner,

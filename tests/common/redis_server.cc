@@ -117,13 +117,15 @@ absl::StatusOr<std::string> FindRedisServer() {
 }
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(absl::Duration ready_timeout,
-                                                                const std::string& password) {
+                                                                const std::string& password,
+                                                                bool durable) {
   absl::StatusOr<std::string> binary = FindRedisServer();
   if (!binary.ok()) return binary.status();
   std::unique_ptr<RedisServer> server(new RedisServer());
   server->binary_ = *std::move(binary);
   server->ready_timeout_ = ready_timeout;
   server->password_ = password;
+  server->durable_ = durable;
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern =
       absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/shop-redis-test.XXXXXX");
@@ -147,9 +149,15 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(absl::Duration r
 
 absl::Status RedisServer::Launch() {
   const std::string port = absl::StrCat(port_);
-  std::vector<std::string> args = {binary_,  "--port", port,           "--bind",    "127.0.0.1",
-                                   "--save", "",       "--appendonly", "no",        "--daemonize",
-                                   "no",     "--dir",  dir_,           "--logfile", ""};
+  std::vector<std::string> args = {binary_, "--port",      port, "--bind", "127.0.0.1", "--save",
+                                   "",      "--daemonize", "no", "--dir",  dir_,        "--logfile",
+                                   ""};
+  args.push_back("--appendonly");
+  args.push_back(durable_ ? "yes" : "no");
+  if (durable_) {
+    args.push_back("--appendfsync");
+    args.push_back("always");
+  }
   if (!password_.empty()) {
     args.push_back("--requirepass");
     args.push_back(password_);
@@ -205,6 +213,7 @@ absl::Status RedisServer::Launch() {
 
 void RedisServer::Stop() {
   if (pid_ <= 0) return;
+  kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
   kill(pid_, SIGTERM);
   const absl::Time until = absl::Now() + absl::Seconds(10);
   int status = 0;
@@ -217,6 +226,21 @@ void RedisServer::Stop() {
     absl::SleepFor(absl::Milliseconds(10));
   }
   pid_ = -1;
+}
+
+void RedisServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void RedisServer::Pause() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
 }
 
 absl::Status RedisServer::Restart() {

@@ -8,9 +8,14 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <limits>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -144,8 +149,8 @@ TEMPLATE_TEST_CASE("an unknown user has an empty history", "[history]", InMemory
 }
 
 TEMPLATE_TEST_CASE(
-    "Append returns the growing length and Get returns the events oldest first "
-    "with item, kind and time kept",
+    "Append returns the growing length and Get returns the events oldest first (equal times in "
+    "arrival order) with item, kind and time kept",
     "[history]", InMemory, InRedis) {
   TestType fixture(10);
   HistoryStore& store = fixture.store();
@@ -159,6 +164,12 @@ TEMPLATE_TEST_CASE(
   CHECK(Ok(store.Append("alice", appended.back())) == 5);
   appended.push_back(Event("t\xC3\xB6pfe 42", EventKind::kCart, kT0));
   CHECK(Ok(store.Append("alice", appended.back())) == 6);
+  // In time order: the event at -5 ms first, the second one at kT0 after the first.
+  std::stable_sort(
+      appended.begin(), appended.end(),
+      [](const HistoryEvent& a, const HistoryEvent& b) { return a.time_ms < b.time_ms; });
+  REQUIRE(appended[0].item_id == "sku|with|bars");
+  REQUIRE(appended[2].item_id == "t\xC3\xB6pfe 42");
 
   CHECK(Ok(store.Get("alice")) == appended);
   // Another user's history is separate.
@@ -232,6 +243,79 @@ TEMPLATE_TEST_CASE("concurrent appends to one user are all kept", "[history]", I
       last = i;
     }
   }
+}
+
+HistoryEvent WithId(HistoryEvent event, std::string id) {
+  event.event_id = std::move(id);
+  return event;
+}
+
+TEMPLATE_TEST_CASE("an event id is stored once; a retry of it is a duplicate and changes nothing",
+                   "[history]", InMemory, InRedis) {
+  TestType fixture(3);
+  HistoryStore& store = fixture.store();
+  const HistoryEvent e0 = WithId(Nth(0), "ev-0");
+  AppendResult first = Ok(store.Record("alice", e0));
+  CHECK(first.length == 1);
+  CHECK_FALSE(first.duplicate);
+  AppendResult retry = Ok(store.Record("alice", e0));
+  CHECK(retry.length == 1);
+  CHECK(retry.duplicate);
+  // The id names the event: a different body under the same id is still a retry.
+  CHECK(Ok(store.Record("alice", WithId(Nth(1), "ev-0"))).duplicate);
+  // Ids are per user.
+  CHECK_FALSE(Ok(store.Record("bob", e0)).duplicate);
+  // Events without an id are never deduplicated.
+  CHECK(Ok(store.Append("alice", Nth(2))) == 2);
+  CHECK(Ok(store.Append("alice", Nth(2))) == 3);
+  CHECK(Ok(store.Get("alice")) == std::vector<HistoryEvent>{e0, Nth(2), Nth(2)});
+  // The window is the stored history: once trimmed away, the id is forgotten.
+  REQUIRE(Ok(store.Append("alice", Nth(3))) == 3);
+  CHECK_FALSE(Ok(store.Record("alice", e0)).duplicate);
+  // ...and the late event, older than all three kept, is itself the one trimmed.
+  CHECK(Ok(store.Get("alice")) == std::vector<HistoryEvent>{Nth(2), Nth(2), Nth(3)});
+}
+
+TEMPLATE_TEST_CASE("a late event is inserted at its place in time order; ties keep arrival order",
+                   "[history]", InMemory, InRedis) {
+  TestType fixture(4);
+  HistoryStore& store = fixture.store();
+  REQUIRE(Ok(store.Append("alice", Nth(0))) == 1);
+  REQUIRE(Ok(store.Append("alice", Nth(2))) == 2);
+  REQUIRE(Ok(store.Append("alice", Nth(3))) == 3);
+  CHECK(Ok(store.Append("alice", Nth(1))) == 4);
+  CHECK(Ok(store.Get("alice")) == std::vector<HistoryEvent>{Nth(0), Nth(1), Nth(2), Nth(3)});
+  // Same time as Nth(2): after it. The history is full, so the oldest goes.
+  const HistoryEvent tie = WithId(Event("tie", EventKind::kCart, Nth(2).time_ms), "late-tie");
+  CHECK(Ok(store.Record("alice", tie)).length == 4);
+  CHECK(Ok(store.Get("alice")) == std::vector<HistoryEvent>{Nth(1), Nth(2), tie, Nth(3)});
+  CHECK(Ok(store.Record("alice", tie)).duplicate);
+}
+
+TEMPLATE_TEST_CASE("concurrent retries of one event are stored once", "[history]", InMemory,
+                   InRedis) {
+  TestType fixture(100);
+  HistoryStore& store = fixture.store();
+  constexpr int kThreads = 4;
+  constexpr int kEvents = 25;
+  std::vector<std::thread> threads;
+  std::vector<int> stored(kThreads, 0);
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Every thread sends every event: as if each were another replica's retry.
+      for (int i = 0; i < kEvents; ++i) {
+        absl::StatusOr<AppendResult> r =
+            store.Record("alice", WithId(Nth(i), absl::StrCat("e", i)));
+        if (!r.ok()) ++failures[t];
+        if (r.ok() && !r->duplicate) ++stored[t];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(failures == std::vector<int>(kThreads, 0));
+  CHECK(stored[0] + stored[1] + stored[2] + stored[3] == kEvents);
+  CHECK(Ok(store.Get("alice")).size() == kEvents);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -467,26 +551,148 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "redis store: after a restart that no call saw, a stale pooled connection costs at "
-    "most one UNAVAILABLE per pooled connection",
+    "redis store: after a restart that no call saw, no call fails on a stale pooled "
+    "connection, and a write without an event id is not stored twice",
     "[history][redis]") {
-  // Documents current behaviour: a connection that died while idle in the pool is only
-  // found out (and dropped) by the call that uses it; that call fails instead of retrying.
+  // A connection the server closed while it was idle in the pool is found before anything
+  // is sent on it, so even a write that must not be re-sent goes out on a fresh one.
   auto server = StartRedis();
   auto store = MakeRedisStore(RedisOptions(*server));
   REQUIRE(Ok(store->Append("alice", Nth(0))) == 1);  // one pooled connection now
   REQUIRE(server->Restart().ok());
-  int failures = 0;
-  absl::StatusOr<std::vector<HistoryEvent>> events;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    events = store->Get("alice");
-    if (events.ok()) break;
-    CHECK(absl::IsUnavailable(events.status()));
-    ++failures;
+  CHECK(Ok(store->Append("alice", Nth(1))) == 1);  // no persistence: a new history
+  REQUIRE(server->Restart().ok());
+  CHECK(Ok(store->Get("alice")).empty());
+}
+
+// Records `per_user` events with ids for each of `users` users from one thread per user,
+// each retried until stored (as a client that resends after any error does), while
+// `outage` runs; then checks that every event is stored exactly once.
+void RecordThroughOutage(RedisServer& server, int users, int per_user,
+                         const std::function<void()>& outage) {
+  RedisHistoryStoreOptions options = RedisOptions(server, 1000);
+  options.timeout = absl::Milliseconds(100);
+  auto store = MakeRedisStore(options);
+  std::vector<int> failures(users, 0);
+  std::vector<int> other_codes(users, 0);
+  std::vector<int> gave_up(users, 0);
+  std::vector<int> duplicates(users, 0);
+  std::vector<std::thread> threads;
+  for (int u = 0; u < users; ++u) {
+    threads.emplace_back([&, u] {
+      for (int i = 0; i < per_user; ++i) {
+        const HistoryEvent e = WithId(Nth(i), absl::StrCat("u", u, "-e", i));
+        const absl::Time until = absl::Now() + absl::Seconds(30);
+        while (true) {
+          absl::StatusOr<AppendResult> r = store->Record(absl::StrCat("user-", u), e);
+          if (r.ok()) {
+            duplicates[u] += r->duplicate;
+            break;
+          }
+          ++failures[u];
+          if (!absl::IsUnavailable(r.status())) ++other_codes[u];
+          if (absl::Now() > until) {
+            ++gave_up[u];
+            break;
+          }
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+        absl::SleepFor(absl::Milliseconds(2));
+      }
+    });
   }
-  REQUIRE(events.ok());
-  CHECK(events->empty());
-  CHECK(failures <= 1);
+  outage();
+  for (std::thread& t : threads) t.join();
+  int all_failures = 0;
+  for (int u = 0; u < users; ++u) {
+    all_failures += failures[u];
+    CHECK(other_codes[u] == 0);  // an outage is UNAVAILABLE, never INTERNAL
+    CHECK(gave_up[u] == 0);
+    const std::vector<HistoryEvent> events = Ok(store->Get(absl::StrCat("user-", u)));
+    std::set<std::string> ids;
+    for (const HistoryEvent& e : events) ids.insert(e.event_id);
+    INFO("user-" << u << ": " << events.size() << " stored, " << ids.size() << " distinct, "
+                 << failures[u] << " failed calls, " << duplicates[u] << " duplicates");
+    CHECK(events.size() == static_cast<size_t>(per_user));
+    CHECK(ids.size() == static_cast<size_t>(per_user));
+  }
+  // The outage must have hit some calls, or this checked nothing.
+  CHECK(all_failures > 0);
+}
+
+TEST_CASE("redis store: events retried through Redis pauses are stored exactly once",
+          "[history][redis][faults]") {
+  auto server = StartRedis();
+  RecordThroughOutage(*server, 4, 120, [&] {
+    for (int pause = 0; pause < 3; ++pause) {
+      absl::SleepFor(absl::Milliseconds(100));
+      server->Pause();
+      absl::SleepFor(absl::Milliseconds(500));  // 5 timeouts long
+      server->Resume();
+    }
+  });
+}
+
+TEST_CASE("redis store: events retried through a Redis crash and restart are stored exactly once",
+          "[history][redis][faults]") {
+  // appendfsync always: what Redis acknowledged survives the SIGKILL.
+  absl::StatusOr<std::unique_ptr<RedisServer>> server =
+      RedisServer::Start(absl::Seconds(10), "", /*durable=*/true);
+  REQUIRE(server.ok());
+  RecordThroughOutage(**server, 4, 300, [&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    (*server)->Kill();
+    absl::SleepFor(absl::Milliseconds(300));
+    const absl::Status restarted = (*server)->Restart();
+    if (!restarted.ok()) FAIL("restart: " << restarted);
+  });
+}
+
+TEST_CASE("redis store: a write without an event id whose reply was lost is not re-sent",
+          "[history][redis][faults]") {
+  // No retries by the caller either: every acknowledged event must be stored once, and no
+  // event more than once (before, the client re-sent a timed-out write on a new connection,
+  // and Redis ran both once it woke up).
+  auto server = StartRedis();
+  RedisHistoryStoreOptions options = RedisOptions(*server, 1000);
+  options.timeout = absl::Milliseconds(100);
+  auto store = MakeRedisStore(options);
+  constexpr int kUsers = 4;
+  constexpr int kEvents = 80;
+  std::vector<std::vector<int>> acknowledged(kUsers);
+  std::vector<int> unavailable(kUsers, 0);
+  std::vector<std::thread> threads;
+  for (int u = 0; u < kUsers; ++u) {
+    threads.emplace_back([&, u] {
+      for (int i = 0; i < kEvents; ++i) {
+        absl::StatusOr<int64_t> r = store->Append(absl::StrCat("user-", u), Nth(i));
+        if (r.ok()) acknowledged[u].push_back(i);
+        if (!r.ok() && absl::IsUnavailable(r.status())) ++unavailable[u];
+        absl::SleepFor(absl::Milliseconds(3));
+      }
+    });
+  }
+  for (int pause = 0; pause < 3; ++pause) {
+    absl::SleepFor(absl::Milliseconds(60));
+    server->Pause();
+    absl::SleepFor(absl::Milliseconds(350));
+    server->Resume();
+  }
+  for (std::thread& t : threads) t.join();
+  int all_unavailable = 0;
+  for (int u = 0; u < kUsers; ++u) {
+    all_unavailable += unavailable[u];
+    const std::vector<HistoryEvent> events = Ok(store->Get(absl::StrCat("user-", u)));
+    std::map<std::string, int> copies;
+    for (const HistoryEvent& e : events) ++copies[e.item_id];
+    for (const auto& [item, n] : copies) {
+      INFO("user-" << u << " " << item);
+      CHECK(n == 1);
+    }
+    for (int i : acknowledged[u]) CHECK(copies.count(Nth(i).item_id) == 1);
+    CHECK(acknowledged[u].size() + unavailable[u] == static_cast<size_t>(kEvents));
+  }
+  CHECK(all_unavailable > 0);
 }
 
 TEST_CASE("redis store: Create fails with UNAVAILABLE when nothing listens", "[history][redis]") {
@@ -552,12 +758,22 @@ TEST_CASE("HistoryEvent Encode and Decode round trip, also for item ids containi
     CHECK(*back == e);
   }
   CHECK(Event("x|y", EventKind::kCart, 7).Encode() == "2|7|x|y");
+  // With an event id (which has no '|'), the item id may still hold one.
+  for (const HistoryEvent& e : {WithId(Event("sku-1", EventKind::kView, kT0), "ev-1"),
+                                WithId(Event("a|b", EventKind::kPurchase, -5), "x"),
+                                WithId(Event("", EventKind::kCart, 0), "only-id")}) {
+    absl::StatusOr<HistoryEvent> back = HistoryEvent::Decode(e.Encode());
+    REQUIRE(back.ok());
+    CHECK(*back == e);
+  }
+  CHECK(WithId(Event("a|b", EventKind::kCart, 7), "id-9").Encode() == "2e|7|id-9|a|b");
 }
 
 TEST_CASE("HistoryEvent::Decode rejects malformed text with DATA_LOSS", "[history]") {
   for (const char* text :
        {"", "garbage", "1", "1|", "1|2", "|1|x", "1||x", "0|5|x", "4|5|x", "-1|5|x", "x|5|item",
-        "1|five|item", "1|5.5|item", "1|99999999999999999999|item"}) {
+        "1|five|item", "1|5.5|item", "1|99999999999999999999|item", "1e|5|item", "1e|5||item",
+        "1ee|5|id|item", "e|5|id|item"}) {
     INFO("text: \"" << text << "\"");
     absl::StatusOr<HistoryEvent> event = HistoryEvent::Decode(text);
     CHECK(absl::IsDataLoss(event.status()));

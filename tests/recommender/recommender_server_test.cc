@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "common/inference/model_repository.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -44,11 +45,12 @@ class Client {
     return stub_->SimilarItems(&ctx, req, resp);
   }
   grpc::Status Record(const std::string& user, const std::string& item, v1::EventType type,
-                      v1::RecordEventResponse* resp = nullptr) {
+                      v1::RecordEventResponse* resp = nullptr, const std::string& event_id = "") {
     v1::RecordEventRequest req;
     req.set_user_id(user);
     req.set_item_id(item);
     req.set_event_type(type);
+    req.set_event_id(event_id);
     v1::RecordEventResponse local;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -135,6 +137,37 @@ TEST_CASE("a known history gets the ranking the shipped model computes", "[recom
     CHECK(item.reason().type() == v1::REASON_TYPE_RELATED_TO_HISTORY);
     const std::string& related = item.reason().related_item_id();
     CHECK((related == "1200" || related == "3456" || related == "3457" || related == "87"));
+  }
+}
+
+TEST_CASE("RecordEvent with an event_id stores a retried event once and says so",
+          "[recommender][grpc]") {
+  auto server = StartServer();
+  Client client(server->port());
+  v1::RecordEventResponse first;
+  REQUIRE(client.Record("shopper-r", "1200", v1::EVENT_TYPE_PURCHASE, &first, "evt-1").ok());
+  CHECK(first.history_length() == 1);
+  CHECK_FALSE(first.duplicate());
+  v1::RecordEventResponse retry;
+  REQUIRE(client.Record("shopper-r", "1200", v1::EVENT_TYPE_PURCHASE, &retry, "evt-1").ok());
+  CHECK(retry.history_length() == 1);
+  CHECK(retry.duplicate());
+  CHECK(retry.item_known());
+  v1::RecordEventResponse next;
+  REQUIRE(client.Record("shopper-r", "1201", v1::EVENT_TYPE_VIEW, &next, "evt-2").ok());
+  CHECK(next.history_length() == 2);
+  CHECK_FALSE(next.duplicate());
+  // A retry is neither an event nor a purchase for the metrics (nor for popularity).
+  auto page = testing::HttpGet(server->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  CHECK(absl::StrContains(*page, "shop_recommender_duplicate_events_total 1"));
+  CHECK(absl::StrContains(*page, "shop_recommender_events_total{type=\"EVENT_TYPE_PURCHASE\"} 1"));
+  // Malformed ids are refused, naming the field.
+  for (const std::string bad :
+       {std::string(65, 'a'), std::string("has space"), std::string("a|b")}) {
+    grpc::Status st = client.Record("shopper-r", "1200", v1::EVENT_TYPE_VIEW, nullptr, bad);
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(absl::StrContains(st.error_message(), "event_id"));
   }
 }
 

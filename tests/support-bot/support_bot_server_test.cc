@@ -190,6 +190,105 @@ TEST_CASE("ConverseStream streams the same reply as Converse, then the metadata"
   CHECK(transcript.turns(1).text() == reply);
 }
 
+// Sends `message` with an idempotency key; the empty session starts one.
+grpc::Status SayOnce(Client& client, const std::string& session, const std::string& message,
+                     const std::string& request_id, v1::ConverseResponse* resp) {
+  v1::ConverseRequest req;
+  req.set_session_id(session);
+  req.set_message(message);
+  req.set_customer_id("cust-1003");
+  req.set_request_id(request_id);
+  return client.Converse(req, resp);
+}
+
+// The metadata without the replay mark, serialized, for comparison with the original.
+std::string WithoutReplayMark(v1::TurnMetadata m) {
+  m.clear_replayed();
+  return m.SerializeAsString();
+}
+
+TEST_CASE("A retried Converse with its request_id is processed once and gets the same answer") {
+  BotFixture f;
+  const std::string kFirst = "a4c1e7f2-0b9d-4c55-9e1a-7d3f00c2b811";
+  const std::string kSecond = "5e0f4a9c-6f1b-4d2e-8a77-0c9b2d4e6f13";
+  v1::ConverseResponse first;
+  REQUIRE(SayOnce(f.client, "", "Please cancel my order ORD-37784483", kFirst, &first).ok());
+  REQUIRE(first.metadata().awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+  CHECK(first.metadata().session_created());
+  CHECK_FALSE(first.metadata().replayed());
+  const std::string session = first.metadata().session_id();
+
+  // The first message's retry (no session id yet: its answer was lost) finds its session.
+  v1::ConverseResponse retry;
+  REQUIRE(SayOnce(f.client, "", "Please cancel my order ORD-37784483", kFirst, &retry).ok());
+  CHECK(retry.metadata().replayed());
+  CHECK(retry.reply() == first.reply());
+  CHECK(WithoutReplayMark(retry.metadata()) == WithoutReplayMark(first.metadata()));
+
+  v1::ConverseResponse yes;
+  REQUIRE(SayOnce(f.client, session, "yes", kSecond, &yes).ok());
+  REQUIRE(yes.metadata().has_action());
+  CHECK(yes.metadata().action().result() == v1::ACTION_RESULT_SUCCEEDED);
+  // Retried twice: the cancellation is neither run again nor reported as refused.
+  for (int i = 0; i < 2; ++i) {
+    v1::ConverseResponse again;
+    REQUIRE(SayOnce(f.client, session, "yes", kSecond, &again).ok());
+    CHECK(again.metadata().replayed());
+    CHECK(again.reply() == yes.reply());
+    CHECK(WithoutReplayMark(again.metadata()) == WithoutReplayMark(yes.metadata()));
+  }
+  // An older turn's retry still gets its own reply; the state is today's.
+  REQUIRE(SayOnce(f.client, session, "Please cancel my order ORD-37784483", kFirst, &retry).ok());
+  CHECK(retry.metadata().replayed());
+  CHECK(retry.reply() == first.reply());
+  CHECK(retry.metadata().turn_id() == 2);
+  CHECK(retry.metadata().awaiting() == yes.metadata().awaiting());
+
+  // The stream answers a retry with the stored reply.
+  v1::ConverseStreamRequest stream_req;
+  stream_req.set_session_id(session);
+  stream_req.set_message("yes");
+  stream_req.set_request_id(kSecond);
+  grpc::ClientContext ctx;
+  auto reader = f.client.stub()->ConverseStream(&ctx, stream_req);
+  v1::ConverseStreamResponse msg;
+  std::vector<v1::ConverseStreamResponse> got;
+  while (reader->Read(&msg)) got.push_back(msg);
+  REQUIRE(reader->Finish().ok());
+  REQUIRE(got.size() >= 2);
+  std::string streamed;
+  for (size_t i = 0; i + 1 < got.size(); ++i) streamed += got[i].delta();
+  CHECK(streamed == yes.reply());
+  CHECK(got.back().metadata().replayed());
+
+  // Two messages, two replies: nothing was recorded twice.
+  v1::GetTranscriptRequest treq;
+  treq.set_session_id(session);
+  v1::GetTranscriptResponse transcript;
+  grpc::ClientContext tctx;
+  REQUIRE(f.client.stub()->GetTranscript(&tctx, treq, &transcript).ok());
+  REQUIRE(transcript.turns_size() == 4);
+  CHECK(transcript.turns(0).request_id() == kFirst);
+  CHECK(transcript.turns(2).request_id() == kSecond);
+  auto page = testing::HttpGet(f.server->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  CHECK(absl::StrContains(*page, "shop_supportbot_replayed_turns_total 5"));
+  CHECK(absl::StrContains(*page, "shop_supportbot_turns_total{intent=\"cancel_order\"} 1"));
+
+  SECTION("a key reused for another message, or malformed, is INVALID_ARGUMENT") {
+    v1::ConverseResponse r;
+    grpc::Status st = SayOnce(f.client, session, "no", kSecond, &r);
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(absl::StrContains(st.error_message(), "request_id"));
+    for (const std::string bad :
+         {std::string("short"), std::string(65, 'x'), std::string("has space in it 1234")}) {
+      st = SayOnce(f.client, session, "hello", bad, &r);
+      CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+      CHECK(absl::StrContains(st.error_message(), "request_id"));
+    }
+  }
+}
+
 TEST_CASE("Transcripts, ratings and deletion") {
   BotFixture f;
   std::string session;
@@ -713,6 +812,22 @@ TEST_CASE("Behind a gateway a session belongs to the verified customer; ids are 
     REQUIRE(ConverseAs(stub, anna, r.metadata().session_id(), "yes", &r).ok());
     REQUIRE(r.metadata().has_action());
     CHECK(r.metadata().action().result() == v1::ACTION_RESULT_SUCCEEDED);
+  }
+  SECTION("one request_id from two customers starts two sessions") {
+    const std::string key = "0d6f2c1a-9b7e-4f3a-a1c2-5e8d7b6a4c3f";
+    v1::ConverseResponse a, b;
+    grpc::ClientContext ca, cb;
+    anna.Apply(&ca);
+    emily.Apply(&cb);
+    v1::ConverseRequest req;
+    req.set_message("Where is my order?");
+    req.set_request_id(key);
+    REQUIRE(stub->Converse(&ca, req, &a).ok());
+    REQUIRE(stub->Converse(&cb, req, &b).ok());
+    CHECK(a.metadata().session_id() != b.metadata().session_id());
+    CHECK_FALSE(b.metadata().replayed());
+    CHECK(TranscriptAs(stub, emily, a.metadata().session_id()) ==
+          grpc::StatusCode::PERMISSION_DENIED);
   }
   SECTION("a guest's session is the guest's: its id is the key") {
     const std::string guest_session = other.metadata().session_id();
