@@ -106,9 +106,27 @@ std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view eve
   return line;
 }
 
+namespace {
+thread_local std::vector<LogField> t_context;
+}  // namespace
+
+void SetThreadLogContext(std::vector<LogField> fields) { t_context = std::move(fields); }
+
+void ClearThreadLogContext() { t_context.clear(); }
+
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
   std::string line = FormatLogLine(absl::Now(), level, event, fields);
+  if (!t_context.empty()) {
+    line.pop_back();  // the closing brace
+    for (const LogField& f : t_context) {
+      line.push_back(',');
+      AppendJsonString(&line, f.key());
+      line.push_back(':');
+      AppendJsonString(&line, f.value());
+    }
+    line.push_back('}');
+  }
   line.push_back('\n');
   // One fwrite per line: stderr is unbuffered, so a single call keeps lines from
   // interleaving across threads.

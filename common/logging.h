@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -79,6 +80,12 @@ std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view eve
                           std::initializer_list<LogField> fields);
 
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields = {});
+
+// Fields appended to every line this thread logs until cleared: the request a handler
+// thread is serving (its x-request-id and trace ids, set by the request trace
+// interceptor), so that every line of one request can be found together.
+void SetThreadLogContext(std::vector<LogField> fields);
+void ClearThreadLogContext();
 
 // Sends protobuf's own diagnostics (e.g. a text-format parse error) through Log() as
 // {"event":"protobuf","file":...,"line":...,"message":...}, instead of protobuf's plain

@@ -1,12 +1,17 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// Turns gRPC's answer to an unparseable request into INVALID_ARGUMENT.
-//
-// The protobuf runtime rejects a proto3 string field holding invalid UTF-8 while parsing,
-// before any handler runs, and gRPC then answers INTERNAL with an empty message: the
-// wrong code (the caller sent bad input, retrying will not help) and nothing to act on.
-// That status is recognisable: no handler here ever returns INTERNAL without a message
-// (ToGrpcStatus keeps absl messages, and every absl error we build has one).
+// Gives the statuses gRPC itself answers for a broken request the code that says whose
+// fault it is; gRPC says INTERNAL (a server fault, which pages) for all of them:
+// - a request that does not parse (a proto3 string field holding invalid UTF-8: the
+//   protobuf runtime rejects it before any handler runs; INTERNAL with an empty message)
+//   -> INVALID_ARGUMENT;
+// - no request message ("No payload", "Couldn't initialize byte buffer reader"): the client reset
+// the stream or hung up before or
+//   during the body -> CANCELLED (DEADLINE_EXCEEDED when its deadline had passed); it
+//   ended the stream without a whole message (broken framing) -> INVALID_ARGUMENT.
+// Both are recognisable: no handler here returns INTERNAL without a message or with
+// those words of gRPC's (ToGrpcStatus keeps absl messages, and every absl error we build has
+// one). Installed before the metrics interceptor, so the metrics count the corrected code.
 #ifndef SHOP_COMMON_SERVER_PARSE_ERROR_INTERCEPTOR_H_
 #define SHOP_COMMON_SERVER_PARSE_ERROR_INTERCEPTOR_H_
 

@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "common/server/grpc_metrics.h"
 #include "common/server/parse_error_interceptor.h"
+#include "common/server/request_trace.h"
 #include "common/server/tls.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -108,7 +109,9 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   }
   auto metrics = std::make_shared<GrpcServerMetrics>(*self->registry_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  // Send-side hooks run in this order: the status is corrected before it is counted.
+  // Hooks run in this order: the request's trace is known before anything logs, and the
+  // status is corrected before it is counted.
+  creators.push_back(std::make_unique<RequestTraceInterceptorFactory>());
   creators.push_back(std::make_unique<ParseErrorInterceptorFactory>());
   creators.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(metrics));
   builder.experimental().SetInterceptorCreators(std::move(creators));

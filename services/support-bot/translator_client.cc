@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/server/grpc_status.h"
+#include "common/server/request_trace.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -34,6 +35,8 @@ absl::StatusOr<tv1::TranslateResponse> TranslatorClient::Call(
                                                  ? grpc::ClientContext::FromServerContext(*parent)
                                                  : std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  // The customer's request id and trace continue into the translator's logs.
+  ForwardTrace(CurrentRequestTrace(), ctx.get());
   grpc::Status st = stub_->Translate(ctx.get(), req, &resp);
   if (!st.ok()) {
     absl::Status s = FromGrpcStatus(st);

@@ -221,6 +221,29 @@ TEST_CASE("the worker drops expired requests submitted asynchronously", "[batche
   CHECK(first.get().ok());
 }
 
+TEST_CASE("a request whose deadline passes while its batch fills is left out of the forward",
+          "[batcher]") {
+  std::vector<int> ran;
+  std::mutex mu;
+  BatcherOptions opt;
+  opt.max_batch_size = 8;
+  opt.max_queue_delay = absl::Milliseconds(300);  // the batch waits to fill
+  auto batcher = MakeBatcher(opt, [&](std::vector<int>& in) {
+    std::lock_guard<std::mutex> lock(mu);
+    ran.insert(ran.end(), in.begin(), in.end());
+    return std::vector<absl::StatusOr<int>>(in.begin(), in.end());
+  });
+  std::promise<absl::Status> expired, kept;
+  RequestContext short_deadline;
+  short_deadline.deadline = absl::Now() + absl::Milliseconds(50);
+  batcher->Submit(1, short_deadline, [&](absl::StatusOr<int> r) { expired.set_value(r.status()); });
+  batcher->Submit(2, {}, [&](absl::StatusOr<int> r) { kept.set_value(r.status()); });
+  CHECK(kept.get_future().get().ok());
+  CHECK(absl::IsDeadlineExceeded(expired.get_future().get()));
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(ran == std::vector<int>{2});
+}
+
 TEST_CASE("a cancelled caller's request is dropped with CANCELLED", "[batcher]") {
   Gate gate;
   BatcherOptions opt;

@@ -368,8 +368,14 @@ def route_problems(service, route):
         problems.append(f"{service}: the client's grpc-timeout is not capped "
                         "(route.max_stream_duration.grpc_timeout_header_max unset or 0)")
     retry = action.get("retry_policy", {})
-    if "unavailable" not in retry.get("retry_on", "").split(","):
+    retry_on = retry.get("retry_on", "").split(",")
+    if "unavailable" not in retry_on:
         problems.append(f"{service}: no retry on unavailable (retry_policy.retry_on)")
+    # gRPC answers calls that reach a server already shutting down with CANCELLED
+    # (grpc/grpc#41785); only the gateway can retry those on another replica.
+    if "cancelled" not in retry_on:
+        problems.append(f"{service}: no retry on cancelled (calls caught by a replica's "
+                        "shutdown; retry_policy.retry_on)")
     per_try = retry.get("per_try_timeout")
     if not per_try:
         problems.append(f"{service}: retries without a per_try_timeout")
@@ -849,6 +855,10 @@ BROKEN_COPIES = [
     ("no retry on unavailable",
      edit(lambda d: route_of(d, RECOMMENDER)["route"]["retry_policy"].update(retry_on="connect-failure")),
      r"no retry on unavailable"),
+    ("no retry on cancelled",
+     edit(lambda d: route_of(d, SUPPORT_BOT)["route"]["retry_policy"].update(
+         retry_on="unavailable,connect-failure")),
+     r"no retry on cancelled"),
     ("no per-try timeout",
      edit(lambda d: route_of(d, SUPPORT_BOT)["route"]["retry_policy"].pop("per_try_timeout")),
      r"without a per_try_timeout"),

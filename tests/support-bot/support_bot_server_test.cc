@@ -5,10 +5,12 @@
 // ratings, deletion, bad input, and the translator (running, and down).
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/server/tls.h"
@@ -410,6 +412,12 @@ class FakeTranslator final : public translator::v1::Translator::Service {
     {
       absl::MutexLock lock(&mu_);
       budgets_.push_back(absl::FromChrono(context->deadline()) - absl::Now());
+      for (const char* key : {"x-request-id", "traceparent"}) {
+        auto it = context->client_metadata().find(key);
+        if (it != context->client_metadata().end()) {
+          headers_[key] = std::string(it->second.data(), it->second.size());
+        }
+      }
     }
     const absl::Time until = absl::Now() + (call == 0 ? delay_ : absl::ZeroDuration());
     while (absl::Now() < until) {
@@ -433,6 +441,11 @@ class FakeTranslator final : public translator::v1::Translator::Service {
     return budgets_;
   }
   bool cancelled_seen() const { return cancelled_seen_; }
+  // The trace headers of the last call that had them.
+  std::map<std::string, std::string> headers() {
+    absl::MutexLock lock(&mu_);
+    return headers_;
+  }
 
  private:
   const absl::Duration delay_;
@@ -441,6 +454,7 @@ class FakeTranslator final : public translator::v1::Translator::Service {
   std::atomic<bool> cancelled_seen_{false};
   absl::Mutex mu_;
   std::vector<absl::Duration> budgets_;
+  std::map<std::string, std::string> headers_;
 };
 
 struct FakeTranslatorServer {
@@ -471,6 +485,68 @@ grpc::Status ConverseWithin(int port, const std::string& message, absl::Duration
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + within));
   return stub->Converse(&ctx, req, resp);
+}
+
+// Converse with a German message, carrying the gateway's trace headers when given.
+grpc::Status ConverseTraced(int port, const std::string& request_id, const std::string& traceparent,
+                            v1::ConverseResponse* resp) {
+  auto stub = v1::SupportBot::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  v1::ConverseRequest req;
+  req.set_message("Wo ist meine Bestellung?");
+  req.set_locale("de-DE");
+  grpc::ClientContext ctx;
+  if (!request_id.empty()) ctx.AddMetadata("x-request-id", request_id);
+  if (!traceparent.empty()) ctx.AddMetadata("traceparent", traceparent);
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  return stub->Converse(&ctx, req, resp);
+}
+
+TEST_CASE("The gateway's request id and trace reach the translator and the bot's log lines") {
+  testing::ScratchDir dir;
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  v1::ConverseResponse r;
+  SECTION("forwarded to the translator: the same id and trace, the bot's span as parent") {
+    FakeTranslatorServer fake(absl::ZeroDuration());
+    auto server = StartBot(dir.path() + "/orders.db", {fake.address_flag()});
+    REQUIRE(ConverseTraced(server->port(), "req-trace-1", traceparent, &r).ok());
+    const auto headers = fake.service.headers();
+    REQUIRE(headers.count("x-request-id") == 1);
+    CHECK(headers.at("x-request-id") == "req-trace-1");
+    REQUIRE(headers.count("traceparent") == 1);
+    const std::string& forwarded = headers.at("traceparent");
+    CHECK(forwarded.rfind("00-4bf92f3577b34da6a3ce929d0e0e4736-", 0) == 0);
+    CHECK(forwarded.size() == traceparent.size());
+    CHECK(forwarded.substr(36, 16) != "00f067aa0ba902b7");  // a new span: the bot's
+    CHECK(absl::EndsWith(forwarded, "-01"));
+  }
+  SECTION("on the log lines of that request, and not on the next one's") {
+    auto server = StartBot(dir.path() + "/orders.db", NoTranslator());
+    REQUIRE(ConverseTraced(server->port(), "req-trace-2", traceparent, &r).ok());
+    REQUIRE(server->WaitForLog("\"request_id\":\"req-trace-2\"", 10));
+    std::string line;
+    for (absl::string_view l : absl::StrSplit(server->log(), '\n')) {
+      if (absl::StrContains(l, "req-trace-2")) line = std::string(l);
+    }
+    CHECK(absl::StrContains(line, "\"event\":\"translation_degraded\""));
+    CHECK(absl::StrContains(line, "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""));
+    // A call without headers logs without them: nothing is left over from the last one.
+    REQUIRE(ConverseTraced(server->port(), "", "", &r).ok());
+    REQUIRE(server->WaitForLog("translation_degraded", 10));
+    int degraded = 0, traced = 0;
+    absl::Time until = absl::Now() + absl::Seconds(10);
+    while (degraded < 2 && absl::Now() < until) {
+      server->WaitForLog("no such text", 1);  // read what has arrived
+      degraded = traced = 0;
+      for (absl::string_view l : absl::StrSplit(server->log(), '\n')) {
+        if (!absl::StrContains(l, "translation_degraded")) continue;
+        ++degraded;
+        traced += absl::StrContains(l, "request_id");
+      }
+    }
+    CHECK(degraded == 2);
+    CHECK(traced == 1);
+  }
 }
 
 TEST_CASE("Translator calls get the caller's deadline and end with the caller's RPC") {
