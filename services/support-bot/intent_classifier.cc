@@ -82,6 +82,13 @@ absl::Status Invalid(const std::string& path, absl::string_view what) {
 
 absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
     const std::string& version_dir) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const TorchModel> model, TorchModel::Load(version_dir));
+  return Load(std::move(model));
+}
+
+absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
+    std::shared_ptr<const TorchModel> model) {
+  const std::string& version_dir = model->directory();
   const std::string meta_path = version_dir + "/metadata.json";
   std::ifstream meta_in(meta_path);
   if (!meta_in) return absl::NotFoundError(absl::StrCat("cannot read ", meta_path));
@@ -153,7 +160,7 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
                    absl::StrCat("has ", id - kFirstId, " features, metadata says ", num_features));
   }
 
-  ASSIGN_OR_RETURN(c->model_, TorchModel::Load(version_dir));
+  c->model_ = std::move(model);
   const ModelMetadata& m = c->model_->metadata();
   if (m.inputs.size() != 1 || m.inputs[0].dtype != torch::kInt64 || m.inputs[0].shape.size() != 2 ||
       m.outputs.size() != 1 || m.outputs[0].dtype != torch::kFloat32 ||
@@ -227,26 +234,29 @@ std::vector<IntentPrediction> IntentClassifier::ClassifyBatch(
   absl::StatusOr<std::vector<std::vector<float>>> probs = Probabilities(texts);
   std::vector<IntentPrediction> predictions(texts.size());
   if (!probs.ok()) return predictions;  // empty intents, not in scope
-  for (size_t i = 0; i < predictions.size(); ++i) {
-    const std::vector<float>& p = (*probs)[i];
-    // First index wins ties, as numpy's argmax does.
-    size_t best = 0;
-    for (size_t j = 1; j < p.size(); ++j) {
-      if (p[j] > p[best]) best = j;
-    }
-    size_t second = best == 0 ? 1 : 0;
-    for (size_t j = 0; j < p.size(); ++j) {
-      if (j != best && p[j] > p[second]) second = j;
-    }
-    IntentPrediction& out = predictions[i];
-    out.intent = labels_[best];
-    out.confidence = p[best];
-    out.runner_up = labels_[second];
-    out.runner_up_confidence = p[second];
-    out.in_scope = p[best] >= threshold_ && p[best] - p[second] >= margin_ &&
-                   static_cast<int64_t>(best) != oos_index_;
-  }
+  for (size_t i = 0; i < predictions.size(); ++i) predictions[i] = Predict((*probs)[i].data());
   return predictions;
+}
+
+IntentPrediction IntentClassifier::Predict(const float* p) const {
+  const size_t k = labels_.size();
+  // First index wins ties, as numpy's argmax does.
+  size_t best = 0;
+  for (size_t j = 1; j < k; ++j) {
+    if (p[j] > p[best]) best = j;
+  }
+  size_t second = best == 0 ? 1 : 0;
+  for (size_t j = 0; j < k; ++j) {
+    if (j != best && p[j] > p[second]) second = j;
+  }
+  IntentPrediction out;
+  out.intent = labels_[best];
+  out.confidence = p[best];
+  out.runner_up = labels_[second];
+  out.runner_up_confidence = p[second];
+  out.in_scope = p[best] >= threshold_ && p[best] - p[second] >= margin_ &&
+                 static_cast<int64_t>(best) != oos_index_;
+  return out;
 }
 
 bool IntentClassifier::Understands(absl::string_view language) const {

@@ -48,6 +48,9 @@ class IntentClassifier {
   // checked by TorchModel::Load) and the feature vocabulary. NotFound for missing
   // files, InvalidArgument for inconsistent ones.
   static absl::StatusOr<std::unique_ptr<IntentClassifier>> Load(const std::string& version_dir);
+  // The same around a model already loaded (by a ModelRepository) from its directory.
+  static absl::StatusOr<std::unique_ptr<IntentClassifier>> Load(
+      std::shared_ptr<const TorchModel> model);
 
   // Never fails: should the model fail to run (it does not, once loaded), the prediction
   // has an empty intent, confidence 0 and in_scope false.
@@ -60,6 +63,8 @@ class IntentClassifier {
       const std::vector<std::string>& texts) const;
   // The model's input ids for `text` (data.py's Vocabulary.encode).
   std::vector<int64_t> FeatureIds(absl::string_view text) const;
+  // The prediction for one row of the model's output (labels().size() probabilities).
+  IntentPrediction Predict(const float* probabilities) const;
 
   // Whether the model was trained on messages in `language` (ISO 639-1), so a message in
   // it is classified as written rather than through an English translation.

@@ -176,23 +176,11 @@ int main(int argc, char** argv) {
       {{&service, shop::supportbot::v1::SupportBot::service_full_name()}});
   if (!server.ok()) return shop::StartupFailed(server.status());
 
-  absl::Status threads = shop::ConfigureTorchThreads(
-      inference.intra_op_threads, inference.inter_op_threads, inference.blas_threads);
-  if (!threads.ok()) return shop::StartupFailed(threads);
-  // The newest version under <model_root>/support-bot, or --model_version.
-  const std::string model_dir = inference.repository.root + "/" + inference.repository.name;
-  int64_t version = inference.repository.pinned_version;
-  if (version <= 0) {
-    auto versions = shop::ModelRepository::ListVersions(model_dir);
-    if (!versions.ok()) return shop::StartupFailed(versions.status());
-    if (versions->empty())
-      return shop::StartupFailed(absl::NotFoundError("no model version in " + model_dir));
-    version = versions->back();
-  }
-  auto classifier =
-      shop::supportbot::IntentClassifier::Load(model_dir + "/" + std::to_string(version));
-  if (!classifier.ok()) return shop::StartupFailed(classifier.status());
-  service.SetClassifier(classifier->get());
+  // Through the common serving path: repository (checksums, hot reload, fallback to the
+  // serving version when a new one is bad), dynamic batcher and per-model metrics.
+  auto intent_model = shop::supportbot::IntentModel::Load(inference, *registry);
+  if (!intent_model.ok()) return shop::StartupFailed(intent_model.status());
+  service.SetIntentModel(intent_model->get());
   (*server)->SetServing(true);
   (*server)->WaitForShutdown();
   return 0;

@@ -181,8 +181,9 @@ void SupportBotMetrics::RecordTurn(const v1::TurnMetadata& m) {
 
 absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
                                        v1::TurnMetadata* metadata) {
-  const IntentClassifier* classifier = classifier_.load();
-  if (classifier == nullptr) return absl::UnavailableError("the bot is still starting; retry");
+  IntentModel* intent_model = intent_model_.load();
+  if (intent_model == nullptr) return absl::UnavailableError("the bot is still starting; retry");
+  ASSIGN_OR_RETURN(std::shared_ptr<const IntentClassifier> classifier, intent_model->Current());
   RETURN_IF_ERROR(ValidateSessionId(in.session_id, /*allow_empty=*/true));
   RETURN_IF_ERROR(ValidateCustomerId(in.customer_id));
   ASSIGN_OR_RETURN(std::string hint, LocaleLanguage(in.locale));
@@ -265,7 +266,15 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     // translation error can change the intent, and the confidence gate does not apply to
     // it (the translation still feeds the English knowledge-base search).
     const bool native = classifier->Understands(language);
-    const IntentPrediction prediction = classifier->Classify(native ? in.message : english);
+    // Batched with other customers' messages; the caller's deadline and cancellation
+    // reach the queue.
+    RequestContext queue;
+    if (in.rpc != nullptr) {
+      queue.deadline = absl::FromChrono(in.rpc->deadline());
+      queue.is_cancelled = [rpc = in.rpc] { return rpc->IsCancelled(); };
+    }
+    ASSIGN_OR_RETURN(const IntentPrediction prediction,
+                     intent_model->Classify(native ? in.message : english, queue));
     Entities entities = entities_.Extract(in.message);
     Entities english_entities = entities_.Extract(english);
     for (const std::string& id : english_entities.order_ids) {

@@ -18,6 +18,7 @@
 #include "services/support-bot/dialogue_manager.h"
 #include "services/support-bot/entity_extractor.h"
 #include "services/support-bot/intent_classifier.h"
+#include "services/support-bot/intent_model.h"
 #include "services/support-bot/session_store.h"
 #include "services/support-bot/translator_client.h"
 #include "shop/supportbot/v1/supportbot.grpc.pb.h"
@@ -100,7 +101,7 @@ class SupportBotService final : public v1::SupportBot::Service {
         entities_(options.order_ids) {}
 
   // Until set, Converse answers UNAVAILABLE (the intent model is loading).
-  void SetClassifier(const IntentClassifier* classifier) { classifier_.store(classifier); }
+  void SetIntentModel(IntentModel* model) { intent_model_.store(model); }
 
   grpc::Status Converse(grpc::ServerContext* context, const v1::ConverseRequest* request,
                         v1::ConverseResponse* response) override;
@@ -146,7 +147,7 @@ class SupportBotService final : public v1::SupportBot::Service {
   TranslatorClient* const translator_;
   SupportBotMetrics* const metrics_;
   const SupportBotOptions options_;
-  std::atomic<const IntentClassifier*> classifier_{nullptr};
+  std::atomic<IntentModel*> intent_model_{nullptr};
   EntityExtractor entities_;
 };
 

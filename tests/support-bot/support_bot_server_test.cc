@@ -4,6 +4,7 @@
 // and the knowledge base, over loopback gRPC: whole conversations, streaming, transcripts,
 // ratings, deletion, bad input, and the translator (running, and down).
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -289,6 +290,73 @@ TEST_CASE("A retried Converse with its request_id is processed once and gets the
       CHECK(absl::StrContains(st.error_message(), "request_id"));
     }
   }
+}
+
+// The value of the /metrics sample `name{labels...}` of the bot's intent model.
+double IntentMetric(const testing::ChildServer& server, const std::string& name,
+                    std::vector<std::string> labels = {}) {
+  auto page = testing::HttpGet(server.metrics_port(), "/metrics");
+  if (!page.ok()) return -1;
+  labels.push_back("model=\"support-bot\"");
+  return testing::FindSample(*page, name, labels);
+}
+
+// Copies shipped version `from` of the bot's model to `root`/support-bot/`to`, as a deploy
+// does (under a temporary name, then renamed into place), renumbered in its metadata.
+void DeployIntentVersion(const std::string& root, int from, int to, bool corrupt = false) {
+  const std::string shipped = absl::StrCat(SHOP_SOURCE_DIR, "/models/support-bot/", from);
+  const std::string tmp = absl::StrCat(root, "/support-bot/.", to, ".tmp");
+  std::filesystem::create_directories(root + "/support-bot");
+  std::filesystem::copy(shipped, tmp, std::filesystem::copy_options::recursive);
+  std::ifstream in(tmp + "/metadata.json");
+  std::string meta((std::istreambuf_iterator<char>(in)), {});
+  in.close();
+  const std::string from_field = absl::StrCat("\"version\": ", from, ",");
+  REQUIRE(meta.find(from_field) != std::string::npos);
+  meta.replace(meta.find(from_field), from_field.size(), absl::StrCat("\"version\": ", to, ","));
+  std::ofstream(tmp + "/metadata.json", std::ios::trunc) << meta;
+  if (corrupt) {  // flipped bytes in the network, as a bad disk or a broken copy leaves them
+    std::fstream f(tmp + "/model.pt", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    const std::string garbage(512, '\x5a');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  std::filesystem::rename(tmp, absl::StrCat(root, "/support-bot/", to));
+}
+
+TEST_CASE(
+    "The intent model is served like the others: batched, counted, hot-reloaded, and a "
+    "bad new version leaves the old one serving") {
+  testing::ScratchDir dir;
+  const std::string root = dir.path() + "/models";
+  DeployIntentVersion(root, 3, 3);
+  auto server = StartBot(dir.path() + "/orders.db",
+                         NoTranslator({"--model_root=" + root, "--model_poll_interval=200ms",
+                                       "--max_batch_size=4", "--max_queue_delay=1ms"}));
+  Client client(server->port());
+  std::string session;
+  auto r = client.Say(&session, "Wo ist meine Bestellung?", "cust-1005", "de-DE");
+  CHECK(r.metadata().intent().name() == "track_order");
+  CHECK(IntentMetric(*server, "shop_model_version_loaded") == 3);
+  CHECK(IntentMetric(*server, "shop_inference_requests_total", {"outcome=\"success\""}) == 1);
+  CHECK(IntentMetric(*server, "shop_inference_batches_total") == 1);
+
+  // A new version is loaded beside the serving one and swapped in.
+  DeployIntentVersion(root, 3, 4);
+  REQUIRE(server->WaitForLog("\"to_version\":4", 60));
+  CHECK(IntentMetric(*server, "shop_model_version_loaded") == 4);
+  r = client.Say(&session, "I want to cancel my order", "cust-1005");
+  CHECK(r.metadata().intent().name() == "cancel_order");
+
+  // A corrupted one is refused and counted, and version 4 goes on serving.
+  DeployIntentVersion(root, 3, 5, /*corrupt=*/true);
+  REQUIRE(server->WaitForLog("\"event\":\"model_load_failed\"", 60));
+  CHECK(IntentMetric(*server, "shop_model_integrity_failures_total") >= 1);
+  CHECK(IntentMetric(*server, "shop_model_version_loaded") == 4);
+  std::string german;
+  r = client.Say(&german, "Wo ist meine Bestellung ORD-73464097?", "cust-1005", "de-DE");
+  CHECK(r.metadata().intent().name() == "track_order");
+  CHECK(IntentMetric(*server, "shop_inference_requests_total", {"outcome=\"success\""}) == 3);
 }
 
 TEST_CASE("Transcripts, ratings and deletion") {
