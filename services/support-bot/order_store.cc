@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/country_codes.h"
+#include "common/text/utf8.h"
 #include "re2/re2.h"
 
 namespace shop::supportbot {
@@ -30,12 +31,6 @@ constexpr std::array<std::pair<OrderStatus, absl::string_view>, 10> kStatusNames
 
 // The carriers print at most 35 characters per address line (KB-ADDR-003).
 constexpr int kMaxAddressFieldChars = 35;
-
-int CountCodePoints(absl::string_view s) {
-  int n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 bool HasControlCharacter(absl::string_view s) {
   for (unsigned char c : s) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace shop::translator {
@@ -65,52 +66,16 @@ char32_t Lower(char32_t cp) {
 
 // The first `max_chars` code points of `s`; an invalid sequence becomes one U+FFFD per
 // offending byte (not a letter, so it separates words).
-std::vector<char32_t> DecodeUtf8(absl::string_view s, int max_chars) {
+std::vector<char32_t> CodePoints(absl::string_view s, int max_chars) {
   std::vector<char32_t> out;
   size_t i = 0;
   while (i < s.size() && static_cast<int>(out.size()) < max_chars) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    int len = 0;
     char32_t cp = 0;
-    char32_t min = 0;
-    if (b0 < 0x80) {
-      len = 1, cp = b0;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      len = 4, cp = b0 & 0x07, min = 0x10000;
-    }
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      ok = (b & 0xC0) == 0x80;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    ok = ok && cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    out.push_back(ok ? cp : kReplacement);
-    i += ok ? len : 1;
+    const int length = DecodeUtf8(s, i, &cp);
+    out.push_back(length > 0 ? cp : kReplacement);
+    i += length > 0 ? length : 1;
   }
   return out;
-}
-
-void AppendUtf8(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Lower-cased words: runs of letters; an apostrophe joins a word only between two letters.
@@ -214,7 +179,7 @@ void LanguageDetector::Score(absl::string_view utf8_text, std::vector<double>* s
   };
   std::string padded;          // " word " in UTF-8
   std::vector<size_t> starts;  // byte offset of each code point of `padded`, plus the end
-  for (const std::u32string& word : Words(DecodeUtf8(utf8_text, max_chars_))) {
+  for (const std::u32string& word : Words(CodePoints(utf8_text, max_chars_))) {
     padded.clear();
     starts.clear();
     starts.push_back(0);
