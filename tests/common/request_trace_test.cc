@@ -53,8 +53,8 @@ TEST_CASE("malformed trace headers are ignored, not echoed", "[trace]") {
   // A later version's first four fields are read (the specification's forward rule).
   Metadata later = {{"traceparent", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-xyz"}};
   CHECK(TraceFromMetadata(later).trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
-  for (const std::string bad : {std::string(129, 'a'), std::string("has space"),
-                                std::string("tab\there"), std::string("\xc3\xa9")}) {
+  for (const std::string& bad : {std::string(129, 'a'), std::string("has space"),
+                                 std::string("tab\there"), std::string("\xc3\xa9")}) {
     Metadata md = {{"x-request-id", bad}};
     CHECK(TraceFromMetadata(md).request_id.empty());
   }

@@ -163,7 +163,7 @@ TEST_CASE("RecordEvent with an event_id stores a retried event once and says so"
   CHECK(absl::StrContains(*page, "shop_recommender_duplicate_events_total 1"));
   CHECK(absl::StrContains(*page, "shop_recommender_events_total{type=\"EVENT_TYPE_PURCHASE\"} 1"));
   // Malformed ids are refused, naming the field.
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(65, 'a'), std::string("has space"), std::string("a|b")}) {
     grpc::Status st = client.Record("shopper-r", "1200", v1::EVENT_TYPE_VIEW, nullptr, bad);
     CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);

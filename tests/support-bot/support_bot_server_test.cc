@@ -283,7 +283,7 @@ TEST_CASE("A retried Converse with its request_id is processed once and gets the
     grpc::Status st = SayOnce(f.client, session, "no", kSecond, &r);
     CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     CHECK(absl::StrContains(st.error_message(), "request_id"));
-    for (const std::string bad :
+    for (const std::string& bad :
          {std::string("short"), std::string(65, 'x'), std::string("has space in it 1234")}) {
       st = SayOnce(f.client, session, "hello", bad, &r);
       CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
