@@ -30,6 +30,10 @@ PACKAGES=(
   nghttp2-client curl procps
   # deployment (issue 6): the local gateway, Prometheus + promtool, YAML for the config tests
   haproxy prometheus python3-yaml
+  # fuzzing (scripts/fuzz.sh): clang, libFuzzer's runtime (libclang-rt-dev: clang only
+  # recommends it, and recommends are not installed) and llvm-symbolizer (llvm) for
+  # sanitizer stack traces with file and line
+  clang libclang-rt-dev llvm
 )
 
 # Node.js/npm (pinned validators for the Envoy and Kubernetes configs) and kubectl (kustomize)

@@ -12,3 +12,9 @@ bash scripts/build.sh
 PRESET=${PRESET:-release}
 JOBS=${JOBS:-$(nproc)}
 ctest --preset "$PRESET" -j "$JOBS"
+# Every libFuzzer target (tests/fuzz) for a short smoke run under ASan+UBSan, built with
+# clang in its own tree; scripts/fuzz.sh 600 is the long run (docs/errors.md).
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+if [[ "$FUZZ_SECONDS" != 0 ]]; then
+  bash scripts/fuzz.sh "$FUZZ_SECONDS"
+fi

@@ -2,14 +2,51 @@
 #include "common/inference/model_metadata.h"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace shop {
 namespace {
+
+// An integer field. nlohmann's get<int64_t>() converts any JSON number with a static_cast:
+// undefined behaviour for a float out of range (1e300, or a "version" of 77 digits, which
+// the JSON parser keeps as a float: found by tests/fuzz/model_metadata_fuzzer.cc), and
+// silent truncation (2.5) or wrap-around (18446744073709551615 is -1, a variable
+// dimension) otherwise. Only JSON integers in range are accepted; every metadata writer
+// writes integers.
+template <typename Int>
+absl::StatusOr<Int> IntegerField(const nlohmann::json& j, absl::string_view what) {
+  constexpr Int kMin = std::numeric_limits<Int>::min();
+  constexpr Int kMax = std::numeric_limits<Int>::max();
+  if (j.is_number_unsigned()) {
+    if (j.get<uint64_t>() <= static_cast<uint64_t>(kMax)) {
+      return static_cast<Int>(j.get<uint64_t>());
+    }
+  } else if (j.is_number_integer()) {
+    if (j.get<int64_t>() >= kMin && j.get<int64_t>() <= kMax) {
+      return static_cast<Int>(j.get<int64_t>());
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " must be an integer from ", kMin, " to ", kMax, ", not ", j.dump()));
+}
+
+absl::StatusOr<std::vector<int64_t>> IntegerArray(const nlohmann::json& j, absl::string_view what) {
+  if (!j.is_array()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " must be an array of integers"));
+  }
+  std::vector<int64_t> values;
+  for (const nlohmann::json& element : j) {
+    ASSIGN_OR_RETURN(const int64_t value, IntegerField<int64_t>(element, what));
+    values.push_back(value);
+  }
+  return values;
+}
 
 absl::StatusOr<TensorSpec> ParseTensorSpec(const nlohmann::json& j, absl::string_view where) {
   TensorSpec spec;
@@ -21,7 +58,7 @@ absl::StatusOr<TensorSpec> ParseTensorSpec(const nlohmann::json& j, absl::string
   auto dtype = ParseDtype(j.at("dtype").get<std::string>());
   if (!dtype.ok()) return dtype.status();
   spec.dtype = *dtype;
-  spec.shape = j.at("shape").get<std::vector<int64_t>>();
+  ASSIGN_OR_RETURN(spec.shape, IntegerArray(j.at("shape"), absl::StrCat(where, " shape")));
   if (spec.shape.empty() || spec.shape[0] != -1) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, " \"", spec.name, "\": shape[0] must be -1 (the batch dimension)"));
@@ -75,7 +112,9 @@ absl::StatusOr<ModelMetadata> ModelMetadata::Parse(absl::string_view json) {
   try {
     ModelMetadata m;
     m.name = j.value("name", "");
-    m.version = j.value("version", int64_t{0});
+    if (j.contains("version")) {
+      ASSIGN_OR_RETURN(m.version, IntegerField<int64_t>(j.at("version"), "\"version\""));
+    }
     m.file = j.value("file", "model.pt");
     if (j.contains("variants"))
       m.variants = j.at("variants").get<std::map<std::string, std::string>>();
@@ -108,8 +147,15 @@ absl::StatusOr<ModelMetadata> ModelMetadata::Parse(absl::string_view json) {
     }
     if (j.contains("warmup")) {
       const auto& w = j.at("warmup");
-      m.warmup_batch_sizes = w.value("batch_sizes", std::vector<int64_t>{1});
-      m.warmup_iterations = w.value("iterations", 1);
+      if (!w.is_object()) return absl::InvalidArgumentError("\"warmup\" must be an object");
+      if (w.contains("batch_sizes")) {
+        ASSIGN_OR_RETURN(m.warmup_batch_sizes,
+                         IntegerArray(w.at("batch_sizes"), "warmup batch_sizes"));
+      }
+      if (w.contains("iterations")) {
+        ASSIGN_OR_RETURN(m.warmup_iterations,
+                         IntegerField<int>(w.at("iterations"), "warmup iterations"));
+      }
       for (int64_t b : m.warmup_batch_sizes) {
         if (b < 1) return absl::InvalidArgumentError("warmup batch sizes must be >= 1");
       }
