@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "common/text/re2_util.h"
 #include "re2/re2.h"
 
 namespace shop::supportbot {
@@ -81,7 +82,7 @@ bool IsYes(absl::string_view text) {
       R"(ahead|y|ja|jawohl|jep|genau|klar|gerne|einverstanden|passt|richtig|mach das|oui|ouais|)"
       R"(d'accord|bien s[uû]r|volontiers|allez-y|c'est bon|exact|tout à fait|s[ií]|claro|)"
       R"(vale|de acuerdo|adelante|por supuesto|correcto|h[aá]galo|hazlo|confirm[oa]|confirme)(?:[^\pL\pN]|$))");
-  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
+  return RE2::PartialMatch(ToPiece(text), re);
 }
 
 bool IsNo(absl::string_view text) {
@@ -89,7 +90,7 @@ bool IsNo(absl::string_view text) {
       R"((?i)^\W*(no|nope|nah|don'?t|do not|stop|never ?mind|keep it|n|nein|nee|n[oö]|lieber )"
       R"(nicht|doch nicht|auf keinen fall|non|pas question|surtout pas|laissez|mejor no|)"
       R"(d[eé]jelo|de ninguna manera)(?:[^\pL\pN]|$))");
-  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
+  return RE2::PartialMatch(ToPiece(text), re);
 }
 
 // A "yes" that says nothing else: no "but", "wait", "actually" (in any of the four
@@ -100,7 +101,7 @@ bool IsPlainYes(absl::string_view text) {
       R"((?i)(\d|(?:^|[^\pL\pN])(but|wait|actually|however|except|instead|wrong|not|aber|moment|)"
       R"(warte|eigentlich|doch|falsch|statt|sondern|mais|attendez|attends|plut[oô]t|en fait|)"
       R"(sauf|pas|pero|espera|espere|en realidad|mejor|excepto|en vez)(?:[^\pL\pN]|$)))");
-  return IsYes(text) && !RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), more);
+  return IsYes(text) && !RE2::PartialMatch(ToPiece(text), more);
 }
 
 // "it is Lindenstrasse 14a", "c'est 12 rue de la Paix", "Calle Mayor 5": a street and
@@ -116,7 +117,7 @@ std::string StreetCorrection(absl::string_view text) {
   static const RE2 number_first(
       R"((?i)(\b\d{1,5}\s?(?:bis|ter|[a-z])?,?\s(?:rue|avenue|boulevard|bd|chemin|all[eé]e|place|impasse|quai))"
       R"((?:\s+\pL[\pL\pN.'-]*){1,5}))");
-  re2::StringPiece in(text.data(), text.size());
+  re2::StringPiece in = ToPiece(text);
   std::string street;
   if (RE2::PartialMatch(in, number_last, &street) || RE2::PartialMatch(in, word_first, &street) ||
       RE2::PartialMatch(in, number_first, &street)) {

@@ -13,14 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/country_codes.h"
+#include "common/text/re2_util.h"
+#include "common/text/utf8.h"
 #include "re2/re2.h"
 
 namespace shop::supportbot {
 namespace {
-
-// Debian's RE2 takes re2::StringPiece, Debian's abseil has its own string_view.
-re2::StringPiece ToPiece(absl::string_view s) { return re2::StringPiece(s.data(), s.size()); }
-absl::string_view ToView(re2::StringPiece s) { return absl::string_view(s.data(), s.size()); }
 
 struct Span {
   size_t begin = 0, end = 0;
@@ -32,19 +30,10 @@ bool OverlapsAny(const Span& span, const std::vector<Span>& spans) {
                      [&span](const Span& s) { return span.Overlaps(s); });
 }
 
-// Decodes the UTF-8 code point that starts at text[pos]; U+FFFD for an invalid byte.
+// The code point that starts at text[pos]; U+FFFD for an invalid sequence.
 char32_t DecodeAt(absl::string_view text, size_t pos) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char c = byte(pos);
-  if (c < 0x80) return c;
-  const int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
-  if (extra < 0 || pos + extra >= text.size()) return 0xFFFD;
-  char32_t cp = c & (0x3F >> extra);
-  for (int i = 1; i <= extra; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return 0xFFFD;
-    cp = (cp << 6) | (byte(pos + i) & 0x3F);
-  }
-  return cp;
+  char32_t cp = 0;
+  return DecodeUtf8(text, pos, &cp) > 0 ? cp : 0xFFFD;
 }
 
 // Letters and digits of any script: ASCII letters and digits, and every non-ASCII code

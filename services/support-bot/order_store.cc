@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/country_codes.h"
+#include "common/text/re2_util.h"
 #include "common/text/utf8.h"
 #include "re2/re2.h"
 
@@ -235,7 +236,7 @@ OrderIdNormalizer::~OrderIdNormalizer() = default;
 
 std::optional<std::string> OrderIdNormalizer::Normalize(absl::string_view text) const {
   std::string digits;
-  if (!RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *pattern_, &digits)) {
+  if (!RE2::FullMatch(ToPiece(text), *pattern_, &digits)) {
     return std::nullopt;
   }
   return absl::StrCat(format_.prefix, digits);

@@ -7,8 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/types/span.h"
+#include "common/text/re2_util.h"
 #include "re2/re2.h"
-#include "services/translator/text/re2_util.h"
 
 namespace shop::translator {
 namespace {

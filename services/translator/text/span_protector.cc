@@ -7,9 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/re2_util.h"
 #include "common/text/utf8.h"
 #include "re2/re2.h"
-#include "services/translator/text/re2_util.h"
 
 namespace shop::translator {
 namespace {
