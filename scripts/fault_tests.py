@@ -191,13 +191,14 @@ class Redis:
         self.proc.wait()
 
 
-def run_store_fault(name, redis, recommender, rec, grpc, outage, rows, users=8, per_user=150):
+def run_store_fault(name, redis, recommender, outage, rows, users=8, per_user=150):
     """RecordEvent from one thread per user, each event resent with its event_id until it is
     acknowledged (at most 60 s), while `outage` runs; then every user's stored history is
     compared with what was acknowledged."""
+    import grpc
+    from shop.recommender.v1 import recommender_pb2 as pb, recommender_pb2_grpc
     channel = grpc.insecure_channel(f"127.0.0.1:{recommender.port}")
-    stub = rec.RecommenderStub(channel) if hasattr(rec, "RecommenderStub") else None
-    from shop.recommender.v1 import recommender_pb2 as pb
+    stub = recommender_pb2_grpc.RecommenderStub(channel)
     prefix = uuid.uuid4().hex[:8]
     acked = [[] for _ in range(users)]
     given_up = [0]
@@ -268,8 +269,7 @@ def main():
                         "'<!-- fault table -->' markers).")
     args = parser.parse_args()
     sys.path.insert(0, os.path.join(args.build_dir, "python"))
-    import grpc
-    from shop.recommender.v1 import recommender_pb2, recommender_pb2_grpc
+    from shop.recommender.v1 import recommender_pb2
     from shop.supportbot.v1 import supportbot_pb2
     from shop.translator.v1 import translator_pb2
 
@@ -324,9 +324,9 @@ def main():
                     redis.start()
 
                 run_store_fault("RecordEvent while Redis is paused 3 x 1 s", redis, recommender,
-                                recommender_pb2_grpc, grpc, pause, rows)
+                                pause, rows)
                 run_store_fault("RecordEvent while Redis is killed and restarted", redis,
-                                recommender, recommender_pb2_grpc, grpc, kill, rows)
+                                recommender, kill, rows)
             finally:
                 recommender.stop()
                 redis.stop()

@@ -117,6 +117,25 @@ std::string SessionIdFor(const std::string& customer_id, const std::string& requ
                     .substr(0, 32);
 }
 
+// The metadata of a customer turn and the bot's reply to it, as the session holds them now
+// (translation_degraded aside: only the turn itself knows it). A session's first turn is
+// the one that created it.
+v1::TurnMetadata MetadataOf(const SessionRecord& s, const v1::Turn& customer, const v1::Turn& bot) {
+  v1::TurnMetadata m;
+  m.set_session_id(s.session_id());
+  m.set_session_created(customer.turn_id() == 1);
+  m.set_turn_id(bot.turn_id());
+  m.set_customer_language(customer.language());
+  m.set_reply_language(bot.language());
+  *m.mutable_intent() = customer.intent();
+  m.set_awaiting(s.state().awaiting() == v1::AWAITING_STATE_UNSPECIFIED ? v1::AWAITING_STATE_NONE
+                                                                        : s.state().awaiting());
+  m.set_kb_article_id(bot.kb_article_id());
+  if (bot.has_action()) *m.mutable_action() = bot.action();
+  if (bot.has_handoff()) *m.mutable_handoff() = bot.handoff();
+  return m;
+}
+
 google::protobuf::Timestamp Now() {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
 }
@@ -332,19 +351,8 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     *out->mutable_create_time() = Now();
     *s.mutable_update_time() = Now();
 
-    metadata->set_session_id(session_id);
-    metadata->set_session_created(created);
-    metadata->set_turn_id(out->turn_id());
-    metadata->set_customer_language(language);
-    metadata->set_reply_language(reply_language);
+    *metadata = MetadataOf(s, *customer, *out);
     metadata->set_translation_degraded(degraded);
-    *metadata->mutable_intent() = customer->intent();
-    metadata->set_awaiting(s.state().awaiting() == v1::AWAITING_STATE_UNSPECIFIED
-                               ? v1::AWAITING_STATE_NONE
-                               : s.state().awaiting());
-    metadata->set_kb_article_id(out->kb_article_id());
-    if (out->has_action()) *metadata->mutable_action() = out->action();
-    if (out->has_handoff()) *metadata->mutable_handoff() = out->handoff();
     *s.mutable_last_metadata() = *metadata;
     *reply = text;
     return absl::OkStatus();
@@ -369,18 +377,7 @@ absl::StatusOr<bool> SupportBotService::Replay(const SessionRecord& s, const Tur
     if (bot.turn_id() == s.last_metadata().turn_id()) {
       *metadata = s.last_metadata();
     } else {
-      metadata->set_session_id(s.session_id());
-      metadata->set_session_created(customer.turn_id() == 1);
-      metadata->set_turn_id(bot.turn_id());
-      metadata->set_customer_language(customer.language());
-      metadata->set_reply_language(bot.language());
-      *metadata->mutable_intent() = customer.intent();
-      metadata->set_awaiting(s.state().awaiting() == v1::AWAITING_STATE_UNSPECIFIED
-                                 ? v1::AWAITING_STATE_NONE
-                                 : s.state().awaiting());
-      metadata->set_kb_article_id(bot.kb_article_id());
-      if (bot.has_action()) *metadata->mutable_action() = bot.action();
-      if (bot.has_handoff()) *metadata->mutable_handoff() = bot.handoff();
+      *metadata = MetadataOf(s, customer, bot);
     }
     metadata->set_replayed(true);
     *reply = bot.text();

@@ -11,6 +11,7 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/text_format.h"
 #include "tests/catch.h"
+#include "tests/common/capture_stderr.h"
 
 namespace shop {
 namespace {
@@ -45,22 +46,11 @@ TEST_CASE("NaN and infinities are JSON strings, so every line parses", "[logging
 
 TEST_CASE("protobuf's own errors become JSON log lines", "[logging]") {
   RouteProtobufLogs();
-  // Capture stderr (where Log writes) in a file for the duration of one protobuf error.
-  char path[] = "/tmp/shop_logging_test_XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  std::fflush(stderr);
-  const int saved = dup(2);
-  dup2(fd, 2);
+  // Log writes to stderr: capture it for the duration of one protobuf error.
   google::protobuf::Duration message;
-  const bool parsed = google::protobuf::TextFormat::ParseFromString("seconds: \"x\"", &message);
-  std::fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  close(fd);
-  std::ifstream in(path);
-  const std::string captured((std::istreambuf_iterator<char>(in)), {});
-  std::remove(path);
+  bool parsed = true;
+  const std::string captured = testing::CaptureStderr(
+      [&] { parsed = google::protobuf::TextFormat::ParseFromString("seconds: \"x\"", &message); });
   CHECK(!parsed);
   INFO(captured);
   CHECK(captured.rfind("{\"ts\":", 0) == 0);

@@ -4,14 +4,11 @@
 // log context they end up in. Forwarding is tested end to end in the support-bot tests.
 #include "common/server/request_trace.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include "common/logging.h"
 #include "tests/catch.h"
+#include "tests/common/capture_stderr.h"
 
 namespace shop {
 namespace {
@@ -61,30 +58,10 @@ TEST_CASE("malformed trace headers are ignored, not echoed", "[trace]") {
   CHECK(TraceFromMetadata(Metadata{}).empty());
 }
 
-// Lines `fn` logs on this thread, captured from stderr.
-template <typename Fn>
-std::string Captured(Fn fn) {
-  char path[] = "/tmp/shop_trace_test_XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  std::fflush(stderr);
-  const int saved = dup(2);
-  dup2(fd, 2);
-  fn();
-  std::fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  close(fd);
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  std::remove(path);
-  return text;
-}
-
 TEST_CASE("the thread's log context is on every line of that thread only, until cleared",
           "[trace][logging]") {
   std::string other_thread;
-  const std::string text = Captured([&] {
+  const std::string text = testing::CaptureStderr([&] {
     SetThreadLogContext({{"request_id", "req-7"}, {"trace_id", "abc"}});
     Log(LogLevel::kWarning, "first", {{"n", 1}});
     std::thread([] { Log(LogLevel::kWarning, "elsewhere"); }).join();

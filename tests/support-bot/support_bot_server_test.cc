@@ -542,15 +542,18 @@ struct FakeTranslatorServer {
   std::unique_ptr<grpc::Server> server;
 };
 
-// One German message to the bot on `port`, with the caller's deadline `within`.
+// One German message to the bot on `port`, with the caller's deadline `within` and the
+// given call metadata (e.g. the gateway's trace headers).
 grpc::Status ConverseWithin(int port, const std::string& message, absl::Duration within,
-                            v1::ConverseResponse* resp) {
+                            v1::ConverseResponse* resp,
+                            const std::map<std::string, std::string>& headers = {}) {
   auto stub = v1::SupportBot::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   v1::ConverseRequest req;
   req.set_message(message);
   req.set_locale("de-DE");
   grpc::ClientContext ctx;
+  for (const auto& [key, value] : headers) ctx.AddMetadata(key, value);
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + within));
   return stub->Converse(&ctx, req, resp);
 }
@@ -558,16 +561,10 @@ grpc::Status ConverseWithin(int port, const std::string& message, absl::Duration
 // Converse with a German message, carrying the gateway's trace headers when given.
 grpc::Status ConverseTraced(int port, const std::string& request_id, const std::string& traceparent,
                             v1::ConverseResponse* resp) {
-  auto stub = v1::SupportBot::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-  v1::ConverseRequest req;
-  req.set_message("Wo ist meine Bestellung?");
-  req.set_locale("de-DE");
-  grpc::ClientContext ctx;
-  if (!request_id.empty()) ctx.AddMetadata("x-request-id", request_id);
-  if (!traceparent.empty()) ctx.AddMetadata("traceparent", traceparent);
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  return stub->Converse(&ctx, req, resp);
+  std::map<std::string, std::string> headers;
+  if (!request_id.empty()) headers["x-request-id"] = request_id;
+  if (!traceparent.empty()) headers["traceparent"] = traceparent;
+  return ConverseWithin(port, "Wo ist meine Bestellung?", absl::Seconds(30), resp, headers);
 }
 
 TEST_CASE("The gateway's request id and trace reach the translator and the bot's log lines") {
