@@ -15,24 +15,20 @@ constexpr int64_t kEntryOverhead = 160;
 
 absl::StatusOr<std::vector<HistoryEvent>> MemoryHistoryStore::Get(const std::string& user_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(user_id);
-  if (it == index_.end()) return std::vector<HistoryEvent>{};
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return std::vector<HistoryEvent>(it->second->events.begin(), it->second->events.end());
+  const Entry* entry = users_.Find(user_id);
+  if (entry == nullptr) return std::vector<HistoryEvent>{};
+  return std::vector<HistoryEvent>(entry->events.begin(), entry->events.end());
 }
 
 absl::StatusOr<AppendResult> MemoryHistoryStore::Record(const std::string& user_id,
                                                         const HistoryEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(user_id);
-  if (it == index_.end()) {
-    lru_.push_front(Entry{user_id, {}, kEntryOverhead + static_cast<int64_t>(user_id.size())});
-    it = index_.emplace(user_id, lru_.begin()).first;
-    bytes_ += lru_.front().bytes;
-  } else {
-    lru_.splice(lru_.begin(), lru_, it->second);
+  auto [found, created] = users_.FindOrInsert(user_id);
+  Entry& entry = *found;
+  if (created) {
+    entry.bytes = kEntryOverhead + static_cast<int64_t>(user_id.size());
+    bytes_ += entry.bytes;
   }
-  Entry& entry = *it->second;
   if (!event.event_id.empty()) {
     for (const HistoryEvent& e : entry.events) {
       if (e.event_id == event.event_id) {
@@ -61,30 +57,27 @@ absl::StatusOr<AppendResult> MemoryHistoryStore::Record(const std::string& user_
 
 void MemoryHistoryStore::EvictIfNeeded() {
   // Never evicts the entry just used (the front), so an append is always kept.
-  while (lru_.size() > 1 &&
-         (static_cast<int64_t>(lru_.size()) > options_.max_users || bytes_ > options_.max_bytes)) {
-    Entry& victim = lru_.back();
-    bytes_ -= victim.bytes;
-    index_.erase(victim.user_id);
-    lru_.pop_back();
+  while (users_.size() > 1 && (static_cast<int64_t>(users_.size()) > options_.max_users ||
+                               bytes_ > options_.max_bytes)) {
+    bytes_ -= users_.Oldest().second.bytes;
+    users_.PopOldest();
     ++evictions_;
   }
 }
 
 absl::StatusOr<int64_t> MemoryHistoryStore::Delete(const std::string& user_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(user_id);
-  if (it == index_.end()) return 0;
-  const int64_t n = static_cast<int64_t>(it->second->events.size());
-  bytes_ -= it->second->bytes;
-  lru_.erase(it->second);
-  index_.erase(it);
+  const Entry* entry = users_.Peek(user_id);
+  if (entry == nullptr) return 0;
+  const int64_t n = static_cast<int64_t>(entry->events.size());
+  bytes_ -= entry->bytes;
+  users_.Erase(user_id);
   return n;
 }
 
 absl::StatusOr<int64_t> MemoryHistoryStore::UserCount() {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int64_t>(index_.size());
+  return static_cast<int64_t>(users_.size());
 }
 
 int64_t MemoryHistoryStore::bytes() const {

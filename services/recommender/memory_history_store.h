@@ -7,11 +7,10 @@
 #define SHOP_SERVICES_RECOMMENDER_MEMORY_HISTORY_STORE_H_
 
 #include <deque>
-#include <list>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
+#include "common/container/lru_map.h"
 #include "services/recommender/history_store.h"
 
 namespace shop::recommender {
@@ -38,11 +37,9 @@ class MemoryHistoryStore : public HistoryStore {
 
  private:
   struct Entry {
-    std::string user_id;
     std::deque<HistoryEvent> events;
     int64_t bytes = 0;
   };
-  using LruList = std::list<Entry>;
 
   static int64_t EventBytes(const HistoryEvent& e);
   static MemoryHistoryStoreOptions Sanitize(MemoryHistoryStoreOptions o) {
@@ -53,8 +50,7 @@ class MemoryHistoryStore : public HistoryStore {
 
   const MemoryHistoryStoreOptions options_;
   mutable std::mutex mu_;
-  LruList lru_;  // front = most recently used
-  std::unordered_map<std::string, LruList::iterator> index_;
+  LruMap<Entry> users_;  // least recently used last
   int64_t bytes_ = 0;
   int64_t evictions_ = 0;
 };

@@ -11,9 +11,8 @@ absl::Status MemorySessionStore::Update(const std::string& session_id, const Mut
     std::lock_guard<std::mutex> lock(mu_);
     const absl::Time now = options_.now();
     EvictLocked(now);
-    auto it = sessions_.find(session_id);
-    if (it != sessions_.end()) {
-      working = it->second.record;
+    if (const Entry* entry = sessions_.Peek(session_id)) {
+      working = entry->record;
       created = false;
     }
   }
@@ -24,15 +23,9 @@ absl::Status MemorySessionStore::Update(const std::string& session_id, const Mut
   if (!status.ok()) return status;
   std::lock_guard<std::mutex> lock(mu_);
   const absl::Time now = options_.now();
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) {
-    lru_.push_front(session_id);
-    it = sessions_.emplace(session_id, Entry{std::move(working), now, lru_.begin()}).first;
-  } else {
-    it->second.record = std::move(working);
-    it->second.last_active = now;
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-  }
+  Entry* entry = sessions_.FindOrInsert(session_id).first;
+  entry->record = std::move(working);
+  entry->last_active = now;
   EvictLocked(now);
   return absl::OkStatus();
 }
@@ -41,20 +34,17 @@ absl::StatusOr<std::optional<SessionRecord>> MemorySessionStore::Get(
     const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mu_);
   EvictLocked(options_.now());
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) return std::optional<SessionRecord>();
-  return std::optional<SessionRecord>(it->second.record);
+  // A read is not activity: it does not keep a session alive.
+  const Entry* entry = sessions_.Peek(session_id);
+  if (entry == nullptr) return std::optional<SessionRecord>();
+  return std::optional<SessionRecord>(entry->record);
 }
 
 absl::StatusOr<bool> MemorySessionStore::Delete(const std::string& session_id) {
   // Waits for a turn in progress, so a deletion is not undone by its save.
   SessionLocks::Guard guard = locks_.Acquire(session_id);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) return false;
-  lru_.erase(it->second.lru);
-  sessions_.erase(it);
-  return true;
+  return sessions_.Erase(session_id);
 }
 
 absl::StatusOr<int64_t> MemorySessionStore::Size() {
@@ -65,13 +55,11 @@ absl::StatusOr<int64_t> MemorySessionStore::Size() {
 
 void MemorySessionStore::EvictLocked(absl::Time now) {
   // The LRU tail is the least recently active: expired ones are all there.
-  while (!lru_.empty()) {
-    auto it = sessions_.find(lru_.back());
-    const bool expired = now - it->second.last_active > options_.idle_ttl;
+  while (!sessions_.empty()) {
+    const bool expired = now - sessions_.Oldest().second.last_active > options_.idle_ttl;
     const bool over_cap = static_cast<int64_t>(sessions_.size()) > options_.max_sessions;
     if (!expired && !over_cap) break;
-    sessions_.erase(it);
-    lru_.pop_back();
+    sessions_.PopOldest();
   }
 }
 

@@ -6,13 +6,12 @@
 #ifndef SHOP_SERVICES_SUPPORT_BOT_MEMORY_SESSION_STORE_H_
 #define SHOP_SERVICES_SUPPORT_BOT_MEMORY_SESSION_STORE_H_
 
-#include <list>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/container/lru_map.h"
 #include "services/support-bot/session_store.h"
 
 namespace shop::supportbot {
@@ -38,7 +37,6 @@ class MemorySessionStore : public SessionStore {
   struct Entry {
     SessionRecord record;
     absl::Time last_active;
-    std::list<std::string>::iterator lru;  // position in lru_ (front = most recent)
   };
   // Drops expired sessions and, beyond the cap, the least recently active. Holds mu_.
   void EvictLocked(absl::Time now);
@@ -46,8 +44,7 @@ class MemorySessionStore : public SessionStore {
   const MemorySessionStoreOptions options_;
   SessionLocks locks_;
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> sessions_;
-  std::list<std::string> lru_;
+  LruMap<Entry> sessions_;  // least recently active last
 };
 
 }  // namespace shop::supportbot

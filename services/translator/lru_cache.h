@@ -1,20 +1,21 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// A thread-safe LRU map with a capacity in bytes of keys plus values, for sentence
-// translations. Sharded so that concurrent requests rarely wait on one lock. A value type
-// other than std::string needs a `size_t CacheBytes(const Value&)` found by ADL.
+// A thread-safe LRU cache (common LruMap shards, each under its own lock) with a capacity in bytes
+// of keys plus values, for sentence translations. Sharded so that concurrent requests rarely wait
+// on one lock. A value type other than std::string needs a `size_t CacheBytes(const Value&)` found
+// by ADL.
 #ifndef SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_
 #define SHOP_SERVICES_TRANSLATOR_LRU_CACHE_H_
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "common/container/lru_map.h"
 
 namespace shop::translator {
 
@@ -32,10 +33,9 @@ class BasicLruCache {
     if (shards_.empty()) return std::nullopt;
     Shard& s = ShardFor(key);
     std::lock_guard<std::mutex> lock(s.mu);
-    auto it = s.index.find(key);
-    if (it == s.index.end()) return std::nullopt;
-    s.order.splice(s.order.begin(), s.order, it->second);
-    return it->second->second;
+    const Value* v = s.map.Find(key);
+    if (v == nullptr) return std::nullopt;
+    return *v;
   }
 
   void Put(const std::string& key, Value value) {
@@ -44,20 +44,14 @@ class BasicLruCache {
     if (cost > shard_capacity_) return;  // would evict everything for one entry
     Shard& s = ShardFor(key);
     std::lock_guard<std::mutex> lock(s.mu);
-    auto it = s.index.find(key);
-    if (it != s.index.end()) {
-      s.bytes -= Cost(key, it->second->second);
-      s.order.erase(it->second);
-      s.index.erase(it);
-    }
-    s.order.emplace_front(key, std::move(value));
-    s.index.emplace(key, s.order.begin());
+    auto [slot, inserted] = s.map.FindOrInsert(key);
+    if (!inserted) s.bytes -= Cost(key, *slot);
+    *slot = std::move(value);
     s.bytes += cost;
     while (s.bytes > shard_capacity_) {
-      auto& last = s.order.back();
-      s.bytes -= Cost(last.first, last.second);
-      s.index.erase(last.first);
-      s.order.pop_back();
+      auto [oldest_key, oldest_value] = s.map.Oldest();
+      s.bytes -= Cost(oldest_key, oldest_value);
+      s.map.PopOldest();
     }
   }
 
@@ -66,18 +60,16 @@ class BasicLruCache {
     size_t n = 0, bytes = 0;
     for (const Shard& s : shards_) {
       std::lock_guard<std::mutex> lock(s.mu);
-      n += s.index.size();
+      n += s.map.size();
       bytes += s.bytes;
     }
     return {n, bytes};
   }
 
  private:
-  using Entry = std::pair<std::string, Value>;
   struct Shard {
     mutable std::mutex mu;
-    std::list<Entry> order;  // most recent first
-    std::unordered_map<std::string, typename std::list<Entry>::iterator> index;
+    LruMap<Value> map;
     size_t bytes = 0;
   };
   // Strings plus a rough per-entry overhead (list node, hash node, two headers).

@@ -36,7 +36,7 @@ using shop::testing::RedisServer;
 constexpr int64_t kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z in Unix ms
 
 HistoryEvent Event(const std::string& item, EventKind kind, int64_t time_ms) {
-  return HistoryEvent{item, kind, time_ms};
+  return HistoryEvent{item, kind, time_ms, /*event_id=*/""};
 }
 
 // The i-th event of a test sequence: kinds cycle view, cart, purchase.
