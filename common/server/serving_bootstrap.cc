@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "common/server/grpc_metrics.h"
 #include "common/server/parse_error_interceptor.h"
+#include "common/server/request_size_interceptor.h"
 #include "common/server/request_trace.h"
 #include "common/server/tls.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -49,6 +50,12 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("--port=", options.port, " out of range"));
   }
+  if (options.max_receive_message_bytes <= 0 || options.max_send_message_bytes <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_receive_message_bytes=", options.max_receive_message_bytes,
+                     " and --max_send_message_bytes=", options.max_send_message_bytes,
+                     " must both be positive"));
+  }
   if (options.health_port < -1 || options.health_port > 65535 ||
       (options.health_port == options.port && options.port != 0)) {
     return absl::InvalidArgumentError(absl::StrCat("--health_port=", options.health_port,
@@ -87,7 +94,9 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   // gRPC sets SO_REUSEPORT by default, which lets a second process bind the same port and
   // silently take half the traffic; a port clash must fail start-up instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // Core's limit is a multiple of the configured one; RequestSizeInterceptor enforces the
+  // configured one where the metrics count it (see request_size_interceptor.h).
+  builder.SetMaxReceiveMessageSize(CoreReceiveLimit(options.max_receive_message_bytes));
   builder.SetMaxSendMessageSize(options.max_send_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ToMillis(options.keepalive_time));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ToMillis(options.keepalive_timeout));
@@ -113,6 +122,8 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   // status is corrected before it is counted.
   creators.push_back(std::make_unique<RequestTraceInterceptorFactory>());
   creators.push_back(std::make_unique<ParseErrorInterceptorFactory>());
+  creators.push_back(std::make_unique<RequestSizeInterceptorFactory>(
+      self->service_names_, options.max_receive_message_bytes));
   creators.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(metrics));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 

@@ -143,6 +143,63 @@ TEST_CASE("/metrics counts requests by method and gRPC status code", "[bootstrap
   CHECK_FALSE(HttpGet((*server)->metrics_port(), "/other").ok());  // 404
 }
 
+TEST_CASE("a request over --max_receive_message_bytes is refused, counted and never handled",
+          "[bootstrap]") {
+  auto registry = std::make_shared<prometheus::Registry>();
+  example::ExampleService service;
+  ServerOptions options = LoopbackOptions();
+  options.max_receive_message_bytes = 4096;
+  auto server = ServingBootstrap::Start(options, registry, {{&service, kService}},
+                                        /*handle_signals=*/false);
+  REQUIRE(server.ok());
+  InferenceMetrics metrics(*registry, "example");
+  auto repo = ModelRepository::Create(
+      testing::RepositoryOptions(testing::TestModelsDir() + "/repo", "example"), &metrics);
+  REQUIRE(repo.ok());
+  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
+  REQUIRE(model.ok());
+  service.SetModel(model->get());
+  (*server)->SetServing(true);
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = ExampleInference::NewStub(channel);
+
+  InferResponse response;
+  REQUIRE(Infer(*stub, {1, 2, 3, 4}, &response).ok());
+  // 1,500 floats: 6,003 bytes, over the 4,096 configured but under core's 8,192.
+  grpc::Status over = Infer(*stub, std::vector<float>(1500, 1.f), &response);
+  CHECK(over.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(absl::StrContains(over.error_message(), "is 6003 bytes"));
+  CHECK(absl::StrContains(over.error_message(), "at most 4096 (--max_receive_message_bytes)"));
+  // Over core's own limit: refused by gRPC before any interceptor (not counted).
+  grpc::Status far_over = Infer(*stub, std::vector<float>(3000, 1.f), &response);
+  CHECK(far_over.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // The server still answers, and the refused requests never reached the model.
+  REQUIRE(Infer(*stub, {1, 2, 3, 4}, &response).ok());
+
+  auto page = HttpGet((*server)->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  const std::vector<std::string> infer = {"grpc_method=\"Infer\"",
+                                          "grpc_code=\"RESOURCE_EXHAUSTED\""};
+  CHECK(FindSample(*page, "grpc_server_handled_total", infer) == 1);
+  CHECK(FindSample(*page, "grpc_server_handled_total",
+                   {"grpc_method=\"Infer\"", "grpc_code=\"OK\""}) == 2);
+  CHECK(FindSample(*page, "shop_inference_requests_total", {"outcome=\"success\""}) == 2);
+  CHECK(FindSample(*page, "grpc_server_in_flight", {"grpc_method=\"Infer\""}) == 0);
+}
+
+TEST_CASE("a message size limit that is not positive stops start-up", "[bootstrap]") {
+  auto registry = std::make_shared<prometheus::Registry>();
+  example::ExampleService service;
+  ServerOptions options = LoopbackOptions();
+  options.max_receive_message_bytes = -1;
+  auto server = ServingBootstrap::Start(options, registry, {{&service, kService}},
+                                        /*handle_signals=*/false);
+  REQUIRE_FALSE(server.ok());
+  CHECK(server.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(server.status().message(), "--max_receive_message_bytes=-1"));
+}
+
 TEST_CASE("a port already in use is an error, not a crash", "[bootstrap]") {
   auto registry = std::make_shared<prometheus::Registry>();
   example::ExampleService service;

@@ -45,12 +45,18 @@ class Client {
     return stub_->SimilarItems(&ctx, req, resp);
   }
   grpc::Status Record(const std::string& user, const std::string& item, v1::EventType type,
-                      v1::RecordEventResponse* resp = nullptr, const std::string& event_id = "") {
+                      v1::RecordEventResponse* resp = nullptr, const std::string& event_id = "",
+                      size_t padding_bytes = 0) {
     v1::RecordEventRequest req;
     req.set_user_id(user);
     req.set_item_id(item);
     req.set_event_type(type);
     req.set_event_id(event_id);
+    // An unknown field a newer client might send: it makes the message larger, nothing else.
+    if (padding_bytes > 0) {
+      req.GetReflection()->MutableUnknownFields(&req)->AddLengthDelimited(
+          1000, std::string(padding_bytes, 'x'));
+    }
     v1::RecordEventResponse local;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -169,6 +175,26 @@ TEST_CASE("RecordEvent with an event_id stores a retried event once and says so"
     CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     CHECK(absl::StrContains(st.error_message(), "event_id"));
   }
+}
+
+TEST_CASE("a RecordEvent over the size limit is refused, counted and not stored",
+          "[recommender][grpc]") {
+  auto server = StartServer({"--max_receive_message_bytes=4096"});
+  Client client(server->port());
+  grpc::Status refused =
+      client.Record("shopper-big", "1200", v1::EVENT_TYPE_PURCHASE, nullptr, "evt-big", 5000);
+  CHECK(refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(absl::StrContains(refused.error_message(), "--max_receive_message_bytes"));
+  v1::RecordEventResponse after;
+  REQUIRE(client.Record("shopper-big", "1201", v1::EVENT_TYPE_VIEW, &after, "evt-small").ok());
+  CHECK(after.history_length() == 1);  // the refused event was not stored
+  auto page = testing::HttpGet(server->metrics_port(), "/metrics");
+  REQUIRE(page.ok());
+  CHECK(testing::FindSample(*page, "grpc_server_handled_total",
+                            {"grpc_method=\"RecordEvent\"", "grpc_code=\"RESOURCE_EXHAUSTED\""}) ==
+        1);
+  CHECK(testing::FindSample(*page, "shop_recommender_events_total",
+                            {"type=\"EVENT_TYPE_PURCHASE\""}) <= 0);
 }
 
 TEST_CASE("RecordEvent changes the next answer, purchases are excluded, DeleteUser forgets",
