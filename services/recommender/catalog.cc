@@ -2,48 +2,21 @@
 #include "services/recommender/catalog.h"
 
 #include <fstream>
+#include <sstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/country_codes.h"
-#include "nlohmann/json.hpp"
 
 namespace shop::recommender {
 
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Load(const std::string& path, int64_t num_items) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read catalog ", path));
-  std::vector<CatalogItem> items;
-  std::string line;
-  int64_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("item_id")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", line_no, ": not a JSON object with \"item_id\""));
-    }
-    try {
-      CatalogItem item;
-      item.item_id = j.at("item_id").get<std::string>();
-      item.categories = j.value("categories", std::vector<std::string>{});
-      item.in_stock = j.value("in_stock", true);
-      item.popularity = j.value("popularity", int64_t{0});
-      for (const std::string& c : j.value("ship_to", std::vector<std::string>{})) {
-        std::optional<std::string> code = NormalizeCountryCode(c);
-        if (!code) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(path, ":", line_no, ": unknown country code \"", c, "\""));
-        }
-        item.ship_to.push_back(*code);
-      }
-      items.push_back(std::move(item));
-    } catch (const nlohmann::json::exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_no, ": ", e.what()));
-    }
-  }
-  return FromItems(std::move(items), num_items);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading catalog ", path));
+  absl::StatusOr<std::vector<CatalogItem>> items = ParseCatalogJsonl(text.str(), path);
+  if (!items.ok()) return items.status();
+  return FromItems(*std::move(items), num_items);
 }
 
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::FromItems(std::vector<CatalogItem> items,
@@ -54,15 +27,15 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::FromItems(std::vector<CatalogI
   catalog->popularity_ = torch::zeros({num_items + 1}, torch::kFloat32);
   auto pop = catalog->popularity_.accessor<float, 1>();
   for (CatalogItem& item : items) {
-    // The model's vocabulary is the dataset's dense integer ids: index = id.
-    int64_t index = 0;
-    if (!absl::SimpleAtoi(item.item_id, &index) || index < 1 || index > num_items) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "catalog item \"", item.item_id, "\" is not in the model's vocabulary 1..", num_items));
+    absl::StatusOr<int64_t> index = CatalogIndex(item.item_id, num_items);
+    if (!index.ok()) return index.status();
+    if (catalog->items_[static_cast<size_t>(*index)]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("catalog item \"", item.item_id, "\" is listed twice"));
     }
-    pop[index] = static_cast<float>(item.popularity);
-    catalog->index_[item.item_id] = index;
-    catalog->items_[static_cast<size_t>(index)] = std::move(item);
+    pop[*index] = static_cast<float>(item.popularity);
+    catalog->index_[item.item_id] = *index;
+    catalog->items_[static_cast<size_t>(*index)] = std::move(item);
   }
   return catalog;
 }

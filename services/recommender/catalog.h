@@ -1,8 +1,8 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// Item metadata the business filters need, loaded from a JSON-lines file (one object per
-// item, see make_catalog.py): item id, category ids, stock, ship-to countries, and a
-// popularity count for cold-start fallbacks.
+// Item metadata the business filters need, loaded from a JSON-lines file (catalog_file.h):
+// item id, category ids, stock, ship-to countries, and a popularity count for cold-start
+// fallbacks.
 //
 // Items are addressed by their model index (the row of the item embedding table). The
 // catalog turns filters into boolean masks over all indices, cached per country and per
@@ -20,23 +20,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/recommender/catalog_file.h"
 #include "torch/types.h"
 
 namespace shop::recommender {
 
-struct CatalogItem {
-  std::string item_id;
-  std::vector<std::string> categories;
-  bool in_stock = false;
-  std::vector<std::string> ship_to;  // ISO 3166-1 alpha-2, upper case
-  int64_t popularity = 0;
-};
-
 class Catalog {
  public:
   // `num_items`: size of the model's item vocabulary (indices 1..num_items; 0 = padding).
-  // Items of the file outside that range are rejected; vocabulary items missing from the
-  // file are treated as unknown (never recommended).
+  // Items of the file outside that range, or listed twice, are rejected; vocabulary items
+  // missing from the file are treated as unknown (never recommended).
   static absl::StatusOr<std::unique_ptr<Catalog>> Load(const std::string& path, int64_t num_items);
   static absl::StatusOr<std::unique_ptr<Catalog>> FromItems(std::vector<CatalogItem> items,
                                                             int64_t num_items);

@@ -2,9 +2,8 @@
 #include "services/support-bot/intent_classifier.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
-#include <map>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,66 +12,6 @@
 
 namespace shop::supportbot {
 namespace {
-
-constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-// data.py: PAD, UNK_WORD, UNK_BIGRAM, UNK_CHAR, FIRST_ID.
-constexpr int64_t kPad = 0;
-constexpr int64_t kUnkWord = 1;
-constexpr int64_t kUnkBigram = 2;
-constexpr int64_t kUnkChar = 3;
-constexpr int64_t kFirstId = 4;
-
-// 64-bit FNV-1a of prefix + a + b (the bytes of one feature key).
-uint64_t Fnv1a64(char prefix, absl::string_view a, absl::string_view b = {}) {
-  uint64_t h = kFnvOffset;
-  auto add = [&h](unsigned char c) {
-    h ^= c;
-    h *= kFnvPrime;
-  };
-  add(static_cast<unsigned char>(prefix));
-  for (char c : a) add(static_cast<unsigned char>(c));
-  for (char c : b) add(static_cast<unsigned char>(c));
-  return h;
-}
-
-// data.py's words_of(): lower-cased runs of ASCII letters and non-ASCII bytes, each run
-// of digits folded to one "0", apostrophes (U+0027, U+2019) dropped, anything else a
-// separator.
-std::vector<std::string> Words(absl::string_view text, int max_words) {
-  std::vector<std::string> words;
-  std::string current;
-  bool in_digits = false;
-  const size_t n = text.size();
-  for (size_t i = 0; i < n; ++i) {
-    auto b = static_cast<unsigned char>(text[i]);
-    if (b == 0x27) continue;
-    if (b == 0xE2 && i + 2 < n && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-        static_cast<unsigned char>(text[i + 2]) == 0x99) {
-      i += 2;
-      continue;
-    }
-    if (b >= 'A' && b <= 'Z') b += 32;
-    if ((b >= 'a' && b <= 'z') || b >= 0x80) {
-      current.push_back(static_cast<char>(b));
-      in_digits = false;
-    } else if (b >= '0' && b <= '9') {
-      if (!in_digits) current.push_back('0');
-      in_digits = true;
-    } else {
-      if (!current.empty()) {
-        words.push_back(std::move(current));
-        current.clear();
-        if (static_cast<int>(words.size()) == max_words) return words;
-      }
-      in_digits = false;
-    }
-  }
-  if (!current.empty() && static_cast<int>(words.size()) < max_words) {
-    words.push_back(std::move(current));
-  }
-  return words;
-}
 
 absl::Status Invalid(const std::string& path, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
@@ -96,28 +35,16 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
   if (meta.is_discarded() || !meta.is_object()) return Invalid(meta_path, "not a JSON object");
 
   std::unique_ptr<IntentClassifier> c(new IntentClassifier());
-  std::string features_file;
-  int64_t num_features = 0;
   try {
     c->labels_ = meta.at("labels").get<std::vector<std::string>>();
-    c->threshold_ = meta.at("threshold").get<float>();
-    c->margin_ = meta.at("margin").get<float>();
-    if (meta.at("hash").get<std::string>() != "fnv1a64") return Invalid(meta_path, "unknown hash");
-    const nlohmann::json& f = meta.at("featurizer");
-    c->max_words_ = f.at("max_words").get<int>();
-    c->min_n_ = f.at("min_n").get<int>();
-    c->max_n_ = f.at("max_n").get<int>();
-    // Models trained with pretrained word vectors (train.py --pretrained) look every word
-    // up once more, as a "pword" feature.
-    c->pretrained_words_ = f.contains("pretrained") && !f.at("pretrained").is_null();
-    features_file = meta.at("features").get<std::string>();
-    const auto unk = meta.at("unk_ids").get<std::map<std::string, int64_t>>();
-    if (unk.at("word") != kUnkWord || unk.at("bigram") != kUnkBigram ||
-        unk.at("char") != kUnkChar || meta.at("first_id").get<int64_t>() != kFirstId ||
-        (c->pretrained_words_ && (unk.count("pword") == 0 || unk.at("pword") != kPad))) {
-      return Invalid(meta_path, "unexpected unknown ids (featurizer version mismatch)");
+    // Read as double and range-checked: a double outside float's range does not convert.
+    const double threshold = meta.at("threshold").get<double>();
+    const double margin = meta.at("margin").get<double>();
+    if (!(threshold >= 0 && threshold <= 1 && margin >= 0 && margin <= 1)) {
+      return Invalid(meta_path, "threshold and margin must be in 0..1");
     }
-    num_features = meta.at("num_features").get<int64_t>();
+    c->threshold_ = static_cast<float>(threshold);
+    c->margin_ = static_cast<float>(margin);
     if (meta.contains("oos_label")) {
       const auto oos = meta.at("oos_label").get<std::string>();
       const auto it = std::find(c->labels_.begin(), c->labels_.end(), oos);
@@ -133,32 +60,18 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
     return Invalid(meta_path, e.what());
   }
   if (c->labels_.size() < 2) return Invalid(meta_path, "needs at least two labels");
-  if (c->max_words_ < 1 || c->min_n_ < 1 || c->max_n_ < c->min_n_) {
-    return Invalid(meta_path, "bad featurizer settings");
-  }
 
-  const std::string features_path = version_dir + "/" + features_file;
-  std::ifstream features_in(features_path);
+  absl::StatusOr<std::string> features_file = IntentFeaturizer::FeaturesFile(meta);
+  if (!features_file.ok()) return Invalid(meta_path, features_file.status().message());
+  const std::string features_path = version_dir + "/" + *features_file;
+  std::ifstream features_in(features_path, std::ios::binary);
   if (!features_in) return absl::NotFoundError(absl::StrCat("cannot read ", features_path));
-  std::string line;
-  int64_t id = kFirstId;
-  while (std::getline(features_in, line)) {
-    if (line.empty()) continue;
-    char* end = nullptr;
-    const uint64_t hash = std::strtoull(line.c_str(), &end, 16);
-    if (line.size() != 16 || end != line.c_str() + line.size()) {
-      return Invalid(features_path,
-                     absl::StrCat("line ", id - kFirstId + 1, " is not 16 hex digits"));
-    }
-    if (!c->ids_.emplace(hash, id).second) {
-      return Invalid(features_path, absl::StrCat("duplicate hash on line ", id - kFirstId + 1));
-    }
-    ++id;
-  }
-  if (id - kFirstId != num_features) {
-    return Invalid(features_path,
-                   absl::StrCat("has ", id - kFirstId, " features, metadata says ", num_features));
-  }
+  std::ostringstream features_text;
+  features_text << features_in.rdbuf();
+  absl::StatusOr<IntentFeaturizer> featurizer =
+      IntentFeaturizer::Parse(meta, features_text.str(), meta_path, features_path);
+  if (!featurizer.ok()) return featurizer.status();
+  c->featurizer_.emplace(*std::move(featurizer));
 
   c->model_ = std::move(model);
   const ModelMetadata& m = c->model_->metadata();
@@ -171,36 +84,7 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
 }
 
 std::vector<int64_t> IntentClassifier::FeatureIds(absl::string_view text) const {
-  const std::vector<std::string> words = Words(text, max_words_);
-  std::vector<int64_t> ids;
-  // A key not in the vocabulary becomes its kind's unknown id; a kind without one (kPad)
-  // drops it, as data.py's Vocabulary.encode does.
-  auto lookup = [this, &ids](uint64_t hash, int64_t unk) {
-    auto it = ids_.find(hash);
-    const int64_t id = it == ids_.end() ? unk : it->second;
-    if (id != kPad) ids.push_back(id);
-  };
-  for (const std::string& w : words) lookup(Fnv1a64('w', w), kUnkWord);
-  // Bigrams of <s> words... </s>.
-  std::string left = "<s>";
-  for (size_t i = 0; i <= words.size(); ++i) {
-    const std::string right = i < words.size() ? words[i] : "</s>";
-    lookup(Fnv1a64('b', absl::StrCat(left, " "), right), kUnkBigram);
-    left = right;
-  }
-  std::string bracketed;
-  for (const std::string& w : words) {
-    bracketed = absl::StrCat("<", w, ">");
-    const absl::string_view s(bracketed);
-    for (int n = min_n_; n <= max_n_; ++n) {
-      for (size_t j = 0; j + n <= s.size(); ++j) lookup(Fnv1a64('c', s.substr(j, n)), kUnkChar);
-    }
-  }
-  if (pretrained_words_) {
-    // A word without a pretrained vector adds nothing: the pword kind has no unknown id.
-    for (const std::string& w : words) lookup(Fnv1a64('p', w), kPad);
-  }
-  return ids;
+  return featurizer_->FeatureIds(text);
 }
 
 absl::StatusOr<std::vector<std::vector<float>>> IntentClassifier::Probabilities(

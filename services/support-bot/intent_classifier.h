@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/inference/torch_model.h"
+#include "services/support-bot/intent_featurizer.h"
 
 namespace shop::supportbot {
 
@@ -84,15 +86,7 @@ class IntentClassifier {
   float margin_ = 0;
   int64_t oos_index_ = -1;                       // index of metadata "oos_label" in labels_, or -1
   std::vector<std::string> languages_ = {"en"};  // metadata "languages"
-  int max_words_ = 64;
-  int min_n_ = 3;
-  int max_n_ = 5;
-  bool pretrained_words_ = false;  // featurizer "pretrained": also a "p" + word feature each
-  // Feature hash -> model input id; kinds not found map to their unknown id.
-  std::unordered_map<uint64_t, int64_t> ids_;
-  int64_t unk_word_ = 1;
-  int64_t unk_bigram_ = 2;
-  int64_t unk_char_ = 3;
+  std::optional<IntentFeaturizer> featurizer_;   // set by Load
 };
 
 }  // namespace shop::supportbot

@@ -3,6 +3,8 @@
 
 #include <fstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
 
@@ -56,6 +58,50 @@ TEST_CASE("catalog errors name the line and the problem", "[catalog]") {
   auto not_json = Catalog::Load(WriteFile(dir, "{oops\n"), 4);
   CHECK(not_json.status().message().find(":1:") != absl::string_view::npos);
   CHECK(absl::IsNotFound(Catalog::Load(dir.path() + "/missing.jsonl", 4).status()));
+}
+
+TEST_CASE("catalog values of the wrong type or range are refused, naming the line", "[catalog]") {
+  struct Case {
+    const char* line;
+    const char* expected;
+  };
+  for (const Case& c : {
+           Case{R"({"item_id":"2","popularity":1e30})", "popularity"},
+           Case{R"({"item_id":"2","popularity":-3})", "popularity"},
+           Case{R"({"item_id":"2","popularity":2.5})", "popularity"},
+           Case{R"({"item_id":"2","popularity":18446744073709551615})", "popularity"},
+           Case{R"({"item_id":"2","in_stock":"yes"})", "in_stock"},
+           Case{R"({"item_id":"2","categories":"7"})", "categories"},
+           Case{R"({"item_id":"2","ship_to":[7]})", "ship_to"},
+           Case{R"({"item_id":2})", "item_id"},
+           Case{R"([1,2])", "not a JSON object"},
+       }) {
+    auto parsed =
+        ParseCatalogJsonl(absl::StrCat(R"({"item_id":"1"})", "\n", c.line, "\n"), "catalog.jsonl");
+    INFO(c.line);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(absl::IsInvalidArgument(parsed.status()));
+    CHECK(absl::StrContains(parsed.status().message(), "catalog.jsonl:2:"));
+    CHECK(absl::StrContains(parsed.status().message(), c.expected));
+  }
+  auto largest = ParseCatalogJsonl(R"({"item_id":"1","popularity":9007199254740992})", "f");
+  REQUIRE(largest.ok());
+  CHECK((*largest)[0].popularity == (int64_t{1} << 53));
+}
+
+TEST_CASE("an item id is the canonical decimal of one index, listed once", "[catalog]") {
+  CHECK(*CatalogIndex("42", 100) == 42);
+  for (const char* id :
+       {"042", "+42", " 42", "42 ", "0", "101", "", "4x", "-1", "99999999999999999999"}) {
+    INFO(id);
+    CHECK(absl::IsInvalidArgument(CatalogIndex(id, 100).status()));
+  }
+  testing::ScratchDir dir;
+  auto twice = Catalog::Load(WriteFile(dir, "{\"item_id\":\"1\"}\n{\"item_id\":\"1\"}\n"), 4);
+  CHECK(absl::StrContains(twice.status().message(), "listed twice"));
+  auto two_spellings =
+      Catalog::Load(WriteFile(dir, "{\"item_id\":\"1\"}\n{\"item_id\":\"01\"}\n"), 4);
+  CHECK(absl::StrContains(two_spellings.status().message(), "\"01\""));
 }
 
 }  // namespace
