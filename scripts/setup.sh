@@ -14,6 +14,9 @@ PACKAGES=(
   prometheus-cpp-dev nlohmann-json3-dev catch2 libgoogle-glog-dev
   # recommender: shared histories (hiredis + a real redis-server for tests), ANN index
   libhiredis-dev redis-server libfaiss-dev
+  # PostgreSQL-backed stores: libpqxx (C++ client) over libpq, and PostgreSQL 15's server
+  # binaries (initdb, postgres) for the throwaway servers of tests/common/postgres_server.h
+  postgresql libpq-dev libpqxx-dev
   # translator: regular expressions for protected spans/markup, the SentencePiece tokenizer
   libre2-dev libsentencepiece-dev python3-sentencepiece
   # translator evaluation: the rule-based en->es floor (Apertium) that v6 must beat

@@ -20,7 +20,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libtorch1.13 libgomp1 libopenblas0-pthread \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libprometheus-cpp-core1.0 \
-      libhiredis0.14 libre2-9 libsqlite3-0 libstemmer0d \
+      libhiredis0.14 libre2-9 libsqlite3-0 libstemmer0d libpqxx-6.4 libpq5 \
  && rm -rf /var/lib/apt/lists/*
 # Numeric ids: Kubernetes checks runAsNonRoot against the image's USER by number.
 RUN groupadd --gid 10001 shop \

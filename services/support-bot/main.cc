@@ -19,12 +19,19 @@
 #include "common/server/serving_bootstrap.h"
 #include "common/server/tls.h"
 #include "services/support-bot/memory_session_store.h"
+#include "services/support-bot/postgres_order_store.h"
 #include "services/support-bot/redis_session_store.h"
 #include "services/support-bot/sqlite_order_store.h"
 #include "services/support-bot/support_bot_service.h"
 
 ABSL_FLAG(std::string, orders_db, "build/support-bot/orders.db",
-          "SQLite file of the order store; created with its schema when missing.");
+          "The order store: a SQLite file (created with its schema when missing; one "
+          "replica), or postgresql://user@host:port/database for a PostgreSQL server shared "
+          "by several replicas (schema migrated at start). Never with a password: see "
+          "--orders_db_password_file.");
+ABSL_FLAG(std::string, orders_db_password_file, "",
+          "File holding the PostgreSQL password (a mounted Secret).");
+ABSL_FLAG(int, orders_db_pool_size, 8, "PostgreSQL connections per replica (at most).");
 ABSL_FLAG(bool, seed_demo_orders, true,
           "Insert the demo orders (idempotent) at start; they need the default order id format.");
 ABSL_FLAG(std::string, order_id_prefix, "ORD-",
@@ -67,6 +74,51 @@ ABSL_FLAG(int, max_customer_messages, 100, "Customer messages per session.");
 
 namespace {
 
+shop::supportbot::OrderIdFormat OrderIdsFromFlags() {
+  return {absl::GetFlag(FLAGS_order_id_prefix), absl::GetFlag(FLAGS_order_id_digits)};
+}
+
+// SQLite for a file path, PostgreSQL for a postgresql:// URL; seeded with the demo orders
+// when --seed_demo_orders says so.
+absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
+  using shop::supportbot::PostgresOrderStore;
+  using shop::supportbot::SqliteOrderStore;
+  const std::string db = absl::GetFlag(FLAGS_orders_db);
+  const shop::supportbot::OrderIdFormat ids = OrderIdsFromFlags();
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  const bool seed = absl::GetFlag(FLAGS_seed_demo_orders);
+  if (PostgresOrderStore::IsPostgresUrl(db)) {
+    shop::supportbot::PostgresOrderStoreOptions o;
+    o.url = db;
+    o.password_file = absl::GetFlag(FLAGS_orders_db_password_file);
+    o.pool_size = absl::GetFlag(FLAGS_orders_db_pool_size);
+    o.order_ids = ids;
+    auto store = PostgresOrderStore::Open(o);
+    if (!store.ok()) return store.status();
+    if (seed) {
+      if (absl::Status s = (*store)->SeedDemoData(today); !s.ok()) return s;
+    }
+    return std::unique_ptr<shop::supportbot::OrderStore>(*std::move(store));
+  }
+  if (!absl::GetFlag(FLAGS_orders_db_password_file).empty()) {
+    return absl::InvalidArgumentError(
+        "--orders_db_password_file applies to a postgresql:// --orders_db only");
+  }
+  const std::filesystem::path path = db;
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+  }
+  shop::supportbot::SqliteOrderStoreOptions o;
+  o.order_ids = ids;
+  auto store = SqliteOrderStore::Open(path.string(), o);
+  if (!store.ok()) return store.status();
+  if (seed) {
+    if (absl::Status s = (*store)->SeedDemoData(today); !s.ok()) return s;
+  }
+  return std::unique_ptr<shop::supportbot::OrderStore>(*std::move(store));
+}
+
 absl::StatusOr<std::unique_ptr<shop::supportbot::SessionStore>> MakeSessionStore() {
   const std::string kind = absl::GetFlag(FLAGS_session_store);
   if (kind == "memory") {
@@ -107,20 +159,8 @@ int main(int argc, char** argv) {
 
   auto sessions = MakeSessionStore();
   if (!sessions.ok()) return shop::StartupFailed(sessions.status());
-  const std::filesystem::path db = absl::GetFlag(FLAGS_orders_db);
-  if (db.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(db.parent_path(), ec);
-  }
-  shop::supportbot::SqliteOrderStoreOptions store_options;
-  store_options.order_ids = {absl::GetFlag(FLAGS_order_id_prefix),
-                             absl::GetFlag(FLAGS_order_id_digits)};
-  auto orders = shop::supportbot::SqliteOrderStore::Open(db.string(), store_options);
+  auto orders = MakeOrderStore();
   if (!orders.ok()) return shop::StartupFailed(orders.status());
-  if (absl::GetFlag(FLAGS_seed_demo_orders)) {
-    absl::Status seeded = (*orders)->SeedDemoData();
-    if (!seeded.ok()) return shop::StartupFailed(seeded);
-  }
   auto kb = shop::supportbot::KnowledgeBase::Load(absl::GetFlag(FLAGS_kb));
   if (!kb.ok()) return shop::StartupFailed(kb.status());
   const std::vector<std::string> languages = absl::GetFlag(FLAGS_languages);
@@ -144,7 +184,7 @@ int main(int argc, char** argv) {
     }
   }
   shop::supportbot::DialogueOptions dialogue_options;
-  dialogue_options.order_id_example = store_options.order_ids.Example();
+  dialogue_options.order_id_example = OrderIdsFromFlags().Example();
   shop::supportbot::DialogueManager dialogue(orders->get(), kb->get(), messages->get(),
                                              articles->get(), dialogue_options);
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> translator_credentials =
@@ -161,7 +201,7 @@ int main(int argc, char** argv) {
   shop::supportbot::SupportBotMetrics metrics(*registry);
   shop::supportbot::SupportBotOptions options;
   options.max_customer_messages = absl::GetFlag(FLAGS_max_customer_messages);
-  options.order_ids = store_options.order_ids;
+  options.order_ids = OrderIdsFromFlags();
   options.min_translation_confidence =
       static_cast<float>(absl::GetFlag(FLAGS_min_translation_confidence));
   options.languages = std::set<std::string>(languages.begin(), languages.end());

@@ -242,6 +242,58 @@ std::optional<std::string> OrderIdNormalizer::Normalize(absl::string_view text) 
   return absl::StrCat(format_.prefix, digits);
 }
 
+absl::StatusOr<std::string> OrderIdNormalizer::Canonical(absl::string_view text) const {
+  std::optional<std::string> id = Normalize(text);
+  if (!id) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed order id \"", text, "\": expected ",
+                                                   format_.prefix, " and ", format_.digits,
+                                                   " digits, e.g. ", format_.Example()));
+  }
+  return *std::move(id);
+}
+
+PendingChange CancelChange() {
+  PendingChange change;
+  change.kind = OrderChange::kCancel;
+  change.check = [](const Order& order) { return CheckCancellable(order); };
+  change.apply = [](Order& order) {
+    std::pair<std::string, std::string> values(OrderStatusName(order.status),
+                                               OrderStatusName(OrderStatus::kCancelled));
+    order.status = OrderStatus::kCancelled;
+    return values;
+  };
+  return change;
+}
+
+absl::StatusOr<PendingChange> AddressChange(const Address& new_address) {
+  Address address;
+  address.name = std::string(absl::StripAsciiWhitespace(new_address.name));
+  address.street = std::string(absl::StripAsciiWhitespace(new_address.street));
+  address.postcode = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(new_address.postcode));
+  address.city = std::string(absl::StripAsciiWhitespace(new_address.city));
+  address.country = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(new_address.country));
+  // A malformed address is the caller's mistake whatever the order: say so before looking.
+  if (absl::Status s = ValidateAddress(address); !s.ok()) return s;
+  PendingChange change;
+  change.kind = OrderChange::kChangeShippingAddress;
+  change.check = [address](const Order& order) { return CheckAddressChangeable(order, address); };
+  change.apply = [address](Order& order) {
+    std::pair<std::string, std::string> values(FormatAddress(order.shipping_address),
+                                               FormatAddress(address));
+    order.shipping_address = address;
+    order.destination_country = address.country;
+    return values;
+  };
+  return change;
+}
+
+std::string ChangeActor(const Requester& requester, const Order& order) {
+  if (!requester.customer_id.empty()) return absl::StrCat("customer:", requester.customer_id);
+  const bool by_email = absl::AsciiStrToLower(absl::StripAsciiWhitespace(requester.verification)) ==
+                        absl::AsciiStrToLower(absl::StripAsciiWhitespace(order.email));
+  return by_email ? "guest:email" : "guest:postcode";
+}
+
 std::optional<std::string> NormalizeOrderId(absl::string_view text, const OrderIdFormat& format) {
   return OrderIdNormalizer(format).Normalize(text);
 }

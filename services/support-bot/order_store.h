@@ -19,9 +19,11 @@
 #define SHOP_SERVICES_SUPPORT_BOT_ORDER_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -174,6 +176,8 @@ class OrderIdNormalizer {
   explicit OrderIdNormalizer(OrderIdFormat format);
   ~OrderIdNormalizer();
   std::optional<std::string> Normalize(absl::string_view text) const;
+  // Normalize, or INVALID_ARGUMENT naming the expected shape ("expected ORD- and 8 digits").
+  absl::StatusOr<std::string> Canonical(absl::string_view text) const;
   const OrderIdFormat& format() const { return format_; }
 
  private:
@@ -190,6 +194,24 @@ struct ChangeResult {
   Order order;
   OrderEvent event;
 };
+
+// A change as every store applies it, inside its transaction and under its lock on the
+// order: `check` the order as read there (after CheckAccess), then `apply` it to the order in
+// memory, which returns the audit row's old and new values. The store writes the order and
+// the audit row, or neither.
+struct PendingChange {
+  OrderChange kind = OrderChange::kCancel;
+  std::function<absl::Status(const Order&)> check;
+  std::function<std::pair<std::string, std::string>(Order&)> apply;
+};
+// Cancelling (CheckCancellable; old value the status, new value "cancelled").
+PendingChange CancelChange();
+// Changing the shipping address to `new_address`, whose fields lose surrounding spaces and
+// whose country and postcode are upper-cased first; INVALID_ARGUMENT for a malformed address
+// (ValidateAddress), before any order is read.
+absl::StatusOr<PendingChange> AddressChange(const Address& new_address);
+// The audit row's actor: "customer:<id>", "guest:email" or "guest:postcode".
+std::string ChangeActor(const Requester& requester, const Order& order);
 
 // The order system. Implementations are thread-safe.
 //

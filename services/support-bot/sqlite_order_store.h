@@ -61,21 +61,13 @@ class SqliteOrderStore : public OrderStore {
   SqliteOrderStore(const SqliteOrderStore&) = delete;
   SqliteOrderStore& operator=(const SqliteOrderStore&) = delete;
 
-  // Inserts DemoOrders(today) in one transaction (FAILED_PRECONDITION when the store's
-  // order id format is not the demo's default). Idempotent: orders that exist already,
+  // Inserts DemoOrders(today) (demo_orders.h) in one transaction (FAILED_PRECONDITION when the
+  // store's order id format is not the demo's default). Idempotent: orders that exist already,
   // including demo orders changed since, are left as they are (INSERT OR IGNORE), so
   // re-seeding on every start keeps earlier changes and their dates.
   absl::Status SeedDemoData(absl::CivilDay today);
   // The same with today's date in UTC.
   absl::Status SeedDemoData();
-
-  // The demo data set: 32 orders with fixed ids in every status, shipped to DE, FR, ES,
-  // GB, US, CH, JP and AU with the carriers of the shop's policy (KB "Policy facts"), 23
-  // of them owned by "cust-1001".."cust-1010" and 9 guest orders. Creation times and
-  // expected delivery days are relative to `today`, so a demo always has parcels due in a
-  // few days. Deterministic for a given `today`; needs no database, so a demo client or a
-  // test can list the ids (DemoOrders(day)[i].id).
-  static std::vector<Order> DemoOrders(absl::CivilDay today);
 
   absl::StatusOr<Order> GetOrder(absl::string_view order_id) override;
   absl::StatusOr<ChangeResult> CancelOrder(absl::string_view order_id, const Requester& requester,
@@ -90,15 +82,11 @@ class SqliteOrderStore : public OrderStore {
 
  private:
   SqliteOrderStore(sqlite3* db, OrderIdFormat order_ids) : db_(db), order_ids_(order_ids) {}
-  // The canonical id of `order_id` (in any form NormalizeOrderId accepts), or
-  // INVALID_ARGUMENT naming the expected shape.
-  absl::StatusOr<std::string> CanonicalOrderId(absl::string_view order_id) const;
-
   // The change shared by CancelOrder and ChangeShippingAddress: in one BEGIN IMMEDIATE
-  // transaction, load the order, `check` it, write `apply`'s update and the audit row.
-  struct Change;
+  // transaction, load the order, check access and `change`, write its update and audit row.
   absl::StatusOr<ChangeResult> ApplyChange(absl::string_view order_id, const Requester& requester,
-                                           absl::string_view session_ref, const Change& change);
+                                           absl::string_view session_ref,
+                                           const PendingChange& change);
 
   absl::Status InitSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertOrder(const Order& order) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
