@@ -23,6 +23,7 @@
 #include "shop/translator/v1/translator.grpc.pb.h"
 #include "tests/catch.h"
 #include "tests/common/redis_server.h"
+#include "tests/support-bot/shared_postgres.h"
 #include "tests/common/test_models.h"
 #include "tests/integration/pki.h"
 #include "tests/integration/test_client.h"
@@ -139,6 +140,37 @@ TEST_CASE("Cancelling with confirmation changes the order, and a shipped order i
   r = f.client.Say(&other, "I want to cancel order ORD-37933677", "cust-1003");
   REQUIRE(r.metadata().has_action());
   CHECK(r.metadata().action().result() == v1::ACTION_RESULT_REJECTED);
+}
+
+TEST_CASE("Two bots on one PostgreSQL share the orders; a password in the URL stops start-up") {
+  testing::PostgresServer& pg = testing::SharedPostgres();
+  auto database = pg.CreateDatabase("bot");
+  REQUIRE(database.ok());
+  const std::string url = pg.Url(*database);
+  const std::vector<std::string> password = {"--orders_db_password_file=" + pg.password_file()};
+  auto a = StartBot(url, password);
+  auto b = StartBot(url, password);
+  Client on_a(a->port()), on_b(b->port());
+
+  std::string session;
+  auto r = on_a.Say(&session, "Please cancel my order ORD-37784483", "cust-1003");
+  CHECK(r.metadata().awaiting() == v1::AWAITING_STATE_CONFIRMATION);
+  r = on_a.Say(&session, "yes", "cust-1003");
+  REQUIRE(r.metadata().has_action());
+  CHECK(r.metadata().action().result() == v1::ACTION_RESULT_SUCCEEDED);
+  // The other replica sees it: the same cancellation there is refused.
+  std::string other;
+  r = on_b.Say(&other, "Please cancel my order ORD-37784483", "cust-1003");
+  if (!r.metadata().has_action()) r = on_b.Say(&other, "yes", "cust-1003");
+  REQUIRE(r.metadata().has_action());
+  CHECK(r.metadata().action().result() == v1::ACTION_RESULT_REJECTED);
+  CHECK(absl::StrContains(r.reply(), "cancel"));
+
+  auto with_password = TryStartBot(absl::StrCat(url, "?password=", pg.password()), {});
+  REQUIRE_FALSE(with_password.ok());
+  CHECK(absl::StrContains(with_password.status().message(), "--orders_db_password_file"));
+  testing::ScratchDir dir;
+  CHECK_FALSE(TryStartBot(dir.path() + "/orders.db", password).ok());  // SQLite takes none
 }
 
 TEST_CASE("A customs question is answered from the knowledge base") {
