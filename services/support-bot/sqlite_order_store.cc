@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -16,8 +17,6 @@
 
 namespace shop::supportbot {
 namespace {
-
-constexpr int kSchemaVersion = 1;
 
 // Fixed width (microseconds, "+00:00"), so that the text sorts in time order.
 constexpr char kTimeFormat[] = "%Y-%m-%d%ET%H:%M:%E6S%Ez";
@@ -157,7 +156,7 @@ class Transaction {
   sqlite3* db_;
 };
 
-constexpr char kSchema[] = R"sql(
+constexpr char kSchemaV1[] = R"sql(
 CREATE TABLE IF NOT EXISTS orders (
   id TEXT PRIMARY KEY
       CHECK (id GLOB 'ORD-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),
@@ -200,6 +199,16 @@ CREATE TABLE IF NOT EXISTS order_events (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS order_events_by_order ON order_events (order_id, id);
 )sql";
+
+// The schema's versions, oldest first: each entry takes a database from the previous
+// version to its own (PRAGMA user_version records where a file stands). A new version is
+// a new entry; an old one never changes, since databases in the field went through it.
+struct Migration {
+  int version;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {{1, kSchemaV1}};
+constexpr int kSchemaVersion = std::end(kMigrations)[-1].version;
 
 constexpr char kSelectOrder[] =
     "SELECT id, customer_id, email, status, shipping_method, carrier, tracking_number, "
@@ -248,10 +257,11 @@ absl::Status SqliteOrderStore::InitSchema() {
     return absl::FailedPreconditionError(absl::StrCat(
         "order database has schema version ", found, "; this binary knows up to ", kSchemaVersion));
   }
-  if (found < kSchemaVersion) {
-    s = Exec(db_, kSchema);
+  for (const Migration& m : kMigrations) {
+    if (m.version <= found) continue;
+    s = Exec(db_, m.sql);
     if (!s.ok()) return s;
-    s = Exec(db_, absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
+    s = Exec(db_, absl::StrCat("PRAGMA user_version = ", m.version).c_str());
     if (!s.ok()) return s;
   }
   return tx->Commit();

@@ -2,7 +2,7 @@
 //
 // OrderStore on an embedded SQLite database file.
 //
-// Schema (created on Open when missing; PRAGMA user_version = 1):
+// Schema (versioned migrations applied on Open, PRAGMA user_version = the version):
 //   orders(id TEXT PRIMARY KEY "ORD-########", customer_id, email, status, shipping_method,
 //          carrier, tracking_number, expected_delivery "YYYY-MM-DD", ship_name, ship_street,
 //          ship_postcode, ship_city, ship_country, created_at, updated_at)
