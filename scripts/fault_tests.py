@@ -12,17 +12,27 @@ that does not parse, a hang-up after and inside the body, and a message over the
 Store faults: RecordEvent load on the recommender with Redis histories (appendfsync always),
 every event with an event_id and resent until acknowledged, while Redis is paused (SIGSTOP)
 and while it is killed (SIGKILL) and restarted.
+Order store faults (PostgreSQL, scripts/lib/postgres_server.py): signed-in customers changing
+addresses and cancelling demo orders through Converse (every message with a request_id,
+resent until answered) while PostgreSQL is restarted and once killed; and two bot replicas on
+one database with many sessions confirming changes of the same few orders at once. The
+audit trail (order_events, read with psql) is compared with what the clients were told.
 
   /usr/bin/python3 scripts/fault_tests.py                 # everything, about 2 minutes
   /usr/bin/python3 scripts/fault_tests.py --only protocol --repeat 50
+  /usr/bin/python3 scripts/fault_tests.py --only orders
   /usr/bin/python3 scripts/fault_tests.py --markdown docs/errors.md   # refresh the table
 
 Exit status 1 when a protocol fault is not counted as exactly the code that says whose
 fault it is (CANCELLED for a client that went away, INVALID_ARGUMENT for a malformed call,
 RESOURCE_EXHAUSTED for one over the size limit), when anything is counted as INTERNAL or
-UNKNOWN (a server fault), or when any acknowledged write is lost or stored twice.
+UNKNOWN (a server fault), or when any acknowledged write is lost or stored twice; for the
+order tests also when an order is cancelled more than once, an address changes after its
+order's cancellation, an audit row is one no client was told of, a message goes unanswered
+for 60 s, a reply is not what the conversation expects, or the bot does not recover.
 """
 import argparse
+import collections
 import os
 import re
 import shutil
@@ -39,6 +49,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import grpc_bench  # noqa: E402
+import postgres_server  # noqa: E402
 import raw_h2  # noqa: E402
 
 SERVER_FAULTS = ("INTERNAL", "UNKNOWN", "DATA_LOSS")

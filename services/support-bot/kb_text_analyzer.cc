@@ -518,17 +518,18 @@ const std::unordered_map<std::string, std::string>& SnowballNames() {
 // anything else is kept.
 std::string FoldToAscii(absl::string_view word) {
   static constexpr const char* kFold[64] = {
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+      "a", "a", "a", "a", "a", "a", "ae", "c",     "e", "e", "e", "e", "i", "i", "i",  "i",
+      "d", "n", "o", "o", "o", "o", "o",  nullptr, "o", "u", "u", "u", "u", "y", "th", "ss",
+      "a", "a", "a", "a", "a", "a", "ae", "c",     "e", "e", "e", "e", "i", "i", "i",  "i",
+      "d", "n", "o", "o", "o", "o", "o",  nullptr, "o", "u", "u", "u", "u", "y", "th", "y"};
+  // (nullptr: U+00D7 and U+00F7, the signs x and / of Latin-1, are not letters: kept.)
   std::string out;
   out.reserve(word.size());
   for (size_t i = 0; i < word.size(); ++i) {
     const unsigned char ch = static_cast<unsigned char>(word[i]);
     if (ch == 0xC3 && i + 1 < word.size()) {
       const unsigned char next = static_cast<unsigned char>(word[i + 1]);
-      if (next >= 0x80 && next <= 0xBF) {
+      if (next >= 0x80 && next <= 0xBF && kFold[next - 0x80] != nullptr) {
         out += kFold[next - 0x80];
         ++i;
         continue;
@@ -687,10 +688,12 @@ std::vector<KbToken> KbTextAnalyzer::Tokenize(absl::string_view text) const {
       char& ch = word[k];
       if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
       // Outside English: the capitals of Latin-1 too ("Ä" -> "ä"; U+00C0..U+00DE but x).
-      if (language_ != "en" && static_cast<unsigned char>(ch) == 0xC3 && k + 1 < word.size()) {
+      // Only before a continuation byte: after a stray 0xC3 the next byte is a character of
+      // its own (and an ASCII capital there is lower-cased like any other).
+      if (language_ != "en" && static_cast<unsigned char>(ch) == 0xC3 && k + 1 < word.size() &&
+          (static_cast<unsigned char>(word[k + 1]) & 0xC0) == 0x80) {
         unsigned char& next = reinterpret_cast<unsigned char&>(word[k + 1]);
-        if (next >= 0x80 && next <= 0x9E && next != 0x97)
-          next = static_cast<unsigned char>(next + 0x20);
+        if (next <= 0x9E && next != 0x97) next = static_cast<unsigned char>(next + 0x20);
         ++k;
       }
     }

@@ -205,6 +205,25 @@ TEST_CASE("Tokenization lower-cases, drops stop words and punctuation", "[kb][to
   CHECK(Stems("how do I do it", false).empty());
 }
 
+TEST_CASE("German tokens lower-case Latin-1 capitals and survive stray lead bytes",
+          "[kb][tokenize]") {
+  KbTextAnalyzer german(/*synonyms=*/false, "de");
+  auto words = [&german](absl::string_view text) {
+    std::vector<std::string> out;
+    for (const KbToken& t : german.Tokenize(text)) out.push_back(t.word);
+    return out;
+  };
+  CHECK(words("\xC3\x84NDERUNG") == std::vector<std::string>{"\xC3\xA4nderung"});  // ÄNDERUNG
+  // A lead byte 0xC3 without its continuation: the next letter is a letter of its own.
+  CHECK(words("\xC3"
+              "ABC") == std::vector<std::string>{"\xC3"
+                                                 "abc"});
+  // The multiplication sign is not a capital (U+00D7 + 0x20 would be the division sign).
+  CHECK(words("2\xC3\x97"
+              "3") == std::vector<std::string>{"2\xC3\x97"
+                                               "3"});
+}
+
 TEST_CASE("Tokenization tells the country US from the pronoun us", "[kb][tokenize]") {
   CHECK(Stems("customs fees US?") == std::vector<std::string>{"custom", "duti", "usa"});
   CHECK(Stems("shipping to the US") == std::vector<std::string>{"ship", "usa"});
