@@ -34,6 +34,7 @@ for 60 s, a reply is not what the conversation expects, or the bot does not reco
 import argparse
 import collections
 import os
+import random
 import re
 import shutil
 import signal
@@ -273,6 +274,333 @@ def run_store_fault(name, redis, recommender, outage, rows, users=8, per_user=15
     channel.close()
 
 
+# --- Order store faults (PostgreSQL) ----------------------------------------------------------
+
+# Signed-in demo customers, each with an order that may still be cancelled or re-addressed
+# (placed or paid), and a new address in the order's country ({n}: the house number).
+ORDER_CUSTOMERS = [
+    ("cust-1001", "ORD-35032582", "Anna Schmidt, Torstrasse {n}, 10119 Berlin"),
+    ("cust-1002", "ORD-36480894", "Lucas Martin, {n} rue Garibaldi, 69006 Lyon"),
+    ("cust-1003", "ORD-37784483", "Sofía García, Calle de Alcalá {n}, 28014 Madrid"),
+    ("cust-1005", "ORD-39722233", "Emily Johnson, {n} W 34th St, 10001 New York"),
+    ("cust-1006", "ORD-42175294", "Noah Meier, Limmatquai {n}, 8001 Zürich"),
+    ("cust-1010", "ORD-59962626", "Max Weber, Marktplatz {n}, 70173 Stuttgart"),
+]
+# Codes after which a message is resent with its request_id: the outcome is unknown, and the
+# bot processes a message at most once.
+RESEND = ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+Ack = collections.namedtuple("Ack", "order action session_ref new_value")
+Event = collections.namedtuple("Event", "id order action new_value session_ref")
+
+
+class GaveUp(Exception):
+    pass
+
+
+class OrderClient:
+    """Converse as signed-in customers (the request's customer_id: the bot runs without a
+    gateway), every message with its own request_id and resent with it after UNAVAILABLE or
+    DEADLINE_EXCEEDED until answered, at most 60 s. Thread-safe; counts the messages sent
+    (each once, however often resent), what the clients were told and what went wrong."""
+
+    def __init__(self, port):
+        import grpc
+        from shop.supportbot.v1 import supportbot_pb2 as pb, supportbot_pb2_grpc
+        self.grpc, self.pb = grpc, pb
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = supportbot_pb2_grpc.SupportBotStub(self.channel)
+        self.lock = threading.Lock()
+        self.messages = 0
+        self.acks = []          # Ack of every change a client was told succeeded
+        self.problems = []      # what should never happen, in words
+        self.ok_times = []      # time.time() of every OK answer
+
+    def say(self, session, customer, message):
+        pb = self.pb
+        req = pb.ConverseRequest(session_id=session, message=message, customer_id=customer,
+                                 locale="en-US", request_id=str(uuid.uuid4()))
+        with self.lock:
+            self.messages += 1
+        until = time.time() + 60
+        while True:
+            try:
+                response = self.stub.Converse(req, timeout=10)
+                with self.lock:
+                    self.ok_times.append(time.time())
+                return response
+            except self.grpc.RpcError as e:
+                code = e.code().name
+                if code not in RESEND or time.time() > until:
+                    self.problem(f"{message!r} from {customer}: {code} {e.details()}")
+                    raise GaveUp() from None
+                time.sleep(0.05)
+
+    def problem(self, text):
+        with self.lock:
+            self.problems.append(text)
+
+    def change(self, customer, order, kind, address=None, before_yes=None):
+        """One conversation: ask to cancel `order` (kind "cancel") or to deliver it to
+        `address` ("address"), then confirm with "yes" (after before_yes(), when given).
+        Returns what the client was told: "succeeded", "rejected" (by the order's state, at
+        once or after the yes) or None (gave up, or a reply the conversation did not
+        expect: recorded as a problem)."""
+        pb = self.pb
+        try:
+            r = self.say("", customer, f"Please cancel my order {order}" if kind == "cancel"
+                         else f"I need to change the delivery address of {order}")
+            session = r.metadata.session_id
+            if kind == "address" and r.metadata.awaiting == pb.AWAITING_STATE_SHIPPING_ADDRESS:
+                r = self.say(session, customer, address)
+            if r.metadata.awaiting == pb.AWAITING_STATE_CONFIRMATION:
+                if before_yes is not None:
+                    before_yes()
+                r = self.say(session, customer, "yes")
+        except GaveUp:
+            return None
+        return self._outcome(r, customer, order, kind)
+
+    def _outcome(self, r, customer, order, kind):
+        pb = self.pb
+        action = r.metadata.action if r.metadata.HasField("action") else None
+        want = (pb.ACTION_TYPE_CANCEL_ORDER if kind == "cancel"
+                else pb.ACTION_TYPE_CHANGE_SHIPPING_ADDRESS)
+        if action is None or action.action_type != want or action.order_id != order:
+            self.problem(f"{kind} {order} ({customer}): unexpected reply {r.reply[:120]!r}")
+            return None
+        if action.result == pb.ACTION_RESULT_REJECTED:
+            return "rejected"
+        # The reply and the action agree: "Done: order ... is cancelled" / "will be delivered".
+        told = "is cancelled" if kind == "cancel" else "will be delivered to"
+        if action.result != pb.ACTION_RESULT_SUCCEEDED or told not in r.reply:
+            self.problem(f"{kind} {order} ({customer}): {pb.ActionResult.Name(action.result)}, "
+                         f"reply {r.reply[:120]!r}")
+            return None
+        # The audit row names the customer's message: "<session>#<its turn>".
+        ref = f"{r.metadata.session_id}#{r.metadata.turn_id - 1}"
+        new_value = action.detail.split(" -> ", 1)[-1]
+        with self.lock:
+            self.acks.append(Ack(order, "cancel_order" if kind == "cancel"
+                                 else "change_shipping_address", ref, new_value))
+        return "succeeded"
+
+    def close(self):
+        self.channel.close()
+
+    def thread(self, target, *args):
+        """A thread running target(*args) whose exception is recorded as a problem."""
+        def run():
+            try:
+                target(*args)
+            except Exception as e:  # noqa: BLE001 -- reported as a problem
+                self.problem(f"{target.__name__}{args}: {type(e).__name__}: {e}")
+        return threading.Thread(target=run)
+
+
+def audit(pg, db, acks):
+    """Compares the audit trail with what the clients were told. Returns (lost, stored
+    twice, problems): lost = acknowledged changes without their row (or a cancellation
+    whose order is not cancelled); stored twice = rows beyond the first of one customer
+    message, and cancellations beyond the first of one order."""
+    events = [Event(int(i), o, a, v, ref) for i, o, a, v, ref in pg.query(
+        db, "SELECT id, order_id, action, new_value, session_ref FROM order_events ORDER BY id")]
+    status = dict(pg.query(db, "SELECT id, status FROM orders"))
+    by_ref = collections.defaultdict(list)
+    for e in events:
+        by_ref[e.session_ref].append(e)
+    lost = 0
+    for a in acks:
+        if not any((e.order, e.action, e.new_value) == (a.order, a.action, a.new_value)
+                   for e in by_ref.get(a.session_ref, ())):
+            lost += 1
+        elif a.action == "cancel_order" and status.get(a.order) != "cancelled":
+            lost += 1
+    twice = sum(len(rows) - 1 for rows in by_ref.values())
+    problems = []
+    cancels = collections.defaultdict(list)
+    for e in events:
+        if e.action == "cancel_order":
+            cancels[e.order].append(e)
+    told_cancelled = collections.Counter(a.order for a in acks if a.action == "cancel_order")
+    for order, rows in cancels.items():
+        twice += len(rows) - 1
+        if told_cancelled[order] != len(rows):
+            problems.append(f"{order}: {len(rows)} cancellations stored, clients told "
+                            f"{told_cancelled[order]} times")
+    after = [e for e in events if e.action == "change_shipping_address"
+             and e.order in cancels and e.id > cancels[e.order][0].id]
+    if after:
+        problems.append(f"{len(after)} address changes stored after their order's cancellation")
+    acked = {a.session_ref for a in acks}
+    untold = [e for e in events if e.session_ref not in acked]
+    if untold:
+        problems.append(f"{len(untold)} audit rows no client was told of (first: {untold[0]})")
+    return lost, twice, problems
+
+
+def start_bots(binary, flags, count):
+    """`count` support bots with the same flags, started at once (migrations race)."""
+    bots, errors = [None] * count, []
+
+    def start(i):
+        try:
+            bots[i] = Service("support-bot", binary, flags, "", b"")
+        except BaseException as e:  # noqa: BLE001 -- reported below
+            errors.append(e)
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for bot in bots:
+            if bot is not None:
+                bot.stop()
+        raise errors[0]
+    return bots
+
+
+def run_postgres_outage(pg, bot_binary, bot_flags, rows, problems):
+    """One bot on PostgreSQL; one thread per customer changes its order's address over and
+    over, cancels it at a time spread over the outage, then keeps trying address changes
+    (which must be refused), while PostgreSQL is stopped and started twice and then killed
+    (SIGKILL) and started. Every thread must finish two conversations after PostgreSQL is
+    back, on the same bot process."""
+    db = pg.create_database("outage")
+    [bot] = start_bots(bot_binary, bot_flags(pg, db), 1)
+    client = OrderClient(bot.port)
+    back = {"at": None}
+    start = time.time()
+    # Cancellations at 0.5, 1.5, ... s: during the outages (they start at 1 s) and between.
+    cancel_at = [start + 0.5 + i for i in range(len(ORDER_CUSTOMERS))]
+    counted = handled(bot.metrics_port)
+
+    def customer(i):
+        who, order, address = ORDER_CUSTOMERS[i]
+        cancelled, after, house = False, 0, 0
+        while time.time() < start + 180:
+            began = time.time()
+            if not cancelled and began >= cancel_at[i]:
+                cancelled = client.change(who, order, "cancel") is not None
+            else:
+                house += 1
+                told = client.change(who, order, "address", address.format(n=house))
+                if cancelled and told == "succeeded":
+                    client.problem(f"{order}: address changed after its cancellation")
+            if back["at"] is not None and began > back["at"]:
+                after += 1  # a conversation begun once PostgreSQL was back
+            if cancelled and after >= 2:
+                return
+        client.problem(f"{who}: not done after 180 s")
+
+    threads = [client.thread(customer, i) for i in range(len(ORDER_CUSTOMERS))]
+    try:
+        for t in threads:
+            t.start()
+        try:
+            for outage in ("stop", "stop", "kill"):
+                time.sleep(1.0)
+                if outage == "kill":
+                    pg.kill()
+                else:
+                    pg.stop()
+                time.sleep(1.0)
+                pg.start()
+            back["at"] = time.time()
+        finally:
+            for t in threads:
+                t.join()
+        codes = delta(counted, handled(bot.metrics_port), "Converse")
+        bot_alive = bot.proc.poll() is None
+    finally:
+        bot.stop()
+        client.close()
+    lost, twice, audit_problems = audit(pg, db, client.acks)
+    cancels = sum(a.action == "cancel_order" for a in client.acks)
+    changes = len(client.acks) - cancels
+    first_ok = min((t for t in client.ok_times if t > back["at"]), default=None)
+    problems_here = client.problems + audit_problems
+    if not bot_alive:
+        problems_here.append("the bot exited")
+    if first_ok is None:
+        problems_here.append("no call succeeded after PostgreSQL was back")
+    recovered = "never" if first_ok is None else f"{first_ok - back['at']:.2f} s"
+    rows.append((f"orders: PostgreSQL stopped and started twice, then killed (SIGKILL) and "
+                 f"started, under Converse load from {len(ORDER_CUSTOMERS)} customers "
+                 f"({changes} address changes and {cancels} cancellations acknowledged; the "
+                 f"same bot process answered OK {recovered} after PostgreSQL was back)",
+                 client.messages, codes, lost, twice, None))
+    problems.extend(f"{rows[-1][0][:60]}...: {p}" for p in problems_here)
+
+
+def run_two_replicas(pg, bot_binary, bot_flags, rows, problems, sessions_per_order=12):
+    """Two bots on one database, started at once. For each order, `sessions_per_order`
+    sessions, half on each bot, half of those cancelling and half changing the address,
+    all reach the confirmation question and wait for each other. Then the address changes
+    say yes within 0.3 s, the cancellations from 0.1 to 0.3 s: some address changes come
+    before the first cancellation, some race it, and the cancellations overlap."""
+    db = pg.create_database("replicas")
+    bots = start_bots(bot_binary, bot_flags(pg, db), 2)
+    clients = [OrderClient(b.port) for b in bots]
+    counted = [handled(b.metrics_port) for b in bots]
+    barriers = {order: threading.Barrier(sessions_per_order, timeout=120)
+                for _, order, _ in ORDER_CUSTOMERS}
+    told = collections.Counter()
+    lock = threading.Lock()
+
+    def session(i, who, order, address):
+        client = clients[i % 2]
+        kind = "cancel" if (i // 2) % 2 == 0 else "address"
+        waited = []
+
+        def before_yes():
+            waited.append(True)
+            barriers[order].wait()
+            time.sleep(random.uniform(0.1 if kind == "cancel" else 0, 0.3))
+        try:
+            result = client.change(who, order, kind, address.format(n=100 + i), before_yes)
+        finally:
+            if not waited:  # a session that failed early still lets the others go on
+                try:
+                    barriers[order].wait()
+                except threading.BrokenBarrierError:
+                    pass
+        with lock:
+            told[(kind, result)] += 1
+
+    threads = [clients[i % 2].thread(session, i, who, order, address)
+               for who, order, address in ORDER_CUSTOMERS for i in range(sessions_per_order)]
+    codes = {}
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for bot, before in zip(bots, counted):
+            for code, n in delta(before, handled(bot.metrics_port), "Converse").items():
+                codes[code] = codes.get(code, 0) + n
+    finally:
+        for bot in bots:
+            bot.stop()
+        for c in clients:
+            c.close()
+    acks = clients[0].acks + clients[1].acks
+    lost, twice, audit_problems = audit(pg, db, acks)
+    orders = len(ORDER_CUSTOMERS)
+    cancelled = {a.order for a in acks if a.action == "cancel_order"}
+    problems_here = clients[0].problems + clients[1].problems + audit_problems
+    if len(cancelled) != orders:
+        problems_here.append(f"{orders - len(cancelled)} orders were never cancelled")
+    rows.append((f"orders: two bot replicas, one PostgreSQL: {len(threads)} sessions, "
+                 f"{sessions_per_order} per order on {orders} orders, confirming a cancellation "
+                 f"or an address change within 0.3 s (told: cancelled "
+                 f"{told[('cancel', 'succeeded')]}, refused {told[('cancel', 'rejected')]}; "
+                 f"address changed {told[('address', 'succeeded')]}, refused "
+                 f"{told[('address', 'rejected')]})",
+                 sum(c.messages for c in clients), codes, lost, twice, None))
+    problems.extend(f"{rows[-1][0][:60]}...: {p}" for p in problems_here)
+
+
 def format_table(rows):
     lines = ["| test | requests | server's gRPC codes | acknowledged writes lost | stored twice |",
              "|---|---:|---|---:|---:|"]
@@ -287,7 +615,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     build = os.path.join(ROOT, "build")
     parser.add_argument("--build_dir", default=build)
-    parser.add_argument("--only", choices=["protocol", "store"], help="Run one group only.")
+    parser.add_argument("--only", choices=["protocol", "store", "orders"],
+                        help="Run one group only.")
     parser.add_argument("--repeat", type=int, default=20, help="Calls per protocol fault.")
     parser.add_argument("--services", default="recommender,translator,support-bot")
     parser.add_argument("--markdown", help="Replace the fault table in this file (between "
@@ -301,6 +630,7 @@ def main():
     models = os.path.join(ROOT, "models")
     catalog = os.path.join(ROOT, "services/recommender/demo/catalog.jsonl")
     rows = []
+    problems = []  # the order tests' failures that have no column of their own
     work = tempfile.mkdtemp(prefix="shop-faults-")
     try:
         if args.only in (None, "protocol"):
@@ -355,6 +685,19 @@ def main():
             finally:
                 recommender.stop()
                 redis.stop()
+        if args.only in (None, "orders"):
+            if shutil.which("psql") is None:
+                raise SystemExit("psql is needed (postgresql-client; scripts/setup.sh installs it)")
+            bot_binary = os.path.join(args.build_dir, "services/support-bot/support-bot")
+
+            def bot_flags(pg, db):
+                return ["--model_root=" + models,
+                        "--kb=" + os.path.join(ROOT, "services/support-bot/kb/articles.jsonl"),
+                        "--orders_db=" + pg.url(db), "--orders_db_password_file=" + pg.password_file,
+                        "--session_store=memory"]
+            with postgres_server.PostgresServer() as pg:
+                run_postgres_outage(pg, bot_binary, bot_flags, rows, problems)
+                run_two_replicas(pg, bot_binary, bot_flags, rows, problems)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -375,7 +718,9 @@ def main():
     bad = [r for r in rows if wrong(r)]
     for r in bad:
         print(f"FAILED: {r[0]}", file=sys.stderr)
-    return 1 if bad else 0
+    for p in problems:
+        print(f"FAILED: {p}", file=sys.stderr)
+    return 1 if bad or problems else 0
 
 
 if __name__ == "__main__":

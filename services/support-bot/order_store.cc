@@ -287,6 +287,15 @@ absl::StatusOr<PendingChange> AddressChange(const Address& new_address) {
   return change;
 }
 
+const OrderEvent* FindRecordedChange(const std::vector<OrderEvent>& history, OrderChange kind,
+                                     absl::string_view session_ref) {
+  if (session_ref.empty()) return nullptr;
+  for (const OrderEvent& e : history) {
+    if (e.change == kind && e.session_ref == session_ref) return &e;
+  }
+  return nullptr;
+}
+
 std::string ChangeActor(const Requester& requester, const Order& order) {
   if (!requester.customer_id.empty()) return absl::StrCat("customer:", requester.customer_id);
   const bool by_email = absl::AsciiStrToLower(absl::StripAsciiWhitespace(requester.verification)) ==

@@ -210,6 +210,10 @@ PendingChange CancelChange();
 // whose country and postcode are upper-cased first; INVALID_ARGUMENT for a malformed address
 // (ValidateAddress), before any order is read.
 absl::StatusOr<PendingChange> AddressChange(const Address& new_address);
+// The change of `kind` recorded with `session_ref` among `history` (a retried turn), or
+// nullptr; never for an empty session_ref.
+const OrderEvent* FindRecordedChange(const std::vector<OrderEvent>& history, OrderChange kind,
+                                     absl::string_view session_ref);
 // The audit row's actor: "customer:<id>", "guest:email" or "guest:postcode".
 std::string ChangeActor(const Requester& requester, const Order& order);
 
@@ -230,6 +234,12 @@ class OrderStore {
   // CheckCancellable (PERMISSION_DENIED, FAILED_PRECONDITION), sets the status to
   // cancelled and records an OrderEvent. Cancelling an already cancelled order is
   // FAILED_PRECONDITION, so of two concurrent cancels exactly one succeeds.
+  //
+  // Both changes are idempotent per `session_ref` (the bot's session and turn): when the
+  // order's history already has this kind of change with this non-empty session_ref, made
+  // by the same actor (ChangeActor), that change is not made again and its result is
+  // returned (the order as it is now, the recorded event). A turn retried after a lost
+  // answer, on any replica, is applied once.
   virtual absl::StatusOr<ChangeResult> CancelOrder(absl::string_view order_id,
                                                    const Requester& requester,
                                                    absl::string_view session_ref) = 0;

@@ -195,6 +195,31 @@ absl::StatusOr<Order> LoadOrder(pqxx::dbtransaction& tx, const std::string& id, 
   return o;
 }
 
+absl::StatusOr<OrderChange> ParseChange(const std::string& action);
+
+// The audit rows of order `id`, oldest first.
+absl::StatusOr<std::vector<OrderEvent>> LoadEvents(pqxx::dbtransaction& tx, const std::string& id) {
+  std::vector<OrderEvent> events;
+  for (const pqxx::row& r : tx.exec_params(
+           "SELECT id, order_id, (extract(epoch FROM at) * 1000000)::bigint, action, old_value, "
+           "new_value, actor, session_ref FROM order_events WHERE order_id = $1 ORDER BY id",
+           id)) {
+    OrderEvent e;
+    e.id = r[0].as<int64_t>();
+    e.order_id = r[1].as<std::string>();
+    e.at = absl::FromUnixMicros(r[2].as<int64_t>());
+    absl::StatusOr<OrderChange> change = ParseChange(r[3].as<std::string>());
+    if (!change.ok()) return change.status();
+    e.change = *change;
+    e.old_value = r[4].as<std::string>();
+    e.new_value = r[5].as<std::string>();
+    e.actor = r[6].as<std::string>();
+    e.session_ref = r[7].as<std::string>();
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
 absl::StatusOr<OrderChange> ParseChange(const std::string& action) {
   if (action == OrderChangeName(OrderChange::kCancel)) return OrderChange::kCancel;
   if (action == OrderChangeName(OrderChange::kChangeShippingAddress)) {
@@ -406,23 +431,9 @@ absl::StatusOr<std::vector<OrderEvent>> PostgresOrderStore::History(absl::string
     if (tx.exec_params("SELECT 1 FROM orders WHERE id = $1", *id).empty()) {
       return absl::NotFoundError(absl::StrCat("no order ", *id));
     }
-    for (const pqxx::row& r : tx.exec_params(
-             "SELECT id, order_id, (extract(epoch FROM at) * 1000000)::bigint, action, old_value, "
-             "new_value, actor, session_ref FROM order_events WHERE order_id = $1 ORDER BY id",
-             *id)) {
-      OrderEvent e;
-      e.id = r[0].as<int64_t>();
-      e.order_id = r[1].as<std::string>();
-      e.at = absl::FromUnixMicros(r[2].as<int64_t>());
-      absl::StatusOr<OrderChange> change = ParseChange(r[3].as<std::string>());
-      if (!change.ok()) return change.status();
-      e.change = *change;
-      e.old_value = r[4].as<std::string>();
-      e.new_value = r[5].as<std::string>();
-      e.actor = r[6].as<std::string>();
-      e.session_ref = r[7].as<std::string>();
-      events.push_back(std::move(e));
-    }
+    absl::StatusOr<std::vector<OrderEvent>> loaded = LoadEvents(tx, *id);
+    if (!loaded.ok()) return loaded.status();
+    events = *std::move(loaded);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -461,6 +472,14 @@ absl::StatusOr<ChangeResult> PostgresOrderStore::ApplyChange(absl::string_view o
     absl::StatusOr<Order> loaded = LoadOrder(tx, *id, /*for_update=*/true);
     if (!loaded.ok()) return loaded.status();
     Order order = *std::move(loaded);
+    // A retried turn (maybe on another replica): the change it made, not a second one.
+    absl::StatusOr<std::vector<OrderEvent>> history = LoadEvents(tx, *id);
+    if (!history.ok()) return history.status();
+    if (const OrderEvent* done = FindRecordedChange(*history, change.kind, session_ref);
+        done != nullptr && done->actor == ChangeActor(requester, order)) {
+      result = ChangeResult{std::move(order), *done};
+      return absl::OkStatus();
+    }
     if (absl::Status s = CheckAccess(order, requester); !s.ok()) return s;
     if (absl::Status s = change.check(order); !s.ok()) return s;
     auto [old_value, new_value] = change.apply(order);

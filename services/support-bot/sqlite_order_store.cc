@@ -428,6 +428,13 @@ absl::StatusOr<ChangeResult> SqliteOrderStore::ApplyChange(absl::string_view ord
   absl::StatusOr<Order> loaded = LoadOrder(*id);
   if (!loaded.ok()) return loaded.status();
   Order order = *std::move(loaded);
+  // A retried turn: the change it made, not a second one (nor a refusal of its own result).
+  absl::StatusOr<std::vector<OrderEvent>> history = LoadEvents(*id);
+  if (!history.ok()) return history.status();
+  if (const OrderEvent* done = FindRecordedChange(*history, change.kind, session_ref);
+      done != nullptr && done->actor == ChangeActor(requester, order)) {
+    return ChangeResult{std::move(order), *done};
+  }
   absl::Status s = CheckAccess(order, requester);
   if (!s.ok()) return s;
   s = change.check(order);

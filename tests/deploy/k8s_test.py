@@ -47,18 +47,23 @@ kubelet would (see live()).
 Exits 0 when all of that holds, 1 otherwise, 2 when the tools cannot be set up."""
 import argparse
 import copy
+import concurrent.futures
 import fcntl
+import functools
 import hashlib
 import ipaddress
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 
 import yaml
 
@@ -82,14 +87,25 @@ SERVICES = {
 SERVICE_PORTS = {"grpc": 50051, "metrics": 9090}
 GATEWAY = ("envoy-gateway", "shop-gateway", {"grpc": 8080, "metrics": 9902})
 REDIS = ("redis", 6379)
-# Writes a SQLite file that no second process may share (base/support-bot.yaml).
-SINGLE_WRITER = "support-bot"
+# Workloads whose pods the checks cover: the services, the gateway and Redis are
+# Deployments, dev's PostgreSQL a StatefulSet.
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+# Deployments that must never run fewer replicas (HPA minReplicas, or `replicas`): the
+# support bot keeps conversations going through a node drain (base/support-bot.yaml).
+MIN_REPLICAS = {"support-bot": 2}
+# The client of the order database (SHOP_ORDERS_DB: a PostgreSQL URL, as a SQLite file
+# allows one writer only) and PostgreSQL's default port.
+ORDERS_DB_CLIENT = "support-bot"
+POSTGRES_PORT = 5432
+# PostgreSQL's defaults: max_connections, and the slots of those kept for superusers.
+POSTGRES_MAX_CONNECTIONS = 100
+POSTGRES_RESERVED_CONNECTIONS = 3
 FLAG_FILES = ["common/server/server_options.cc", "common/inference/inference_options.cc"]
 
 # The gateway's plaintext and TLS configs (deploy/envoy); ENVOY_CONFIG picks one.
 ENVOY_CONFIGS = ("envoy.yaml", "envoy-tls.yaml")
 # Secrets no manifest renders: made by hand (deploy/k8s/README.md, "Secrets"), with their keys.
-HAND_MADE_SECRETS = {"redis-auth": {"password"}}
+HAND_MADE_SECRETS = {"redis-auth": {"password"}, "orders-db-auth": {"password"}, "orders-db-ca": {"ca.crt"}}
 # The keys of a cert-manager Certificate's Secret.
 CERTIFICATE_KEYS = {"tls.crt", "tls.key", "ca.crt"}
 # Services that take the caller's identity from the gateway's headers (recommender
@@ -273,8 +289,12 @@ class Render:
     def pod_labels(self, deployment):
         return deployment["spec"]["template"]["metadata"].get("labels", {})
 
-    def selected_deployments(self, selector):
-        return [d for d in self.of("Deployment") if matches(selector, self.pod_labels(d))]
+    def workloads(self):
+        """Every Deployment and StatefulSet."""
+        return [o for o in self.objects if o.get("kind") in WORKLOAD_KINDS]
+
+    def selected_workloads(self, selector):
+        return [d for d in self.workloads() if matches(selector, self.pod_labels(d))]
 
     def secret_keys(self, name):
         """The keys a Secret will have: rendered, made by a cert-manager Certificate, or one
@@ -385,9 +405,9 @@ def check_services(r):
         problems.append(f"no Service {REDIS[0]} with port {REDIS[1]}")
     for service in r.of("Service"):
         name, spec = service["metadata"]["name"], service["spec"]
-        backends = r.selected_deployments(spec.get("selector", {}))
+        backends = r.selected_workloads(spec.get("selector", {}))
         if not backends:
-            problems.append(f"Service {name} selects no Deployment (selector {spec.get('selector')})")
+            problems.append(f"Service {name} selects no Deployment or StatefulSet (selector {spec.get('selector')})")
         for deployment in backends:
             containers = deployment["spec"]["template"]["spec"]["containers"]
             for port in spec["ports"]:
@@ -395,7 +415,7 @@ def check_services(r):
                 numbers = [n for n in (container_port(c, target) for c in containers) if n]
                 if not numbers:
                     problems.append(f"Service {name} port {port.get('name')}: targetPort {target} is "
-                                    f"not a port of Deployment {deployment['metadata']['name']}")
+                                    f"not a port of {deployment['kind']} {deployment['metadata']['name']}")
                 # Clients of a headless Service connect to the pods at the Service's port.
                 elif spec.get("clusterIP") == "None" and port["port"] not in numbers:
                     problems.append(f"headless Service {name} port {port['port']} differs from the "
@@ -404,17 +424,18 @@ def check_services(r):
 
 
 def check_pod(r, deployment):
-    """Security context, resources, image tag, grace vs preStop, and what the pod refers to."""
-    problems, name = [], deployment["metadata"]["name"]
+    """Security context, resources, image tag, grace vs preStop, and what the pod refers to
+    (of a Deployment or a StatefulSet; a StatefulSet's also its Service and claims)."""
+    problems, name, kind = [], deployment["metadata"]["name"], deployment["kind"]
     pod = deployment["spec"]["template"]["spec"]
     pod_sc = pod.get("securityContext", {})
     if pod.get("automountServiceAccountToken") is not False:
-        problems.append(f"Deployment {name}: automountServiceAccountToken is not false")
+        problems.append(f"{kind} {name}: automountServiceAccountToken is not false")
     for key in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(key):
-            problems.append(f"Deployment {name}: {key}")
+            problems.append(f"{kind} {name}: {key}")
     for c in pod["containers"] + pod.get("initContainers", []):
-        sc, where = {**pod_sc, **c.get("securityContext", {})}, f"Deployment {name} container {c['name']}"
+        sc, where = {**pod_sc, **c.get("securityContext", {})}, f"{kind} {name} container {c['name']}"
         if sc.get("runAsNonRoot") is not True or not sc.get("runAsUser"):
             problems.append(f"{where}: not runAsNonRoot with a non-zero runAsUser")
         if sc.get("allowPrivilegeEscalation") is not False or sc.get("privileged"):
@@ -443,23 +464,43 @@ def check_pod(r, deployment):
         grace = pod.get("terminationGracePeriodSeconds", 30)
         if grace <= prestop_seconds(c):
             problems.append(f"{where}: terminationGracePeriodSeconds {grace} <= the preStop sleep")
+        # A StatefulSet is not a service of SERVICES (whose probes check_service_deployment
+        # checks): it must still say when it is ready and when it is stuck.
+        if kind == "StatefulSet" and c in pod["containers"]:
+            for probe in ("readinessProbe", "livenessProbe"):
+                if probe not in c:
+                    problems.append(f"{where}: no {probe}")
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    claims = [t["metadata"]["name"] for t in deployment["spec"].get("volumeClaimTemplates", [])]
+    mounted = {m["name"] for c in pod["containers"] for m in c.get("volumeMounts", [])}
     for c in pod["containers"]:
         for mount in c.get("volumeMounts", []):
-            if mount["name"] not in volumes:
-                problems.append(f"Deployment {name}: volumeMount {mount['name']} has no volume")
+            if mount["name"] not in volumes and mount["name"] not in claims:
+                problems.append(f"{kind} {name}: volumeMount {mount['name']} has no volume")
     for volume in volumes.values():
-        for kind, field in (("ConfigMap", "configMap"), ("PersistentVolumeClaim", "persistentVolumeClaim")):
+        for ref_kind, field in (("ConfigMap", "configMap"), ("PersistentVolumeClaim", "persistentVolumeClaim")):
             if field in volume:
                 ref = volume[field].get("name") or volume[field].get("claimName")
-                if r.get(kind, ref) is None:
-                    problems.append(f"Deployment {name}: volume {volume['name']} needs {kind} {ref}, "
+                if r.get(ref_kind, ref) is None:
+                    problems.append(f"{kind} {name}: volume {volume['name']} needs {ref_kind} {ref}, "
                                     f"not rendered")
+    for claim in claims:
+        if claim not in mounted:
+            problems.append(f"{kind} {name}: volumeClaimTemplate {claim} is mounted by no container")
+        if claim in volumes:
+            problems.append(f"{kind} {name}: volume {claim} hides the volumeClaimTemplate of that name")
+    if kind == "StatefulSet":
+        service = r.get("Service", deployment["spec"].get("serviceName"))
+        if service is None or service["spec"].get("clusterIP") != "None" or \
+                deployment not in r.selected_workloads(service["spec"].get("selector", {})):
+            problems.append(f"{kind} {name}: serviceName {deployment['spec'].get('serviceName')} is not a headless "
+                            f"Service of the render selecting its pods")
     return problems
 
 
-def check_service_deployment(r, name, health_name, flags, hpa_targets):
-    """The probes, flags, shutdown timing and threads of one service's Deployment."""
+def check_service_deployment(r, name, health_name, flags, hpas):
+    """The probes, flags, shutdown timing, threads, scaling and order store of one service's
+    Deployment (`hpas`: the HPAs by their target's name)."""
     deployment = r.get("Deployment", name)
     if deployment is None:
         return [f"no Deployment {name}"]
@@ -509,21 +550,36 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
     if "livenessProbe" in container and probe_window(container["livenessProbe"]) < delay + drain:
         problems.append(f"{where}: livenessProbe fails faster than shutdown_delay + drain_deadline")
     problems += check_threads(where, container, env)
-    if name == SINGLE_WRITER:
-        if deployment["spec"].get("replicas") != 1 or name in hpa_targets:
-            problems.append(f"{where}: a single SQLite writer must run as exactly one replica, without HPA")
-        if deployment["spec"].get("strategy", {}).get("type") != "Recreate":
-            problems.append(f"{where}: a single SQLite writer needs strategy Recreate (never two writers)")
-    elif name not in hpa_targets:
+    # Every service is stateless (histories and sessions in Redis, orders in PostgreSQL):
+    # rolled out pod by pod, scaled by an HPA, never below its minimum.
+    hpa = hpas.get(name)
+    strategy = deployment["spec"].get("strategy", {}).get("type", "RollingUpdate")
+    if strategy != "RollingUpdate":
+        problems.append(f"{where}: strategy {strategy} stops every replica before the new ones start (a gap on "
+                        f"each rollout); use RollingUpdate")
+    if hpa is None:
         problems.append(f"{where}: no HorizontalPodAutoscaler")
-    if name in hpa_targets and "replicas" in deployment["spec"]:
+    elif "replicas" in deployment["spec"]:
         problems.append(f"{where}: sets replicas although an HPA owns the count")
+    least = hpa["spec"].get("minReplicas", 1) if hpa else deployment["spec"].get("replicas", 1)
+    if least < MIN_REPLICAS.get(name, 1):
+        problems.append(f"{where}: {'HPA minReplicas' if hpa else 'replicas'} {least} < {MIN_REPLICAS[name]}: "
+                        f"a node drain or a crash would leave it without a ready pod")
     mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
-    if "SHOP_ORDERS_DB" in env:
-        directory = os.path.dirname(env["SHOP_ORDERS_DB"])
-        if directory not in mounts or mounts[directory].get("readOnly"):
-            problems.append(f"{where}: SHOP_ORDERS_DB={env['SHOP_ORDERS_DB']} is not on a writable "
-                            f"volume (the root filesystem is read-only)")
+    if "SHOP_ORDERS_DB" in env or name == ORDERS_DB_CLIENT:
+        db = env.get("SHOP_ORDERS_DB", flag_default(name, "orders_db"))
+        if not is_postgres_url(db):
+            # One process may write a SQLite file; several replicas (an HPA, or a
+            # rollout's surge pod) would each need the one file, or show different orders.
+            most = hpa["spec"]["maxReplicas"] if hpa else deployment["spec"].get("replicas", 1)
+            if hpa or most > 1 or strategy == "RollingUpdate":
+                problems.append(f"{where}: SHOP_ORDERS_DB={db} is a SQLite file, which one process only may "
+                                f"write, but {most} replicas (and a rollout's surge pod) would share it; use a "
+                                f"postgresql:// URL")
+            directory = os.path.dirname(db)
+            if directory not in mounts or mounts[directory].get("readOnly"):
+                problems.append(f"{where}: SHOP_ORDERS_DB={db} is not on a writable "
+                                f"volume (the root filesystem is read-only)")
     stores = {env.get("SHOP_HISTORY_STORE"), env.get("SHOP_SESSION_STORE")}
     addresses = ["SHOP_TRANSLATOR_ADDRESS"] + (["SHOP_REDIS_ADDRESS"] if "redis" in stores else [])
     for key in addresses:
@@ -531,6 +587,202 @@ def check_service_deployment(r, name, health_name, flags, hpa_targets):
             service, port = r.service_port(env[key])
             if service is None or port is None:
                 problems.append(f"{where}: {key}={env[key]} names no Service and port of namespace {NAMESPACE}")
+    return problems
+
+
+def is_postgres_url(text):
+    """Whether the bot's --orders_db picks PostgreSQL for `text` (else a SQLite file)."""
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+@functools.lru_cache(maxsize=None)
+def flag_default(name, flag):
+    """The default of --flag of the binary `name` as its ABSL_FLAG writes it (a string's
+    without the quotes); None when no such flag."""
+    for path in FLAG_FILES + [f"services/{name}/main.cc"]:
+        text = open(os.path.join(REPO_ROOT, path)).read()
+        match = re.search(r"ABSL_FLAG\(\s*[\w:]+\s*,\s*" + flag + r'\s*,\s*("(?:[^"\\]|\\.)*"|[^,]+?)\s*,', text)
+        if match:
+            value = match.group(1)
+            return value[1:-1] if value.startswith('"') else value
+    return None
+
+
+def orders_db(r):
+    """What the order database client's SHOP_ORDERS_DB names, or None without the client:
+    {url, postgres (a PostgreSQL URL, else a SQLite file), user, password (one in the URL:
+    userinfo or parameter), database, host, port, params, in_cluster (a Service name rather
+    than an outside host), service and service_port (the Service of namespace shop and its
+    port, or None), deployment, pod, container, env}."""
+    deployment = r.get("Deployment", ORDERS_DB_CLIENT)
+    if deployment is None:
+        return None
+    pod = deployment["spec"]["template"]["spec"]
+    c = next((c for c in pod["containers"] if c["name"] == ORDERS_DB_CLIENT), pod["containers"][0])
+    env = r.env(c)
+    url = env.get("SHOP_ORDERS_DB", flag_default(ORDERS_DB_CLIENT, "orders_db"))
+    db = {"url": url, "postgres": is_postgres_url(url), "deployment": deployment, "pod": pod, "container": c,
+          "env": env}
+    if not db["postgres"]:
+        return db
+    parts = urllib.parse.urlsplit(url)
+    params = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    host = parts.hostname or ""
+    try:
+        port = parts.port or POSTGRES_PORT
+    except ValueError:
+        port = None
+    in_cluster = "." not in host or host.endswith((".svc", ".svc.cluster.local"))
+    service, service_port = r.service_port(f"{host}:{port}") if in_cluster else (None, None)
+    db.update(user=urllib.parse.unquote(parts.username or params.get("user", "")),
+              password=parts.password is not None or "password" in params,
+              database=urllib.parse.unquote(parts.path.lstrip("/")) or params.get("dbname", ""),
+              host=host, port=port, params=params, in_cluster=in_cluster, service=service,
+              service_port=service_port)
+    return db
+
+
+def postgres_max_connections(container):
+    """max_connections as the container's arguments set it (-c max_connections=N), else
+    PostgreSQL's default."""
+    words = container.get("command", []) + container.get("args", [])
+    for i, word in enumerate(words):
+        setting = words[i + 1] if word == "-c" and i + 1 < len(words) else \
+            word[2:] if word.startswith("-c") else word[2:] if word.startswith("--") else ""
+        key, _, value = setting.partition("=")
+        if key.replace("-", "_") == "max_connections" and value.isdigit():
+            return int(value)
+    return POSTGRES_MAX_CONNECTIONS
+
+
+def surge_pods(deployment, replicas):
+    """The extra pods a RollingUpdate of `replicas` starts (maxSurge, default 25 %, rounded up)."""
+    surge = deployment["spec"].get("strategy", {}).get("rollingUpdate", {}).get("maxSurge", "25%")
+    if isinstance(surge, str) and surge.endswith("%"):
+        return -(-replicas * int(surge[:-1]) // 100)
+    return int(surge)
+
+
+def check_orders_db(r, base=False):
+    """The support bot's orders are in PostgreSQL, shared by its replicas: SHOP_ORDERS_DB is
+    a postgresql:// URL without a password, naming a user and a database; the password is
+    SHOP_ORDERS_DB_PASSWORD_FILE (a mounted Secret file, check_secrets); a server outside the
+    cluster, and any server where the services serve TLS (prod), is reached with
+    sslmode=verify-full and its CA from a mounted file. A server in the cluster is the
+    StatefulSet behind the URL's Service (not in `base`, which leaves the database to the
+    overlays), which creates that user and database with the password of the same Secret
+    key, keeps its data on a volumeClaimTemplate's claim and accepts every replica's pool;
+    and no StatefulSet is there that the URL does not name."""
+    db = orders_db(r)
+    if db is None or not db["postgres"]:
+        return []  # a SQLite file: check_service_deployment
+    problems, where, env = [], f"Deployment {ORDERS_DB_CLIENT}", db["env"]
+    if db["password"]:
+        problems.append(f"{where}: SHOP_ORDERS_DB holds a password (the bot refuses it; it would show in the pod "
+                        f"spec and the process list): pass it as SHOP_ORDERS_DB_PASSWORD_FILE")
+    for what in ("user", "database"):
+        if not db[what]:
+            problems.append(f"{where}: SHOP_ORDERS_DB={db['url']} names no {what}")
+    if db["port"] is None:
+        problems.append(f"{where}: SHOP_ORDERS_DB={db['url']}: the port is not a number")
+    if not env.get("SHOP_ORDERS_DB_PASSWORD_FILE"):
+        problems.append(f"{where}: no SHOP_ORDERS_DB_PASSWORD_FILE: the database user's password must come from "
+                        f"a mounted Secret file")
+    tls = bool(env.get("SHOP_TLS_CERT_FILE"))
+    if tls or not db["in_cluster"]:
+        why = "the services serve TLS, so this hop must too" if tls else "the server is outside the cluster"
+        sslmode = db["params"].get("sslmode", "prefer (unset)")
+        if sslmode != "verify-full":
+            problems.append(f"{where}: SHOP_ORDERS_DB sslmode={sslmode}: {why}; use sslmode=verify-full (TLS, the "
+                            f"server's certificate checked against a CA and for the host name)")
+        root = db["params"].get("sslrootcert")
+        if not root or root not in r.mounted_files(db["pod"], db["container"]):
+            problems.append(f"{where}: SHOP_ORDERS_DB sslrootcert={root} is not a mounted file (the database "
+                            f"server's CA, from a Secret or ConfigMap)")
+    targets = []
+    if db["in_cluster"] and not base:
+        if db["service"] is None or db["service_port"] is None:
+            problems.append(f"{where}: SHOP_ORDERS_DB host {db['host']}:{db['port']} names no Service and port of "
+                            f"namespace {NAMESPACE}")
+        else:
+            targets = [w for w in r.selected_workloads(db["service"]["spec"].get("selector", {}))
+                       if w["kind"] == "StatefulSet"]
+            if not targets:
+                problems.append(f"{where}: SHOP_ORDERS_DB names Service {db['service']['metadata']['name']}, which "
+                                f"selects no StatefulSet (a database keeps its data on its own claim)")
+    for statefulset in r.of("StatefulSet"):
+        if statefulset not in targets:
+            problems.append(f"StatefulSet {statefulset['metadata']['name']}: no SHOP_ORDERS_DB names its Service "
+                            f"(a database nobody uses{'; prod uses an external one' if tls else ''})")
+    for statefulset in targets:
+        problems += check_postgres(r, statefulset, db)
+    return problems
+
+
+def check_postgres(r, statefulset, db):
+    """The in-cluster PostgreSQL `statefulset` against the bot's URL (see check_orders_db)."""
+    problems, name = [], statefulset["metadata"]["name"]
+    where = f"StatefulSet {name}"
+    pod = statefulset["spec"]["template"]["spec"]
+    port = db["service_port"].get("targetPort", db["service_port"]["port"])
+    c = next((c for c in pod["containers"] if container_port(c, port)), pod["containers"][0])
+    env = r.env(c)
+    user = env.get("POSTGRES_USER", "postgres")
+    if user != db["user"]:
+        problems.append(f"Deployment {ORDERS_DB_CLIENT}: SHOP_ORDERS_DB logs in as {db['user']}, {where} creates "
+                        f"the user {user} (POSTGRES_USER)")
+    database = env.get("POSTGRES_DB", user)
+    if database != db["database"]:
+        problems.append(f"Deployment {ORDERS_DB_CLIENT}: SHOP_ORDERS_DB connects to the database {db['database']}, "
+                        f"{where} creates {database} (POSTGRES_DB)")
+    mine = r.mounted_files(pod, c).get(env.get("POSTGRES_PASSWORD_FILE"))
+    theirs = r.mounted_files(db["pod"], db["container"]).get(db["env"].get("SHOP_ORDERS_DB_PASSWORD_FILE"))
+    if mine is None or mine[0] != "Secret":
+        problems.append(f"{where}: POSTGRES_PASSWORD_FILE={env.get('POSTGRES_PASSWORD_FILE')} is not a file of a "
+                        f"mounted Secret")
+    elif theirs is None or mine[1:3] != theirs[1:3]:
+        problems.append(f"{where}: POSTGRES_PASSWORD_FILE is not the password the bot logs in with "
+                        f"(SHOP_ORDERS_DB_PASSWORD_FILE: the same key of the same Secret)")
+    pgdata = env.get("PGDATA", "/var/lib/postgresql/data").rstrip("/")
+    claims = {t["metadata"]["name"] for t in statefulset["spec"].get("volumeClaimTemplates", [])}
+    holders = [m for m in c.get("volumeMounts", [])
+               if pgdata == m["mountPath"].rstrip("/") or pgdata.startswith(m["mountPath"].rstrip("/") + "/")]
+    holder = max(holders, key=lambda m: len(m["mountPath"]), default=None)
+    if holder is None or holder["name"] not in claims:
+        problems.append(f"{where}: PGDATA {pgdata} is not on the claim of a volumeClaimTemplate (the orders would "
+                        f"go with the pod)")
+    bot, hpa = db["deployment"], next((h for h in r.of("HorizontalPodAutoscaler")
+                                       if h["spec"]["scaleTargetRef"].get("name") == ORDERS_DB_CLIENT), None)
+    most = hpa["spec"]["maxReplicas"] if hpa else bot["spec"].get("replicas", 1)
+    surge = surge_pods(bot, most)
+    pool = db["env"].get("SHOP_ORDERS_DB_POOL_SIZE", flag_default(ORDERS_DB_CLIENT, "orders_db_pool_size"))
+    limit = postgres_max_connections(c)
+    if pool.isdigit() and (most + surge) * int(pool) > limit - POSTGRES_RESERVED_CONNECTIONS:
+        problems.append(f"Deployment {ORDERS_DB_CLIENT}: ({most} + {surge}) replicas x SHOP_ORDERS_DB_POOL_SIZE "
+                        f"{pool} = {(most + surge) * int(pool)} connections > what {where} accepts "
+                        f"(max_connections {limit} - {POSTGRES_RESERVED_CONNECTIONS} reserved)")
+    return problems
+
+
+def check_redis_prefixes(r):
+    """Services sharing a Redis keep their keys under prefixes that do not overlap (neither a
+    prefix of the other), so none reads, overwrites or expires another's keys."""
+    problems, users = [], {}
+    for name in SERVICES:
+        deployment = r.get("Deployment", name)
+        if deployment is None:
+            continue
+        env = r.env(deployment["spec"]["template"]["spec"]["containers"][0])
+        if "redis" not in (env.get("SHOP_HISTORY_STORE"), env.get("SHOP_SESSION_STORE")):
+            continue
+        prefix = env.get("SHOP_REDIS_KEY_PREFIX", flag_default(name, "redis_key_prefix")) or ""
+        users.setdefault(env.get("SHOP_REDIS_ADDRESS"), []).append((name, prefix))
+    for address, clients in users.items():
+        for i, (a, prefix_a) in enumerate(clients):
+            for b, prefix_b in clients[i + 1:]:
+                if prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a):
+                    problems.append(f"Deployments {a} and {b} share Redis {address} with overlapping key prefixes "
+                                    f"{prefix_a!r} and {prefix_b!r} (SHOP_REDIS_KEY_PREFIX)")
     return problems
 
 
@@ -731,7 +983,7 @@ def check_envoy_clusters(r, envoy, health):
                 if service is None or port is None:
                     problems.append(f"Envoy cluster {name}: {address} names no Service and port of the render")
                     continue
-                for deployment in r.selected_deployments(service["spec"].get("selector", {})):
+                for deployment in r.selected_workloads(service["spec"].get("selector", {})):
                     containers = deployment["spec"]["template"]["spec"]["containers"]
                     if not any(container_port(c, socket["port_value"]) for c in containers):
                         problems.append(f"Envoy cluster {name}: pods of {deployment['metadata']['name']} "
@@ -764,17 +1016,18 @@ def check_selectors(r):
         if hpa["spec"].get("minReplicas", 1) > hpa["spec"]["maxReplicas"]:
             problems.append(f"HPA {name}: minReplicas above maxReplicas")
     for pdb in r.of("PodDisruptionBudget"):
-        if not r.selected_deployments(pdb["spec"].get("selector", {}).get("matchLabels", {})):
-            problems.append(f"PodDisruptionBudget {pdb['metadata']['name']} selects no Deployment's pods")
+        if not r.selected_workloads(pdb["spec"].get("selector", {}).get("matchLabels", {})):
+            problems.append(f"PodDisruptionBudget {pdb['metadata']['name']} selects no Deployment's or "
+                            f"StatefulSet's pods")
     budgets = [p["spec"].get("selector", {}).get("matchLabels", {}) for p in r.of("PodDisruptionBudget")]
     for name in list(SERVICES) + [GATEWAY[0]]:
         deployment = r.get("Deployment", name)
         if deployment and not any(matches(b, r.pod_labels(deployment)) for b in budgets):
             problems.append(f"Deployment {name} has no PodDisruptionBudget")
-    for deployment in r.of("Deployment"):
+    for deployment in r.workloads():
         selector = deployment["spec"]["selector"].get("matchLabels", {})
         if not matches(selector, r.pod_labels(deployment)):
-            problems.append(f"Deployment {deployment['metadata']['name']}: selector does not match its "
+            problems.append(f"{deployment['kind']} {deployment['metadata']['name']}: selector does not match its "
                             f"pod labels")
     return problems
 
@@ -782,8 +1035,8 @@ def check_selectors(r):
 # --- security ---------------------------------------------------------------------------------
 
 def pods(r):
-    """(Deployment name, pod spec, labels) of every Deployment."""
-    return [(d["metadata"]["name"], d["spec"]["template"]["spec"], r.pod_labels(d)) for d in r.of("Deployment")]
+    """(kind, name, pod spec, labels) of every Deployment and StatefulSet."""
+    return [(d["kind"], d["metadata"]["name"], d["spec"]["template"]["spec"], r.pod_labels(d)) for d in r.workloads()]
 
 
 def check_secrets(r):
@@ -791,18 +1044,18 @@ def check_secrets(r):
     needs is made by something, no ConfigMap holds what looks like a secret, every SHOP_*_FILE
     flag names a mounted Secret file, and Redis gets its password the same way."""
     problems = []
-    for name, pod, _ in pods(r):
+    for workload_kind, name, pod, _ in pods(r):
         volumes = {v["name"]: v for v in pod.get("volumes", [])}
         for volume in volumes.values():
             secret = volume.get("secret")
             if secret is None:
                 continue
             if r.secret_keys(secret["secretName"]) is None:
-                problems.append(f"Deployment {name}: volume {volume['name']} needs Secret {secret['secretName']}, "
+                problems.append(f"{workload_kind} {name}: volume {volume['name']} needs Secret {secret['secretName']}, "
                                 f"which is neither rendered, nor made by a Certificate, nor one of the hand-made "
                                 f"Secrets {sorted(HAND_MADE_SECRETS)} (deploy/k8s/README.md)")
         for c in pod["containers"] + pod.get("initContainers", []):
-            where = f"Deployment {name} container {c['name']}"
+            where = f"{workload_kind} {name} container {c['name']}"
             for e in c.get("env", []):
                 ref = e.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
@@ -914,7 +1167,7 @@ def check_tls(r, envoy):
             for e in group.get("lb_endpoints", []):
                 socket = e["endpoint"]["address"]["socket_address"]
                 service, _ = r.service_port(f"{socket['address']}:{socket['port_value']}")
-                for deployment in r.selected_deployments((service or {"spec": {}})["spec"].get("selector", {})):
+                for deployment in r.selected_workloads((service or {"spec": {}})["spec"].get("selector", {})):
                     clusters[deployment["metadata"]["name"]] = cluster
     sds = sds_files(r, envoy, pod, gw) if envoy and pod else {}
 
@@ -1107,7 +1360,7 @@ def check_network_policies(r, envoy):
     another namespace, a non-Prometheus pod of monitoring and an address outside the cluster."""
     problems, policies = [], r.of("NetworkPolicy")
     members = {}
-    for name, pod, labels in pods(r):
+    for _, name, pod, labels in pods(r):
         ports = {p.get("name", str(p["containerPort"])): (p["containerPort"], p.get("protocol", "TCP"))
                  for c in pod["containers"] for p in c.get("ports", [])}
         members[name] = workload(NAMESPACE, labels, ports)
@@ -1125,10 +1378,40 @@ def check_network_policies(r, envoy):
                                                                  {"http": (3000, "TCP")}),
         "Prometheus": workload(PROMETHEUS[0], PROMETHEUS[1], {"web": (9090, "TCP")}),
         "cluster DNS": workload(CLUSTER_DNS[0], CLUSTER_DNS[1], {"dns": (53, "UDP"), "dns-tcp": (53, "TCP")}),
-        "an address outside the cluster": workload(None, None, {}, address="203.0.113.7"),
+        # Probed on HTTPS and PostgreSQL's port: no egress may open them to the whole outside.
+        "an address outside the cluster": workload(None, None, {"https": (443, "TCP"),
+                                                                "postgres": (POSTGRES_PORT, "TCP")},
+                                                   address="203.0.113.7"),
     }
-    # (source, destination Deployment or outsider, port, protocol) -> why it is needed
+    # (source, destination workload or outsider, port, protocol) -> why it is needed
     needed = {}
+    # The bot's order database: a pod of the render behind the URL's Service, or a server
+    # outside the cluster. A policy can only name the latter by address (an ipBlock of the
+    # server's subnet, overlays/prod/orders-db.yaml): it stands at the first address of the
+    # CIDRs the bot's egress rules open on the URL's port, or, without any, at an address no
+    # rule opens (so the flow fails).
+    db = orders_db(r)
+    if db and db["postgres"] and db["port"]:
+        why = f"SHOP_ORDERS_DB host {db['host']}:{db['port']}"
+        if db["in_cluster"] and db["service"] and db["service_port"]:
+            for target in r.selected_workloads(db["service"]["spec"].get("selector", {})):
+                number = container_port(target["spec"]["template"]["spec"]["containers"][0],
+                                        db["service_port"].get("targetPort", db["service_port"]["port"]))
+                needed[(ORDERS_DB_CLIENT, target["metadata"]["name"], number, "TCP")] = why
+        elif not db["in_cluster"] and ORDERS_DB_CLIENT in members:
+            cidrs = [peer["ipBlock"]["cidr"]
+                     for p in isolating(policies, "Egress", members[ORDERS_DB_CLIENT]["labels"])
+                     for rule in p["spec"].get("egress", [])
+                     if port_matches(rule.get("ports"), {"ports": {}}, db["port"], "TCP")
+                     for peer in rule.get("to", []) if "ipBlock" in peer]
+            network = ipaddress.ip_network(cidrs[0]) if cidrs else None
+            address = str(next(network.hosts(), network.network_address)) if network else "198.51.100.7"
+            outsiders["the order database"] = workload(None, None, {"postgres": (db["port"], "TCP")},
+                                                       address=address)
+            needed[(ORDERS_DB_CLIENT, "the order database", db["port"], "TCP")] = why
+        if db["service"] or not db["in_cluster"]:
+            for protocol in ("UDP", "TCP"):
+                needed[(ORDERS_DB_CLIENT, "cluster DNS", CLUSTER_DNS[2], protocol)] = "resolving Service names"
     gateway_port = GATEWAY[2]["grpc"]
     for source in outsiders:
         if GATEWAY[0] in members:
@@ -1138,7 +1421,7 @@ def check_network_policies(r, envoy):
         for service in (s for s in r.of("Service") if matches(selector, s["metadata"].get("labels", {}))):
             for scraped in monitor["spec"].get("endpoints", []):
                 port = next((p for p in service["spec"]["ports"] if p.get("name") == scraped.get("port")), None)
-                for deployment in r.selected_deployments(service["spec"].get("selector", {})):
+                for deployment in r.selected_workloads(service["spec"].get("selector", {})):
                     number = container_port(deployment["spec"]["template"]["spec"]["containers"][0],
                                             (port or {}).get("targetPort", (port or {}).get("port")))
                     if number:
@@ -1152,10 +1435,10 @@ def check_network_policies(r, envoy):
                 service, port = r.service_port(f"{socket['address']}:{socket['port_value']}")
                 if cluster.get("type") in ("STRICT_DNS", "LOGICAL_DNS"):
                     resolvers.add(GATEWAY[0])
-                for deployment in r.selected_deployments((service or {"spec": {}})["spec"].get("selector", {})):
+                for deployment in r.selected_workloads((service or {"spec": {}})["spec"].get("selector", {})):
                     needed[(GATEWAY[0], deployment["metadata"]["name"], socket["port_value"], "TCP")] = \
                         f"Envoy cluster {cluster['name']}"
-    for name, pod, _ in pods(r):
+    for _, name, pod, _ in pods(r):
         for key, value in r.env(pod["containers"][0]).items():
             if not key.endswith("_ADDRESS") or ":" not in value:
                 continue
@@ -1163,7 +1446,7 @@ def check_network_policies(r, envoy):
             if service is None or port is None:
                 continue
             resolvers.add(name)
-            for deployment in r.selected_deployments(service["spec"].get("selector", {})):
+            for deployment in r.selected_workloads(service["spec"].get("selector", {})):
                 number = container_port(deployment["spec"]["template"]["spec"]["containers"][0],
                                         port.get("targetPort", port["port"]))
                 needed[(name, deployment["metadata"]["name"], number, "TCP")] = f"{key}={value}"
@@ -1269,16 +1552,19 @@ def check_images(r, dockerfiles):
     return problems
 
 
-def check(objects, files, dockerfiles, health, flags):
+def check(objects, files, dockerfiles, health, flags, base=False):
+    """Every problem of a render (`base`: the base's, which leaves the order database to the
+    overlays)."""
     r = Render(objects)
     _, envoy = selected_envoy_config(r, files)
-    hpa_targets = {h["spec"]["scaleTargetRef"].get("name") for h in r.of("HorizontalPodAutoscaler")}
+    hpas = {h["spec"]["scaleTargetRef"].get("name"): h for h in r.of("HorizontalPodAutoscaler")}
     problems = check_namespace(r) + check_services(r) + check_selectors(r) + check_monitoring(r)
     problems += check_network_policies(r, envoy) + check_secrets(r) + check_tls(r, envoy)
-    for deployment in r.of("Deployment"):
-        problems += check_pod(r, deployment)
+    problems += check_orders_db(r, base) + check_redis_prefixes(r)
+    for workload in r.workloads():
+        problems += check_pod(r, workload)
     for name in SERVICES:
-        problems += check_service_deployment(r, name, health[name], flags[name], hpa_targets)
+        problems += check_service_deployment(r, name, health[name], flags[name], hpas)
     problems += check_gateway(r, files) + (check_envoy_clusters(r, envoy, health) if envoy else [])
     problems += check_images(r, dockerfiles)
     return problems
@@ -1652,6 +1938,113 @@ def start_redis(r, work_dir):
     raise SetupError(f"Redis did not start from its dev manifest's command ({' '.join(command)[:200]})")
 
 
+def start_postgres(r, pki):
+    """PostgreSQL 15 set up the way the official image's entrypoint sets up dev's StatefulSet
+    behind SHOP_ORDERS_DB: the superuser POSTGRES_USER with the password the mounted Secret
+    file holds (scram-sha-256 logins over TCP), the database POSTGRES_DB, the container's own
+    arguments (max_connections). The test's own: a temporary data directory, a free port, and
+    TLS with the throwaway CA's server certificate (for localhost), which prod's
+    sslmode=verify-full needs. As the `postgres` user when root (PostgreSQL refuses root).
+    Returns (process, port, the password file, psql(sql, database) -> CompletedProcess over
+    the Unix socket, the temporary directory)."""
+    db = orders_db(r)
+    service = (db or {}).get("service") or {"spec": {}}
+    statefulset = next((w for w in r.selected_workloads(service["spec"].get("selector", {}))
+                        if w["kind"] == "StatefulSet"), None)
+    if statefulset is None:
+        raise SetupError("dev's SHOP_ORDERS_DB names no StatefulSet to set PostgreSQL up like")
+    c = statefulset["spec"]["template"]["spec"]["containers"][0]
+    env = r.env(c)
+    user = env.get("POSTGRES_USER", "postgres")
+    database = env.get("POSTGRES_DB", user)
+    bin_dir = os.environ.get("SHOP_POSTGRES_BIN_DIR") or "/usr/lib/postgresql/15/bin"
+    for path in (os.path.join(bin_dir, "initdb"), os.path.join(bin_dir, "postgres"), shutil.which("psql")):
+        if not path or not os.access(path, os.X_OK):
+            raise SetupError(f"{path or 'psql'} is missing: PostgreSQL 15's server and client (scripts/setup.sh "
+                             f"installs them; SHOP_POSTGRES_BIN_DIR names another directory of initdb and postgres)")
+    root = tempfile.mkdtemp(prefix="shop-k8s-postgres-")  # under /tmp: the postgres user reaches it
+    password = f"live-db-{os.getpid()}"  # no newline, as kubectl create secret --from-literal writes it
+    password_file = os.path.join(root, "password")  # the bot's copy (this process's user)
+    files = {"pwfile": password, "server.crt": open(os.path.join(pki, "server.crt")).read(),
+             "server.key": open(os.path.join(pki, "server.key")).read()}
+    for name, text in files.items():
+        with open(os.path.join(root, name), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(root, name), 0o600)
+    with open(password_file, "w") as f:
+        f.write(password)
+    run_as = {}
+    if os.geteuid() == 0:
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            raise SetupError("running as root, which PostgreSQL refuses, without a `postgres` user to run it as "
+                             "(Debian's postgresql package makes it)") from None
+        run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": [account.pw_gid]}
+        for name in [""] + list(files):
+            os.chown(os.path.join(root, name), account.pw_uid, account.pw_gid)
+    data = os.path.join(root, "data")
+    result = subprocess.run([os.path.join(bin_dir, "initdb"), "-D", data, f"--username={user}",
+                             f"--pwfile={os.path.join(root, 'pwfile')}", "--auth-local=trust",
+                             "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"],
+                            capture_output=True, text=True, cwd=root, **run_as)
+    if result.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        raise SetupError(f"initdb failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    port = free_port()
+    log = open(os.path.join(root, "postgres.log"), "w")
+    proc = subprocess.Popen([os.path.join(bin_dir, "postgres"), "-D", data, "-p", str(port), "-k", root,
+                             "-c", "listen_addresses=localhost", "-c", "fsync=off", "-c", "ssl=on",
+                             "-c", f"ssl_cert_file={os.path.join(root, 'server.crt')}",
+                             "-c", f"ssl_key_file={os.path.join(root, 'server.key')}"] + c.get("args", []),
+                            stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True, **run_as)
+
+    def psql(sql, database="postgres"):
+        return subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", root, "-p", str(port),
+                               "-U", user, "-d", database, "-c", sql], capture_output=True, text=True, timeout=30)
+
+    deadline = time.monotonic() + 30
+    while psql("SELECT 1").returncode != 0:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_postgres(proc, root)
+            raise SetupError(f"PostgreSQL did not start:\n{open(os.path.join(root, 'postgres.log')).read()[-2000:]}")
+        time.sleep(0.1)
+    if database != "postgres":
+        result = psql(f'CREATE DATABASE "{database}"')
+        if result.returncode != 0:
+            stop_postgres(proc, root)
+            raise SetupError(f"CREATE DATABASE {database}: {result.stderr}")
+    return proc, port, password_file, psql, root
+
+
+def stop_postgres(proc, root):
+    """Fast shutdown (SIGINT), SIGKILL to its process group after 15 s; removes `root`."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def local_orders_db(url, port, files, pki):
+    """A manifest's PostgreSQL URL pointed at the local server: host localhost (the name in
+    the throwaway server certificate) and `port`; a parameter that names a mounted Secret
+    file (sslrootcert) names the throwaway CA's file of the same key instead. User, database
+    and the other parameters (sslmode) stay the manifest's."""
+    parts = urllib.parse.urlsplit(url)
+    params = []
+    for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+        kind, _, secret_key = (files.get(value) or (None,) * 5)[:3]
+        if kind == "Secret" and os.path.exists(os.path.join(pki, secret_key)):
+            value = os.path.join(pki, secret_key)
+        params.append((key, value))
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (userinfo + "@" if userinfo else "") + f"localhost:{port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, urllib.parse.urlencode(params, safe="/"), ""))
+
+
 def live(kubectl, binaries, python_out, work_dir):
     """Starts each binary with its dev ConfigMap as its environment, as the pod would (only
     addresses, ports and paths are overridden on the command line, which takes precedence),
@@ -1664,8 +2057,14 @@ def live(kubectl, binaries, python_out, work_dir):
     certificate Secrets' files replaced by a throwaway CA's), so the probes go to the
     plaintext health port (SHOP_HEALTH_PORT, moved to a free port), which must answer like
     the gRPC port does over mutual TLS and serve nothing but health, while the gRPC port
-    refuses the plaintext probe. Broken copies: an environment value the binary refuses, and
-    a probe asking a health name the server does not know."""
+    refuses the plaintext probe. The support bot's orders: a local PostgreSQL set up like dev's
+    StatefulSet (start_postgres), the ConfigMap's URL pointed at it (host and port only; user,
+    database and sslmode stay: plaintext in dev, prod's sslmode=verify-full against the
+    throwaway CA, which stands in for the mounted Secret orders-db-ca) with the password from
+    a file; as many bot replicas as its HPA's minimum, started at once (their migrations meet
+    under the advisory lock), which must leave the schema and the demo orders in the database.
+    Broken copies: an environment value the binary refuses, a probe asking a health name the
+    server does not know, and a password in the database URL."""
     sys.path[:0] = [python_out, os.path.join(REPO_ROOT, "scripts", "lib")]
     import grpc
     from grpc_bench import make_test_pki, start_server
@@ -1685,6 +2084,12 @@ def live(kubectl, binaries, python_out, work_dir):
     mutual_tls = grpc.ssl_channel_credentials(read("ca.crt"), read("client.key"), read("client.crt"))
     renders = {d: Render(render(kubectl, os.path.join(K8S_DIR, "overlays", d))) for d in ("dev", "prod")}
     redis, redis_port, redis_password_file = start_redis(renders["dev"], data)
+    try:
+        postgres, pg_port, pg_password_file, psql, pg_root = start_postgres(renders["dev"], pki)
+    except BaseException:
+        redis.kill()
+        redis.wait()
+        raise
     common = {"listen_address": "127.0.0.1", "port": "0", "metrics_address": "127.0.0.1",
               "metrics_port": "0", "model_root": os.path.join(REPO_ROOT, "models"),
               "catalog": os.path.join(REPO_ROOT, "services/recommender/demo/catalog.jsonl"),
@@ -1904,7 +2309,7 @@ def main():
 
     for directory, objects in renders.items():
         problems = [f"{i}: {e}" for i, errs in errors.items() if i.startswith(directory + ":") for e in errs]
-        problems += check(objects, files, dockerfiles, health, flags)
+        problems += check(objects, files, dockerfiles, health, flags, base=directory == "base")
         for problem in problems:
             print(f"FAIL: {directory}: {problem}")
         failures += bool(problems)

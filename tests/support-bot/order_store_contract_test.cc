@@ -364,5 +364,41 @@ TEST_CASE("a customer's orders are listed newest first", "[orders]") {
   CHECK(store->ListCustomerOrders("", 10).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("a change retried with its session_ref is made once and answered as the first time",
+          "[orders]") {
+  auto backend = MakeBackend(GENERATE(as<std::string>{}, "sqlite", "postgresql"));
+  auto store = backend->Open();
+  auto replica = backend->Open();
+  auto first = store->CancelOrder(kPlaced, Customer("cust-1001"), "sess-7/turn-3");
+  REQUIRE(first.ok());
+  // The answer was lost; the same turn comes again, here through another replica.
+  auto again = replica->CancelOrder(kPlaced, Customer("cust-1001"), "sess-7/turn-3");
+  REQUIRE(again.ok());
+  CHECK(again->event.id == first->event.id);
+  CHECK(again->event.old_value == "placed");
+  CHECK(again->order.status == OrderStatus::kCancelled);
+  CHECK(store->History(kPlaced)->size() == 1);
+  // Another turn, or another customer with the same reference, is a new request.
+  CHECK(absl::IsFailedPrecondition(
+      store->CancelOrder(kPlaced, Customer("cust-1001"), "sess-7/turn-5").status()));
+  CHECK(absl::IsPermissionDenied(
+      store->CancelOrder(kPlaced, Customer("cust-1002"), "sess-7/turn-3").status()));
+
+  auto moved = store->ChangeShippingAddress(kPaymentConfirmed, Customer("cust-1002"),
+                                            NewLyonAddress(), "sess-8/turn-2");
+  REQUIRE(moved.ok());
+  auto moved_again = replica->ChangeShippingAddress(kPaymentConfirmed, Customer("cust-1002"),
+                                                    NewLyonAddress(), "sess-8/turn-2");
+  REQUIRE(moved_again.ok());
+  CHECK(moved_again->event.id == moved->event.id);
+  CHECK(store->History(kPaymentConfirmed)->size() == 1);
+  // An empty reference is never a retry.
+  CHECK(store->ChangeShippingAddress(kPaymentConfirmed, Customer("cust-1002"), NewLyonAddress(), "")
+            .ok());
+  CHECK(store->ChangeShippingAddress(kPaymentConfirmed, Customer("cust-1002"), NewLyonAddress(), "")
+            .ok());
+  CHECK(store->History(kPaymentConfirmed)->size() == 3);
+}
+
 }  // namespace
 }  // namespace shop::supportbot
