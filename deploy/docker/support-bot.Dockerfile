@@ -31,10 +31,12 @@ COPY models/support-bot /app/models/support-bot
 COPY services/support-bot/kb/articles*.jsonl /app/kb/
 # The reply catalogs; the server finds them beside the kb folder (/app/messages).
 COPY services/support-bot/messages /app/messages
-# The orders database needs a writable directory: a volume in Kubernetes (the root
-# filesystem is read-only there), owned by the server's user for `docker run`.
+# `docker run` keeps the orders in a SQLite file and needs a writable directory, owned by
+# the server's user; Kubernetes runs several replicas on PostgreSQL instead (deploy/k8s sets
+# SHOP_ORDERS_DB to a postgresql:// URL, and the root filesystem is read-only there).
 RUN mkdir -p /var/lib/shop && chown 10001:10001 /var/lib/shop
-# The same paths as deploy/k8s (support-bot-flags), so `docker run` works without flags.
+# The same model and KB paths as deploy/k8s (support-bot-flags), so `docker run` works
+# without flags.
 ENV SHOP_MODEL_ROOT=/app/models \
     SHOP_KB=/app/kb/articles.jsonl \
     SHOP_ORDERS_DB=/var/lib/shop/orders.db

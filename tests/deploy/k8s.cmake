@@ -6,8 +6,10 @@
 # copies rejected; its first run does `npm ci` (the npm registry) into the work dir, reused
 # until deploy/k8s/validate/package-lock.json changes. The second starts the built binaries
 # with the dev ConfigMaps as their environment, against Redis started by its manifest's
-# command (password required), and probes them as the kubelet would; then with the prod
-# ConfigMaps (mutual TLS from throwaway certificates), probed on their plaintext health port.
+# command (password required) and a local PostgreSQL 15 set up like dev's StatefulSet (the
+# bot's replicas at once, migrating it), and probes them as the kubelet would; then with the
+# prod ConfigMaps (mutual TLS from throwaway certificates, verify-full TLS to PostgreSQL),
+# probed on their plaintext health port.
 
 set(SHOP_K8S_TEST "k8s: overlays render, match the Kubernetes schemas, flags, envoy.yaml and Dockerfiles, broken copies rejected")
 add_test(NAME "${SHOP_K8S_TEST}"

@@ -22,12 +22,24 @@ envoy-tls.yaml from a ConfigMap, with its JWKS and SDS files mounted, and every 
 address names a Service and port of the render, backed by the right health name; image names,
 user ids and paths agree with deploy/docker/*.Dockerfile.
 
+Scaling and state: every service is a RollingUpdate Deployment under an HPA with a
+PodDisruptionBudget, the support bot with at least 2 replicas; histories and sessions in Redis
+under disjoint key prefixes; the bot's orders in PostgreSQL (SQLite allows one writer): a
+postgresql:// SHOP_ORDERS_DB without a password, naming user and database, the password a
+mounted Secret file (SHOP_ORDERS_DB_PASSWORD_FILE). dev: the URL's Service is a headless one
+of a StatefulSet (non-root, read-only root, probes) that creates that user and database with
+the password of the same Secret key, keeps PGDATA on a volumeClaimTemplate's claim and accepts
+(HPA max + surge) x the pool's connections. prod: no database workload; the external server
+over sslmode=verify-full with its CA a mounted file; the bot's egress to it an ipBlock on its
+port only. The base leaves the database to the overlays.
+
 Security: the NetworkPolicies are evaluated like a CNI would (every pod isolated both ways;
 exactly the needed flows allowed: the public listener, Envoy's clusters, the address flags,
-Prometheus on the ServiceMonitors' ports, DNS for the pods that resolve names; nothing for an
-unlisted pod, another namespace or the outside); Secrets reach containers only as read-only
-files of mode <= 0440, every Secret used is made by something, SHOP_*_FILE flags name mounted
-Secret files and Redis requires the password its clients read; with TLS (prod) each service
+Prometheus on the ServiceMonitors' ports, DNS for the pods that resolve names, the bot to its
+order database; nothing for an unlisted pod, another namespace or the outside); Secrets reach
+containers only as read-only files of mode <= 0440, every Secret used is made by something,
+SHOP_*_FILE flags name mounted Secret files and Redis requires the password its clients read;
+with TLS (prod) each service
 serves a cert-manager certificate naming it, requires client certificates, is probed on its
 plaintext health port and no pod can reach that port, is called by Envoy over mutual TLS
 checking that name, trusts identity headers only from the gateway's client certificate, and the
@@ -35,14 +47,16 @@ bot reaches the translator over mutual TLS; no private key material anywhere und
 
 Finally broken copies (a type error, a misspelled field, a probe on the wrong port, threads
 above the CPU limit, Redis open to every pod, a Secret in the environment, a plaintext hop in
-prod, a prod probe on the TLS port, ...) must each be rejected for their own reason, one of
-them edited in an overlay on disk and rendered again.
+prod, a prod probe on the TLS port, the bot back on one replica or SQLite, a password in the
+database URL, PostgreSQL open to other pods, prod with a database workload, ...) must each be
+rejected for their own reason, one of them edited in an overlay on disk and rendered again.
 
 --also_kubectl renders with a second kubectl too (e.g. Debian's 1.20, kustomize v2.0.3) and
 requires the same objects. --live RECOMMENDER TRANSLATOR SUPPORT_BOT instead starts the built
-binaries with the dev ConfigMaps as their environment (and Redis from its manifest's command),
-then with the prod ConfigMaps (TLS from throwaway certificates), and probes them as the
-kubelet would (see live()).
+binaries with the dev ConfigMaps as their environment (and Redis from its manifest's command,
+PostgreSQL set up like dev's StatefulSet, the bot's replicas all at once against it), then with
+the prod ConfigMaps (TLS from throwaway certificates, the database's included), and probes
+them as the kubelet would (see live()).
 
 Exits 0 when all of that holds, 1 otherwise, 2 when the tools cannot be set up."""
 import argparse
@@ -448,12 +462,12 @@ def check_pod(r, deployment):
         if sc.get("seccompProfile", {}).get("type") not in ("RuntimeDefault", "Localhost"):
             problems.append(f"{where}: no RuntimeDefault seccomp profile")
         resources = c.get("resources", {})
-        for kind, amount in (("cpu", cores), ("memory", memory_bytes)):
-            request, limit = resources.get("requests", {}).get(kind), resources.get("limits", {}).get(kind)
+        for resource, amount in (("cpu", cores), ("memory", memory_bytes)):
+            request, limit = resources.get("requests", {}).get(resource), resources.get("limits", {}).get(resource)
             if request is None or limit is None:
-                problems.append(f"{where}: no {kind} request and limit")
+                problems.append(f"{where}: no {resource} request and limit")
             elif amount(request) > amount(limit):
-                problems.append(f"{where}: {kind} request {request} above the limit {limit}")
+                problems.append(f"{where}: {resource} request {request} above the limit {limit}")
         for source in c.get("envFrom", []):
             ref = source.get("configMapRef", {}).get("name")
             if ref and r.get("ConfigMap", ref) is None:
@@ -565,13 +579,19 @@ def check_service_deployment(r, name, health_name, flags, hpas):
     if least < MIN_REPLICAS.get(name, 1):
         problems.append(f"{where}: {'HPA minReplicas' if hpa else 'replicas'} {least} < {MIN_REPLICAS[name]}: "
                         f"a node drain or a crash would leave it without a ready pod")
+    most = hpa["spec"]["maxReplicas"] if hpa else deployment["spec"].get("replicas", 1)
+    for key in ("SHOP_HISTORY_STORE", "SHOP_SESSION_STORE"):
+        flag = key[len("SHOP_"):].lower()
+        store = env.get(key, flag_default(name, flag))
+        if flag in flags and store != "redis" and most > 1:
+            problems.append(f"{where}: {key}={store}: each replica keeps its own, but {least}-{most} replicas "
+                            f"share the calls (a customer's next call may reach another one); use redis")
     mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
     if "SHOP_ORDERS_DB" in env or name == ORDERS_DB_CLIENT:
         db = env.get("SHOP_ORDERS_DB", flag_default(name, "orders_db"))
         if not is_postgres_url(db):
             # One process may write a SQLite file; several replicas (an HPA, or a
             # rollout's surge pod) would each need the one file, or show different orders.
-            most = hpa["spec"]["maxReplicas"] if hpa else deployment["spec"].get("replicas", 1)
             if hpa or most > 1 or strategy == "RollingUpdate":
                 problems.append(f"{where}: SHOP_ORDERS_DB={db} is a SQLite file, which one process only may "
                                 f"write, but {most} replicas (and a rollout's surge pod) would share it; use a "
@@ -710,10 +730,14 @@ def check_orders_db(r, base=False):
             if not targets:
                 problems.append(f"{where}: SHOP_ORDERS_DB names Service {db['service']['metadata']['name']}, which "
                                 f"selects no StatefulSet (a database keeps its data on its own claim)")
-    for statefulset in r.of("StatefulSet"):
-        if statefulset not in targets:
-            problems.append(f"StatefulSet {statefulset['metadata']['name']}: no SHOP_ORDERS_DB names its Service "
-                            f"(a database nobody uses{'; prod uses an external one' if tls else ''})")
+    # Every StatefulSet (only the database has state) and any workload running PostgreSQL's
+    # image must be the server the URL names: prod's is external, so it has none.
+    for workload in r.workloads():
+        images = [c["image"].rsplit("/", 1)[-1].split("@")[0].split(":")[0]
+                  for c in workload["spec"]["template"]["spec"]["containers"]]
+        if (workload["kind"] == "StatefulSet" or "postgres" in images) and workload not in targets:
+            problems.append(f"{workload['kind']} {workload['metadata']['name']}: no SHOP_ORDERS_DB names its "
+                            f"Service (a database nobody uses{'; prod uses an external one' if tls else ''})")
     for statefulset in targets:
         problems += check_postgres(r, statefulset, db)
     return problems
@@ -1406,8 +1430,9 @@ def check_network_policies(r, envoy):
                      for peer in rule.get("to", []) if "ipBlock" in peer]
             network = ipaddress.ip_network(cidrs[0]) if cidrs else None
             address = str(next(network.hosts(), network.network_address)) if network else "198.51.100.7"
-            outsiders["the order database"] = workload(None, None, {"postgres": (db["port"], "TCP")},
-                                                       address=address)
+            # Probed on HTTPS too: the rule must open the database's port only.
+            outsiders["the order database"] = workload(None, None, {"postgres": (db["port"], "TCP"),
+                                                                    "https": (443, "TCP")}, address=address)
             needed[(ORDERS_DB_CLIENT, "the order database", db["port"], "TCP")] = why
         if db["service"] or not db["in_cluster"]:
             for protocol in ("UDP", "TCP"):
@@ -1545,6 +1570,10 @@ def check_images(r, dockerfiles):
                                       or c.startswith(env[key].rstrip("/") + "/") for c in facts["copies"]):
                 problems.append(f"{where}: {key}={env[key]} is not a path the Dockerfile copies into the image")
         for key, value in facts["env"].items():
+            # The image's SQLite file is its default for a lone `docker run`; the cluster's
+            # replicas share a PostgreSQL server instead (check_orders_db).
+            if key == "SHOP_ORDERS_DB" and is_postgres_url(env.get(key, "")):
+                continue
             if key in env and env[key] != value:
                 problems.append(f"{where}: ENV {key}={value} differs from the ConfigMap's {env[key]}")
     if len(builders) > 1:
@@ -1577,7 +1606,9 @@ def obj(objects, kind, name):
 
 
 def pod(objects, name):
-    return obj(objects, "Deployment", name)["spec"]["template"]["spec"]
+    """The pod spec of the Deployment or StatefulSet `name`."""
+    return next(o for o in objects if o["kind"] in WORKLOAD_KINDS and o["metadata"]["name"] == name)[
+        "spec"]["template"]["spec"]
 
 
 def container(objects, name):
@@ -1619,6 +1650,13 @@ SCHEMA_BROKEN = [
     ("misspelled NetworkPolicy field podSelecter",
      lambda o: obj(o, "NetworkPolicy", "redis")["spec"].update(podSelecter={}),
      r"spec/podSelecter is not a field"),
+    ("misspelled StatefulSet field serviceNme",
+     lambda o: obj(o, "StatefulSet", "postgres")["spec"].update(serviceNme="postgres"),
+     r"spec/serviceNme is not a field"),
+    ("volumeClaimTemplate storage is a list",
+     lambda o: obj(o, "StatefulSet", "postgres")["spec"]["volumeClaimTemplates"][0]["spec"]["resources"].update(
+         requests={"storage": ["1Gi"]}),
+     r"volumeClaimTemplates/0/spec/resources/requests/storage must be"),
     # cert-manager's objects exist in prod only.
     ("Certificate duration is a number",
      lambda o: obj(o, "Certificate", "recommender-tls")["spec"].update(duration=720),
@@ -1645,7 +1683,13 @@ def add_deploy_file(path, text):
     return lambda o, i: i["deploy"].update({path: text})
 
 
-# (what, mutation, wanted reason[, render]): the dev render unless a render is named.
+def env_entry(c, name):
+    return next(e for e in c["env"] if e["name"] == name)
+
+
+# (what, mutation, wanted reason[, render]): the dev render unless a render is named. The
+# inputs are the parsed envoy.yaml, the Dockerfile facts, extra deploy/ files, and every
+# render (read only).
 CHECK_BROKEN = [
     ("readiness probe on the wrong port",
      lambda o, i: container(o, "recommender")["readinessProbe"]["grpc"].update(port=50052),
@@ -1832,9 +1876,146 @@ CHECK_BROKEN = [
     ("orders database on the read-only root",
      lambda o, i: flags_of(o, "support-bot").update(SHOP_ORDERS_DB="/app/orders.db"),
      r"SHOP_ORDERS_DB=/app/orders.db is not on a writable volume"),
-    ("support bot scaled out",
+    # The support bot: scaled out, orders in PostgreSQL (dev: a StatefulSet; prod: external).
+    ("support bot's replicas fixed beside its HPA",
      lambda o, i: obj(o, "Deployment", "support-bot")["spec"].update(replicas=2),
-     r"single SQLite writer must run as exactly one replica"),
+     r"support-bot: sets replicas although an HPA owns the count"),
+    ("support bot down to one replica",
+     lambda o, i: obj(o, "HorizontalPodAutoscaler", "support-bot")["spec"].update(minReplicas=1),
+     r"support-bot: HPA minReplicas 1 < 2"),
+    ("support bot down to one replica in prod",
+     lambda o, i: obj(o, "HorizontalPodAutoscaler", "support-bot")["spec"].update(minReplicas=1),
+     r"support-bot: HPA minReplicas 1 < 2", "overlays/prod"),
+    ("support bot without HPA",
+     lambda o, i: o.remove(obj(o, "HorizontalPodAutoscaler", "support-bot")),
+     r"Deployment support-bot: no HorizontalPodAutoscaler"),
+    ("support bot rolled out with Recreate",
+     lambda o, i: obj(o, "Deployment", "support-bot")["spec"].update(strategy={"type": "Recreate"}),
+     r"support-bot: strategy Recreate stops every replica"),
+    ("support bot without PodDisruptionBudget",
+     lambda o, i: o.remove(obj(o, "PodDisruptionBudget", "support-bot")),
+     r"Deployment support-bot has no PodDisruptionBudget"),
+    ("orders back in a SQLite file",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_ORDERS_DB="/tmp/orders.db"),
+     r"support-bot: SHOP_ORDERS_DB=/tmp/orders\.db is a SQLite file, which one process only may write, but 3 "
+     r"replicas"),
+    ("sessions back in memory",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_SESSION_STORE="memory"),
+     r"support-bot: SHOP_SESSION_STORE=memory: each replica keeps its own, but 2-3 replicas share the calls"),
+    ("bot's session keys under the recommender's prefix",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_REDIS_KEY_PREFIX="shop:rec:"),
+     r"recommender and support-bot share Redis redis:6379 with overlapping key prefixes 'shop:rec:hist:' and "
+     r"'shop:rec:'"),
+    ("password in the database URL",
+     lambda o, i: flags_of(o, "support-bot").update(
+         SHOP_ORDERS_DB="postgresql://support_bot:hunter2@postgres.shop.svc.cluster.local:5432/shop"),
+     r"support-bot: SHOP_ORDERS_DB holds a password"),
+    ("password as a database URL parameter",
+     lambda o, i: flags_of(o, "support-bot").update(
+         SHOP_ORDERS_DB=flags_of(o, "support-bot")["SHOP_ORDERS_DB"] + "&password=hunter2"),
+     r"support-bot: SHOP_ORDERS_DB holds a password"),
+    ("no database password file",
+     lambda o, i: flags_of(o, "support-bot").pop("SHOP_ORDERS_DB_PASSWORD_FILE"),
+     r"support-bot: no SHOP_ORDERS_DB_PASSWORD_FILE"),
+    ("database password file not mounted",
+     lambda o, i: remove_named(container(o, "support-bot")["volumeMounts"], "orders-db-auth"),
+     r"support-bot: SHOP_ORDERS_DB_PASSWORD_FILE=/etc/shop/orders-db/password is not a file of a mounted Secret"),
+    ("database password Secret readable by everyone",
+     lambda o, i: volume(o, "support-bot", "orders-db-auth")["secret"].update(defaultMode=0o644),
+     r"support-bot: Secret file /etc/shop/orders-db/password has mode 0644"),
+    ("database URL names a missing Service",
+     lambda o, i: flags_of(o, "support-bot").update(
+         SHOP_ORDERS_DB="postgresql://support_bot@orders.shop.svc.cluster.local:5432/shop?sslmode=disable"),
+     r"support-bot: SHOP_ORDERS_DB host orders\.shop\.svc\.cluster\.local:5432 names no Service"),
+    ("database URL's user is not the one PostgreSQL creates",
+     lambda o, i: env_entry(container(o, "postgres"), "POSTGRES_USER").update(value="shop"),
+     r"SHOP_ORDERS_DB logs in as support_bot, StatefulSet postgres creates the user shop"),
+    ("database URL's database is not the one PostgreSQL creates",
+     lambda o, i: env_entry(container(o, "postgres"), "POSTGRES_DB").update(value="orders"),
+     r"SHOP_ORDERS_DB connects to the database shop, StatefulSet postgres creates orders"),
+    ("PostgreSQL's password is another Secret's",
+     lambda o, i: next(v for v in obj(o, "StatefulSet", "postgres")["spec"]["template"]["spec"]["volumes"]
+                       if v["name"] == "orders-db-auth")["secret"].update(secretName="redis-auth"),
+     r"StatefulSet postgres: POSTGRES_PASSWORD_FILE is not the password the bot logs in with"),
+    ("PostgreSQL's password in its environment",
+     lambda o, i: env_entry(container(o, "postgres"), "POSTGRES_PASSWORD_FILE").update(
+         name="POSTGRES_PASSWORD", value="hunter2"),
+     r"StatefulSet postgres container postgres: POSTGRES_PASSWORD looks like a secret"),
+    ("PostgreSQL's data on an emptyDir",
+     lambda o, i: [obj(o, "StatefulSet", "postgres")["spec"].pop("volumeClaimTemplates"),
+                   obj(o, "StatefulSet", "postgres")["spec"]["template"]["spec"]["volumes"].append(
+                       {"name": "data", "emptyDir": {}})],
+     r"StatefulSet postgres: PGDATA /var/lib/postgresql/data/pgdata is not on the claim of a volumeClaimTemplate"),
+    ("PostgreSQL's data beside its claim",
+     lambda o, i: env_entry(container(o, "postgres"), "PGDATA").update(value="/tmp/pgdata"),
+     r"StatefulSet postgres: PGDATA /tmp/pgdata is not on the claim"),
+    ("PostgreSQL with a writable root filesystem",
+     lambda o, i: container(o, "postgres")["securityContext"].update(readOnlyRootFilesystem=False),
+     r"StatefulSet postgres container postgres: root filesystem not read-only"),
+    ("PostgreSQL as root",
+     lambda o, i: obj(o, "StatefulSet", "postgres")["spec"]["template"]["spec"]["securityContext"].update(
+         runAsUser=0),
+     r"StatefulSet postgres container postgres: not runAsNonRoot"),
+    ("PostgreSQL without readiness probe",
+     lambda o, i: container(o, "postgres").pop("readinessProbe"),
+     r"StatefulSet postgres container postgres: no readinessProbe"),
+    ("PostgreSQL's Service not headless",
+     lambda o, i: obj(o, "Service", "postgres")["spec"].pop("clusterIP"),
+     r"StatefulSet postgres: serviceName postgres is not a headless Service"),
+    ("bot pools above PostgreSQL's max_connections",
+     lambda o, i: flags_of(o, "support-bot").update(SHOP_ORDERS_DB_POOL_SIZE="32"),
+     r"support-bot: \(3 \+ 1\) replicas x SHOP_ORDERS_DB_POOL_SIZE 32 = 128 connections > what StatefulSet "
+     r"postgres accepts \(max_connections 100 - 3 reserved\)"),
+    ("PostgreSQL open to every pod of shop",
+     lambda o, i: obj(o, "NetworkPolicy", "postgres")["spec"]["ingress"][0].pop("from"),
+     r"NetworkPolicy: an unlisted pod of namespace shop can reach postgres port 5432/TCP, which nothing needs"),
+    ("PostgreSQL open to the recommender",
+     lambda o, i: [obj(o, "NetworkPolicy", "postgres")["spec"]["ingress"][0]["from"].append(
+         {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "recommender"}}}),
+         obj(o, "NetworkPolicy", "recommender")["spec"]["egress"].append(
+         {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "postgres"}}}]})],
+     r"NetworkPolicy: recommender can reach postgres port 5432/TCP, which nothing needs"),
+    ("bot's egress to PostgreSQL missing",
+     lambda o, i: o.remove(obj(o, "NetworkPolicy", "support-bot-orders-db")),
+     r"NetworkPolicy: support-bot cannot reach postgres port 5432/TCP, which it needs \(SHOP_ORDERS_DB host "
+     r"postgres\.shop\.svc\.cluster\.local:5432\)"),
+    ("prod runs dev's PostgreSQL",
+     lambda o, i: o.extend(copy.deepcopy(x) for x in i["renders"]["overlays/dev"]
+                           if x["kind"] == "StatefulSet"),
+     r"StatefulSet postgres: no SHOP_ORDERS_DB names its Service", "overlays/prod"),
+    ("prod runs PostgreSQL as a Deployment",
+     lambda o, i: o.extend(dict(copy.deepcopy(x), kind="Deployment", spec={
+         k: v for k, v in copy.deepcopy(x["spec"]).items() if k in ("selector", "template")})
+         for x in i["renders"]["overlays/dev"] if x["kind"] == "StatefulSet"),
+     r"Deployment postgres: no SHOP_ORDERS_DB names its Service", "overlays/prod"),
+    ("prod's bot on dev's plaintext PostgreSQL",
+     lambda o, i: flags_of(o, "support-bot").update(
+         SHOP_ORDERS_DB=flags_of(i["renders"]["overlays/dev"], "support-bot")["SHOP_ORDERS_DB"]),
+     r"support-bot: SHOP_ORDERS_DB sslmode=disable: the services serve TLS, so this hop must too",
+     "overlays/prod"),
+    ("external database without the certificate's host name checked",
+     lambda o, i: flags_of(o, "support-bot").update(
+         SHOP_ORDERS_DB=flags_of(o, "support-bot")["SHOP_ORDERS_DB"].replace("verify-full", "verify-ca")),
+     r"support-bot: SHOP_ORDERS_DB sslmode=verify-ca: the services serve TLS", "overlays/prod"),
+    ("external database's CA not mounted",
+     lambda o, i: remove_named(container(o, "support-bot")["volumeMounts"], "orders-db-ca"),
+     r"support-bot: SHOP_ORDERS_DB sslrootcert=/etc/shop/orders-db-ca/ca\.crt is not a mounted file",
+     "overlays/prod"),
+    ("external database's CA Secret nothing makes",
+     lambda o, i: volume(o, "support-bot", "orders-db-ca")["secret"].update(secretName="orders-ca"),
+     r"support-bot: volume orders-db-ca needs Secret orders-ca, which is neither rendered", "overlays/prod"),
+    ("prod's bot without egress to the external database",
+     lambda o, i: o.remove(obj(o, "NetworkPolicy", "support-bot-orders-db")),
+     r"NetworkPolicy: support-bot cannot reach the order database port 5432/TCP, which it needs "
+     r"\(SHOP_ORDERS_DB host orders-db\.example\.com:5432\)", "overlays/prod"),
+    ("prod's database egress open to every address",
+     lambda o, i: obj(o, "NetworkPolicy", "support-bot-orders-db")["spec"]["egress"][0]["to"][0]["ipBlock"].update(
+         cidr="0.0.0.0/0"),
+     r"NetworkPolicy: support-bot can reach an address outside the cluster port 5432/TCP, which nothing needs",
+     "overlays/prod"),
+    ("prod's database egress on every port",
+     lambda o, i: obj(o, "NetworkPolicy", "support-bot-orders-db")["spec"]["egress"][0].pop("ports"),
+     r"NetworkPolicy: support-bot can reach the order database port 443/TCP, which nothing needs", "overlays/prod"),
     ("Envoy concurrency above its CPU limit",
      lambda o, i: flags_of(o, "envoy-gateway").update(ENVOY_CONCURRENCY="4"),
      r"Envoy's --concurrency \(4\) is not its CPU limit"),
@@ -2140,74 +2321,125 @@ def live(kubectl, binaries, python_out, work_dir):
         print(f"{'ok' if ok else 'FAIL'}: {text}")
         return not ok
 
+    def start_replicas(name, args, replicas):
+        """`replicas` copies of the server `name` started at once; [(process, port, events)]
+        once all serve. Every copy that did start is in `running` (so it is stopped), even
+        when another failed."""
+        def one():
+            events = []
+            proc, port = start_server(args, events=events)
+            return proc, port, events
+        with concurrent.futures.ThreadPoolExecutor(replicas) as pool:
+            futures = [pool.submit(one) for _ in range(replicas)]
+        launched = [f.result() for f in futures if f.exception() is None]
+        running.extend((name, proc) for proc, _, _ in launched)
+        for f in futures:
+            if f.exception() is not None:
+                raise f.exception()
+        return launched
+
     failures, running = 0, []
     try:
         for overlay in ("dev", "prod"):
             r = renders[overlay]
-            overrides = dict(common, orders_db=os.path.join(data, f"orders-{overlay}.db"))
-            started = []  # (name, process, readiness probe's real port, its health name)
+            overrides = dict(common)
+            started = []  # (label, process, readiness probe's real port, its health name)
             for name in ("translator", "recommender", "support-bot"):  # the bot needs the translator
                 c = next(c for c in pod(r.objects, name)["containers"] if c["name"] == name)
-                where = f"live {overlay} {name}"
                 env = flag_env(r, c)
                 mine = dict(overrides)
                 if env.get("SHOP_HEALTH_PORT", "-1") != "-1":
                     mine["health_port"] = "0"  # a free port, like --port
-                events = []
-                proc, port = start_server(command(name, env, mine), events=events)
-                running.append((name, proc))
-                ports = {env.get("SHOP_PORT"): port}
-                health_port = next(e for e in events if e["event"] == "server_started").get("health_port", -1)
-                if "health_port" in mine:
-                    failures += report(health_port > 0, f"{where}: SHOP_HEALTH_PORT opens a health port "
-                                                        f"({health_port})")
-                    ports[env["SHOP_HEALTH_PORT"]] = health_port
-                if name == "translator":
-                    overrides["translator_address"] = f"127.0.0.1:{port}"
-                tls = bool(env.get("SHOP_TLS_CERT_FILE"))
-                for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
-                    grpc_probe = c[probe_name]["grpc"]
-                    real = ports.get(str(grpc_probe["port"]))
-                    if real is None:
-                        failures += report(False, f"{where}: {probe_name} probes port {grpc_probe['port']}, "
-                                                  f"which the server does not listen on")
+                replicas = 1
+                if name == ORDERS_DB_CLIENT:
+                    mine["orders_db"] = local_orders_db(env["SHOP_ORDERS_DB"], pg_port,
+                                                        r.mounted_files(pod(r.objects, name), c), pki)
+                    mine["orders_db_password_file"] = pg_password_file
+                    hpa = next((h for h in r.of("HorizontalPodAutoscaler")
+                                if h["spec"]["scaleTargetRef"].get("name") == name), None)
+                    replicas = max(1, hpa["spec"].get("minReplicas", 1) if hpa else 1)
+                launched = start_replicas(name, command(name, env, mine), replicas)
+                if name == ORDERS_DB_CLIENT:
+                    # The schema and the demo orders are there, and the pools' connections are
+                    # encrypted exactly when the URL's sslmode asks for TLS.
+                    parts = urllib.parse.urlsplit(env["SHOP_ORDERS_DB"])
+                    sslmode = dict(urllib.parse.parse_qsl(parts.query)).get("sslmode", "prefer")
+                    result = psql("SELECT (SELECT max(version) FROM schema_migrations) || ' ' || "
+                                  "(SELECT count(*) FROM orders) || ' ' || "
+                                  "(SELECT count(*) FILTER (WHERE s.ssl) || ' ' || count(*) FROM pg_stat_activity a "
+                                  "JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'support-bot')",
+                                  urllib.parse.unquote(parts.path.lstrip("/")))
+                    version, orders, encrypted, connections = (result.stdout.split() + ["?", "0", "0", "0"])[:4]
+                    wanted = {"disable": "0", "require": connections, "verify-ca": connections,
+                              "verify-full": connections}.get(sslmode, encrypted)  # allow, prefer: either
+                    # Demo orders where the overlay seeds them (prod does not: its database holds
+                    # the shop's real orders; here it may hold dev's, from the same server).
+                    seeded = env.get("SHOP_SEED_DEMO_ORDERS", "true").lower() not in ("false", "0")
+                    failures += report(result.returncode == 0 and (int(orders or 0) > 0 or not seeded)
+                                       and int(connections) > 0
+                                       and encrypted == wanted,
+                                       f"live {overlay} {name}: {replicas} replicas started at once migrated the "
+                                       f"PostgreSQL database of SHOP_ORDERS_DB (schema version {version}, {orders} "
+                                       f"orders), {encrypted} of their {connections} connections over TLS "
+                                       f"(sslmode={sslmode})"
+                                       f"{': ' + result.stderr.strip() if result.returncode else ''}")
+                for replica, (proc, port, events) in enumerate(launched, 1):
+                    label = name + (f" replica {replica}" if replicas > 1 else "")
+                    where = f"live {overlay} {label}"
+                    ports = {env.get("SHOP_PORT"): port}
+                    health_port = next(e for e in events if e["event"] == "server_started").get("health_port", -1)
+                    if "health_port" in mine:
+                        failures += report(health_port > 0, f"{where}: SHOP_HEALTH_PORT opens a health port "
+                                                            f"({health_port})")
+                        ports[env["SHOP_HEALTH_PORT"]] = health_port
+                    if name == "translator":
+                        overrides["translator_address"] = f"127.0.0.1:{port}"
+                    tls = bool(env.get("SHOP_TLS_CERT_FILE"))
+                    for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
+                        grpc_probe = c[probe_name]["grpc"]
+                        real = ports.get(str(grpc_probe["port"]))
+                        if real is None:
+                            failures += report(False, f"{where}: {probe_name} probes port {grpc_probe['port']}, "
+                                                      f"which the server does not listen on")
+                            continue
+                        status = health(real, grpc_probe["service"],
+                                        timeout=c[probe_name].get("timeoutSeconds", 1))
+                        failures += report(status == "SERVING", f"{where}: {probe_name} (plaintext gRPC, port "
+                                           f"{grpc_probe['port']}, {grpc_probe['service']!r}) sees {status}")
+                    probe = c["readinessProbe"]["grpc"]
+                    probed = ports.get(str(probe["port"]))
+                    if probed is None:
                         continue
-                    status = health(real, grpc_probe["service"], timeout=c[probe_name].get("timeoutSeconds", 1))
-                    failures += report(status == "SERVING", f"{where}: {probe_name} (plaintext gRPC, port "
-                                       f"{grpc_probe['port']}, {grpc_probe['service']!r}) sees {status}")
-                probe = c["readinessProbe"]["grpc"]
-                probed = ports.get(str(probe["port"]))
-                if probed is None:
-                    continue
-                started.append((name, proc, probed, probe["service"]))
-                status = health(probed, probe["service"] + "x")
-                failures += report(status == "NOT_FOUND", f"{where}: a probe of another health name fails "
-                                                          f"({status})")
-                if tls:
-                    status = health(port, probe["service"])
-                    failures += report(status == "UNAVAILABLE", f"{where}: the TLS port refuses the kubelet's "
-                                                                f"plaintext probe ({status})")
-                    status = health(port, probe["service"], mutual_tls)
-                    failures += report(status == "SERVING", f"{where}: over mutual TLS (Envoy's health check) "
-                                                            f"the gRPC port says {status} too")
-                if probed != port:
-                    path, status = other_method(probed, name)
-                    failures += report(status == "UNIMPLEMENTED", f"{where}: the health port serves nothing else "
-                                                                  f"({path}: {status})")
+                    started.append((label, proc, probed, probe["service"]))
+                    status = health(probed, probe["service"] + "x")
+                    failures += report(status == "NOT_FOUND", f"{where}: a probe of another health name fails "
+                                                              f"({status})")
+                    if tls:
+                        status = health(port, probe["service"])
+                        failures += report(status == "UNAVAILABLE", f"{where}: the TLS port refuses the kubelet's "
+                                                                    f"plaintext probe ({status})")
+                        status = health(port, probe["service"], mutual_tls)
+                        failures += report(status == "SERVING", f"{where}: over mutual TLS (Envoy's health check) "
+                                                                f"the gRPC port says {status} too")
+                    if probed != port:
+                        path, status = other_method(probed, name)
+                        failures += report(status == "UNIMPLEMENTED", f"{where}: the health port serves nothing "
+                                                                      f"else ({path}: {status})")
             # All at once, as a rollout would. Health turns NOT_SERVING at once (readiness
             # fails, the endpoint goes) while the server still drains; each must finish
             # inside its own grace period.
             t0 = time.monotonic()
             for name, proc in running:
                 proc.send_signal(signal.SIGTERM)
-            for name, proc, probed, service in started:
+            for label, proc, probed, service in started:
                 deadline, status = time.monotonic() + 3, None
                 while time.monotonic() < deadline and status != "NOT_SERVING":
                     status = health(probed, service, timeout=1)
                     time.sleep(0.05)
-                failures += report(status == "NOT_SERVING", f"live {overlay} {name}: after SIGTERM the "
+                failures += report(status == "NOT_SERVING", f"live {overlay} {label}: after SIGTERM the "
                                                             f"readiness probe sees {status}")
-            for name, proc in running:
+            for label, proc, _, _ in started:
+                name = next(n for n, p in running if p is proc)
                 spec = pod(r.objects, name)
                 budget = spec["terminationGracePeriodSeconds"] - prestop_seconds(spec["containers"][0])
                 try:
@@ -2215,24 +2447,57 @@ def live(kubectl, binaries, python_out, work_dir):
                 except subprocess.TimeoutExpired:
                     code = None
                 took = time.monotonic() - t0
-                failures += report(code == 0 and took < budget, f"live {overlay} {name}: exit {code} {took:.1f} s "
+                failures += report(code == 0 and took < budget, f"live {overlay} {label}: exit {code} {took:.1f} s "
                                    f"after SIGTERM (grace period minus preStop: {budget:g} s)")
+            for _, proc in running:
+                proc.kill()  # one whose probes could not be reached (reported above)
+                proc.wait()
             running = []
         r = renders["dev"]
         c = container(r.objects, "recommender")
         env = flag_env(r, c)
         env["SHOP_DRAIN_DEADLINE"] = "10"
-        overrides = dict(common, orders_db=os.path.join(data, "orders-dev.db"))
-        result = subprocess.run(command("recommender", env, overrides), capture_output=True, text=True, timeout=60)
+        result = subprocess.run(command("recommender", env, common), capture_output=True, text=True, timeout=60)
         ok = result.returncode != 0 and "SHOP_DRAIN_DEADLINE" in result.stderr
         failures += report(ok, f"live: broken copy rejected (SHOP_DRAIN_DEADLINE=10, no unit): exit "
                                f"{result.returncode}, "
                                f"{result.stderr.strip().splitlines()[-1][:160] if result.stderr else ''}")
+        # The password in the URL instead of its file: the bot must refuse to start.
+        c = container(r.objects, ORDERS_DB_CLIENT)
+        env = flag_env(r, c)
+        url = local_orders_db(env["SHOP_ORDERS_DB"], pg_port, {}, pki)
+        url = url.replace("@", ":" + open(pg_password_file).read() + "@", 1)
+        result = subprocess.run(command(ORDERS_DB_CLIENT, env, dict(common, orders_db=url,
+                                                                    orders_db_password_file=pg_password_file)),
+                                capture_output=True, text=True, timeout=60)
+        ok = result.returncode != 0 and "holds a password" in result.stderr
+        failures += report(ok, f"live: broken copy rejected (the password in SHOP_ORDERS_DB): exit "
+                               f"{result.returncode}, "
+                               f"{result.stderr.strip().splitlines()[-1][:160] if result.stderr else ''}")
+        # prod's verify-full against a CA that did not sign the server's certificate.
+        r = renders["prod"]
+        c = container(r.objects, ORDERS_DB_CLIENT)
+        env = flag_env(r, c)
+        other_ca = os.path.join(data, "other-ca")
+        os.makedirs(other_ca)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-days", "1", "-subj", "/CN=other-ca", "-keyout", os.path.join(other_ca, "ca.key"),
+                        "-out", os.path.join(other_ca, "ca.crt")], check=True, capture_output=True)
+        url = local_orders_db(env["SHOP_ORDERS_DB"], pg_port, r.mounted_files(pod(r.objects, ORDERS_DB_CLIENT), c),
+                              other_ca)
+        result = subprocess.run(command(ORDERS_DB_CLIENT, env, dict(common, orders_db=url, health_port="0",
+                                                                    orders_db_password_file=pg_password_file)),
+                                capture_output=True, text=True, timeout=60)
+        ok = result.returncode != 0 and "certificate verify failed" in result.stderr
+        failures += report(ok, f"live: broken copy rejected (prod's database server certificate from another CA): "
+                               f"exit {result.returncode}, "
+                               f"{result.stderr.strip().splitlines()[-1][:200] if result.stderr else ''}")
     finally:
         for _, proc in running:
             proc.kill()
         redis.kill()
         redis.wait()
+        stop_postgres(postgres, pg_root)
     return failures
 
 
@@ -2323,7 +2588,7 @@ def main():
     for what, mutate, want, *where in CHECK_BROKEN:
         objects = copy.deepcopy(renders[where[0] if where else "overlays/dev"])
         inputs = {"envoy": yaml.safe_load(files["envoy.yaml"]), "dockerfiles": copy.deepcopy(dockerfiles),
-                  "deploy": {}}
+                  "deploy": {}, "renders": renders}
         mutate(objects, inputs)
         broken_files = dict(files)
         if inputs["envoy"] != yaml.safe_load(files["envoy.yaml"]):
