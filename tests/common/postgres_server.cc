@@ -19,12 +19,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
@@ -322,16 +325,45 @@ void PostgresServer::Stop() {
   pid_ = -1;
 }
 
+namespace {
+
+// The processes whose parent is `parent` (from /proc/<pid>/stat).
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+    pid_t ppid = 0;
+    if (fields.size() > 1 && absl::SimpleAtoi(fields[1], &ppid) && ppid == parent) {
+      children.push_back(pid);
+    }
+  }
+  return children;
+}
+
+}  // namespace
+
 void PostgresServer::Kill() {
   if (pid_ <= 0) return;
-  // The whole group: backends of a SIGKILLed postmaster would linger, and a new postmaster
-  // refuses to start while any of them still holds the old shared memory.
+  // The postmaster and its backends, which PostgreSQL puts in sessions of their own (so a
+  // signal to the postmaster's group misses them): left alive, they would hold the old
+  // shared memory, and a new postmaster refuses to start while they do.
+  const std::vector<pid_t> backends = ChildrenOf(pid_);
   kill(-pid_, SIGKILL);
+  for (pid_t backend : backends) kill(backend, SIGKILL);
   waitpid(pid_, nullptr, 0);
-  // The backends are not our children, so their exit cannot be awaited; a group with only
-  // zombies left still answers kill(), hence the bound.
-  const absl::Time until = absl::Now() + absl::Seconds(1);
-  while (kill(-pid_, 0) == 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
+  // The backends are not our children, so their exit cannot be awaited: poll, bounded.
+  const absl::Time until = absl::Now() + absl::Seconds(2);
+  for (pid_t backend : backends) {
+    while (kill(backend, 0) == 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
+  }
   pid_ = -1;
 }
 

@@ -84,7 +84,7 @@ class PostgresServer {
   uid_t run_uid_ = 0;
   gid_t run_gid_ = 0;
   int port_ = 0;
-  pid_t pid_ = -1;  // the postmaster, leader of its own process group
+  pid_t pid_ = -1;  // the postmaster, leader of its own process group (backends are not in it)
   int databases_created_ = 0;
 };
 
