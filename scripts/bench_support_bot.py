@@ -44,6 +44,7 @@ import uuid
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from demo_customers import ORDER_CUSTOMERS  # noqa: E402
 from grpc_bench import machine_line, percentile, run_load, start_server  # noqa: E402
 
 ENGLISH = [
@@ -66,21 +67,11 @@ OTHER = [
 ]
 
 
-# Signed-in demo customers with an order whose address may change (placed or paid), and a
-# new address in its country ({n}: a house number, new for every change).
-ORDERS = [
-    ("cust-1001", "ORD-35032582", "Anna Schmidt, Torstrasse {n}, 10119 Berlin"),
-    ("cust-1002", "ORD-36480894", "Lucas Martin, {n} rue Garibaldi, 69006 Lyon"),
-    ("cust-1003", "ORD-37784483", "Sofía García, Calle de Alcalá {n}, 28014 Madrid"),
-    ("cust-1005", "ORD-39722233", "Emily Johnson, {n} W 34th St, 10001 New York"),
-    ("cust-1006", "ORD-42175294", "Noah Meier, Limmatquai {n}, 8001 Zürich"),
-    ("cust-1010", "ORD-59962626", "Max Weber, Marktplatz {n}, 70173 Stuttgart"),
-]
 
 
 def conversation(i):
     """Conversation i: (customer, messages): tracking for even i, an address change for odd."""
-    customer, order, address = ORDERS[i % len(ORDERS)]
+    customer, order, address = ORDER_CUSTOMERS[i % len(ORDER_CUSTOMERS)]
     if i % 2 == 0:
         return customer, [f"Where is my order {order}?"]
     return customer, [f"I need to change the delivery address of {order}",
@@ -226,7 +217,7 @@ def store_table(args):
     print(f"# support-bot benchmark: order store and replicas\n\nmachine: {machine_line()}\n"
           f"command: {' '.join(['/usr/bin/python3'] + [shlex.quote(a) for a in sys.argv])}\n"
           f"intent model root: {args.bot_model_root}\n"
-          f"signed-in English conversations over {len(ORDERS)} demo orders, tracking and "
+          f"signed-in English conversations over {len(ORDER_CUSTOMERS)} demo orders, tracking and "
           f"address changes alternately; Redis sessions; every replica behind HAProxy "
           f"(round robin); client, gateway, bots, Redis and PostgreSQL on this machine\n")
     print("| store | replicas | concurrency | turns | turns/s | p50 ms | p99 ms | address changes "

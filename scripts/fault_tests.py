@@ -50,6 +50,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import grpc_bench  # noqa: E402
+from demo_customers import ORDER_CUSTOMERS  # noqa: E402
 import postgres_server  # noqa: E402
 import raw_h2  # noqa: E402
 
@@ -276,16 +277,6 @@ def run_store_fault(name, redis, recommender, outage, rows, users=8, per_user=15
 
 # --- Order store faults (PostgreSQL) ----------------------------------------------------------
 
-# Signed-in demo customers, each with an order that may still be cancelled or re-addressed
-# (placed or paid), and a new address in the order's country ({n}: the house number).
-ORDER_CUSTOMERS = [
-    ("cust-1001", "ORD-35032582", "Anna Schmidt, Torstrasse {n}, 10119 Berlin"),
-    ("cust-1002", "ORD-36480894", "Lucas Martin, {n} rue Garibaldi, 69006 Lyon"),
-    ("cust-1003", "ORD-37784483", "Sofía García, Calle de Alcalá {n}, 28014 Madrid"),
-    ("cust-1005", "ORD-39722233", "Emily Johnson, {n} W 34th St, 10001 New York"),
-    ("cust-1006", "ORD-42175294", "Noah Meier, Limmatquai {n}, 8001 Zürich"),
-    ("cust-1010", "ORD-59962626", "Max Weber, Marktplatz {n}, 70173 Stuttgart"),
-]
 # Codes after which a message is resent with its request_id: the outcome is unknown, and the
 # bot processes a message at most once.
 RESEND = ("UNAVAILABLE", "DEADLINE_EXCEEDED")

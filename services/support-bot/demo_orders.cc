@@ -211,4 +211,14 @@ std::vector<Order> DemoOrders(absl::CivilDay today) {
   return orders;
 }
 
+absl::StatusOr<std::vector<Order>> DemoOrdersFor(const OrderIdFormat& format,
+                                                 absl::CivilDay today) {
+  if (!(format == OrderIdFormat{})) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ",
+                     format.Example(), "; do not seed them into a store with another id format"));
+  }
+  return DemoOrders(today);
+}
+
 }  // namespace shop::supportbot

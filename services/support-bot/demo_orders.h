@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "services/support-bot/order_store.h"
 
@@ -18,6 +19,9 @@ namespace shop::supportbot {
 // a given `today`; needs no database, so a demo client or a test can list the ids
 // (DemoOrders(day)[i].id).
 std::vector<Order> DemoOrders(absl::CivilDay today);
+// DemoOrders(today) for a store whose ids have `format`; FAILED_PRECONDITION unless it is the
+// demo data's (the default): they must not be seeded into a store with other ids.
+absl::StatusOr<std::vector<Order>> DemoOrdersFor(const OrderIdFormat& format, absl::CivilDay today);
 
 }  // namespace shop::supportbot
 

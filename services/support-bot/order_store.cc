@@ -287,20 +287,57 @@ absl::StatusOr<PendingChange> AddressChange(const Address& new_address) {
   return change;
 }
 
-const OrderEvent* FindRecordedChange(const std::vector<OrderEvent>& history, OrderChange kind,
-                                     absl::string_view session_ref) {
-  if (session_ref.empty()) return nullptr;
-  for (const OrderEvent& e : history) {
-    if (e.change == kind && e.session_ref == session_ref) return &e;
-  }
-  return nullptr;
-}
+namespace {
 
+// The audit row's actor: "customer:<id>", "guest:email" or "guest:postcode".
 std::string ChangeActor(const Requester& requester, const Order& order) {
   if (!requester.customer_id.empty()) return absl::StrCat("customer:", requester.customer_id);
   const bool by_email = absl::AsciiStrToLower(absl::StripAsciiWhitespace(requester.verification)) ==
                         absl::AsciiStrToLower(absl::StripAsciiWhitespace(order.email));
   return by_email ? "guest:email" : "guest:postcode";
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedChange> PrepareChange(Order order, const std::vector<OrderEvent>& history,
+                                             const Requester& requester,
+                                             absl::string_view session_ref,
+                                             const PendingChange& change, absl::Time now) {
+  const std::string actor = ChangeActor(requester, order);
+  if (!session_ref.empty()) {
+    for (const OrderEvent& e : history) {
+      if (e.change == change.kind && e.session_ref == session_ref && e.actor == actor) {
+        return PreparedChange{std::move(order), e, /*recorded=*/true};
+      }
+    }
+  }
+  if (absl::Status s = CheckAccess(order, requester); !s.ok()) return s;
+  if (absl::Status s = change.check(order); !s.ok()) return s;
+  auto [old_value, new_value] = change.apply(order);
+  order.updated = now;
+  OrderEvent event;
+  event.order_id = order.id;
+  event.at = now;
+  event.change = change.kind;
+  event.old_value = std::move(old_value);
+  event.new_value = std::move(new_value);
+  event.actor = actor;
+  event.session_ref = std::string(session_ref);
+  return PreparedChange{std::move(order), std::move(event), /*recorded=*/false};
+}
+
+absl::StatusOr<ChangeResult> TransactionalOrderStore::CancelOrder(absl::string_view order_id,
+                                                                  const Requester& requester,
+                                                                  absl::string_view session_ref) {
+  return ApplyChange(order_id, requester, session_ref, CancelChange());
+}
+
+absl::StatusOr<ChangeResult> TransactionalOrderStore::ChangeShippingAddress(
+    absl::string_view order_id, const Requester& requester, const Address& new_address,
+    absl::string_view session_ref) {
+  absl::StatusOr<PendingChange> change = AddressChange(new_address);
+  if (!change.ok()) return change.status();
+  return ApplyChange(order_id, requester, session_ref, *change);
 }
 
 std::optional<std::string> NormalizeOrderId(absl::string_view text, const OrderIdFormat& format) {

@@ -210,12 +210,22 @@ PendingChange CancelChange();
 // whose country and postcode are upper-cased first; INVALID_ARGUMENT for a malformed address
 // (ValidateAddress), before any order is read.
 absl::StatusOr<PendingChange> AddressChange(const Address& new_address);
-// The change of `kind` recorded with `session_ref` among `history` (a retried turn), or
-// nullptr; never for an empty session_ref.
-const OrderEvent* FindRecordedChange(const std::vector<OrderEvent>& history, OrderChange kind,
-                                     absl::string_view session_ref);
-// The audit row's actor: "customer:<id>", "guest:email" or "guest:postcode".
-std::string ChangeActor(const Requester& requester, const Order& order);
+// What a store writes for a change, decided in its transaction: the order changed in
+// memory and its audit row (id unset: the store's insert gives it), or, for a retried turn,
+// the row recorded the first time (`recorded`: nothing to write).
+struct PreparedChange {
+  Order order;
+  OrderEvent event;
+  bool recorded = false;
+};
+// The store-independent part of a change, given the order as read under the store's lock
+// and its audit rows: a retried turn (the same kind of change with the same non-empty
+// session_ref, by the same actor) comes back as recorded; otherwise CheckAccess, then
+// `change.check` (their errors are returned), then `change.apply` at time `now`.
+absl::StatusOr<PreparedChange> PrepareChange(Order order, const std::vector<OrderEvent>& history,
+                                             const Requester& requester,
+                                             absl::string_view session_ref,
+                                             const PendingChange& change, absl::Time now);
 
 // The order system. Implementations are thread-safe.
 //
@@ -259,6 +269,25 @@ class OrderStore {
   // is my order?" without an order number. Empty `customer_id` -> INVALID_ARGUMENT.
   virtual absl::StatusOr<std::vector<Order>> ListCustomerOrders(absl::string_view customer_id,
                                                                 int limit) = 0;
+};
+
+// The stores' common CancelOrder and ChangeShippingAddress: describe the change
+// (CancelChange, AddressChange) and run it through the store's ApplyChange, which reads the
+// order under a lock, calls PrepareChange and writes the result, all in one transaction.
+class TransactionalOrderStore : public OrderStore {
+ public:
+  absl::StatusOr<ChangeResult> CancelOrder(absl::string_view order_id, const Requester& requester,
+                                           absl::string_view session_ref) final;
+  absl::StatusOr<ChangeResult> ChangeShippingAddress(absl::string_view order_id,
+                                                     const Requester& requester,
+                                                     const Address& new_address,
+                                                     absl::string_view session_ref) final;
+
+ protected:
+  virtual absl::StatusOr<ChangeResult> ApplyChange(absl::string_view order_id,
+                                                   const Requester& requester,
+                                                   absl::string_view session_ref,
+                                                   const PendingChange& change) = 0;
 };
 
 }  // namespace shop::supportbot

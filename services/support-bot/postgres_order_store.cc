@@ -471,19 +471,18 @@ absl::StatusOr<ChangeResult> PostgresOrderStore::ApplyChange(absl::string_view o
     // The row lock first: a concurrent change of this order waits here, then reads ours.
     absl::StatusOr<Order> loaded = LoadOrder(tx, *id, /*for_update=*/true);
     if (!loaded.ok()) return loaded.status();
-    Order order = *std::move(loaded);
-    // A retried turn (maybe on another replica): the change it made, not a second one.
+    // A retried turn (maybe on another replica) finds the change it made in the history.
     absl::StatusOr<std::vector<OrderEvent>> history = LoadEvents(tx, *id);
     if (!history.ok()) return history.status();
-    if (const OrderEvent* done = FindRecordedChange(*history, change.kind, session_ref);
-        done != nullptr && done->actor == ChangeActor(requester, order)) {
-      result = ChangeResult{std::move(order), *done};
+    absl::StatusOr<PreparedChange> prepared =
+        PrepareChange(*std::move(loaded), *history, requester, session_ref, change, absl::Now());
+    if (!prepared.ok()) return prepared.status();
+    if (prepared->recorded) {
+      result = ChangeResult{std::move(prepared->order), prepared->event};
       return absl::OkStatus();
     }
-    if (absl::Status s = CheckAccess(order, requester); !s.ok()) return s;
-    if (absl::Status s = change.check(order); !s.ok()) return s;
-    auto [old_value, new_value] = change.apply(order);
-    order.updated = absl::Now();
+    Order& order = prepared->order;
+    OrderEvent& event = prepared->event;
     const Address& a = order.shipping_address;
     tx.exec_params0(absl::StrCat("UPDATE orders SET status = $2, ship_name = $3, ship_street = $4, "
                                  "ship_postcode = $5, ship_city = $6, ship_country = $7, "
@@ -491,14 +490,6 @@ absl::StatusOr<ChangeResult> PostgresOrderStore::ApplyChange(absl::string_view o
                                  FromMicros(8), " WHERE id = $1"),
                     order.id, std::string(OrderStatusName(order.status)), a.name, a.street,
                     a.postcode, a.city, a.country, absl::ToUnixMicros(order.updated));
-    OrderEvent event;
-    event.order_id = order.id;
-    event.at = order.updated;
-    event.change = change.kind;
-    event.old_value = std::move(old_value);
-    event.new_value = std::move(new_value);
-    event.actor = ChangeActor(requester, order);
-    event.session_ref = std::string(session_ref);
     event.id =
         tx.exec_params1(absl::StrCat("INSERT INTO order_events (order_id, at, action, old_value, "
                                      "new_value, actor, session_ref) VALUES ($1, ",
@@ -514,27 +505,10 @@ absl::StatusOr<ChangeResult> PostgresOrderStore::ApplyChange(absl::string_view o
   return result;
 }
 
-absl::StatusOr<ChangeResult> PostgresOrderStore::CancelOrder(absl::string_view order_id,
-                                                             const Requester& requester,
-                                                             absl::string_view session_ref) {
-  return ApplyChange(order_id, requester, session_ref, CancelChange());
-}
-
-absl::StatusOr<ChangeResult> PostgresOrderStore::ChangeShippingAddress(
-    absl::string_view order_id, const Requester& requester, const Address& new_address,
-    absl::string_view session_ref) {
-  absl::StatusOr<PendingChange> change = AddressChange(new_address);
-  if (!change.ok()) return change.status();
-  return ApplyChange(order_id, requester, session_ref, *change);
-}
-
 absl::Status PostgresOrderStore::SeedDemoData(absl::CivilDay today) {
-  if (!(order_ids_.format() == OrderIdFormat{})) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ",
-        order_ids_.format().Example(), "; do not seed them into a store with another id format"));
-  }
-  const std::vector<Order> orders = DemoOrders(today);
+  absl::StatusOr<std::vector<Order>> demo = DemoOrdersFor(order_ids_.format(), today);
+  if (!demo.ok()) return demo.status();
+  const std::vector<Order>& orders = *demo;
   return InTransaction("SeedDemoData", true, [&](pqxx::dbtransaction& tx) {
     for (const Order& o : orders) {
       const Address& a = o.shipping_address;

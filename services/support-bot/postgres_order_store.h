@@ -61,7 +61,7 @@ struct PostgresOrderStoreOptions {
   OrderIdFormat order_ids;
 };
 
-class PostgresOrderStore : public OrderStore {
+class PostgresOrderStore : public TransactionalOrderStore {
  public:
   // True for URLs that name a PostgreSQL server (postgresql:// or postgres://): the bot's
   // --orders_db picks this store for them and SQLite for a file path.
@@ -85,12 +85,6 @@ class PostgresOrderStore : public OrderStore {
   static int SchemaVersion();
 
   absl::StatusOr<Order> GetOrder(absl::string_view order_id) override;
-  absl::StatusOr<ChangeResult> CancelOrder(absl::string_view order_id, const Requester& requester,
-                                           absl::string_view session_ref) override;
-  absl::StatusOr<ChangeResult> ChangeShippingAddress(absl::string_view order_id,
-                                                     const Requester& requester,
-                                                     const Address& new_address,
-                                                     absl::string_view session_ref) override;
   absl::StatusOr<std::vector<OrderEvent>> History(absl::string_view order_id) override;
   absl::StatusOr<std::vector<Order>> ListCustomerOrders(absl::string_view customer_id,
                                                         int limit) override;
@@ -102,9 +96,11 @@ class PostgresOrderStore : public OrderStore {
   // has an unknown outcome).
   using Body = std::function<absl::Status(pqxx::dbtransaction&)>;
   absl::Status InTransaction(absl::string_view what, bool writes, const Body& body);
+  // In one transaction: the order under its row lock and its history, PrepareChange, the
+  // update and the audit row.
   absl::StatusOr<ChangeResult> ApplyChange(absl::string_view order_id, const Requester& requester,
                                            absl::string_view session_ref,
-                                           const PendingChange& change);
+                                           const PendingChange& change) override;
 
   PostgresOrderStore(std::unique_ptr<Pool> pool, const PostgresOrderStoreOptions& options);
 

@@ -427,22 +427,15 @@ absl::StatusOr<ChangeResult> SqliteOrderStore::ApplyChange(absl::string_view ord
   if (!tx.ok()) return tx.status();
   absl::StatusOr<Order> loaded = LoadOrder(*id);
   if (!loaded.ok()) return loaded.status();
-  Order order = *std::move(loaded);
-  // A retried turn: the change it made, not a second one (nor a refusal of its own result).
   absl::StatusOr<std::vector<OrderEvent>> history = LoadEvents(*id);
   if (!history.ok()) return history.status();
-  if (const OrderEvent* done = FindRecordedChange(*history, change.kind, session_ref);
-      done != nullptr && done->actor == ChangeActor(requester, order)) {
-    return ChangeResult{std::move(order), *done};
-  }
-  absl::Status s = CheckAccess(order, requester);
-  if (!s.ok()) return s;
-  s = change.check(order);
-  if (!s.ok()) return s;
-
-  const OrderStatus old_status = order.status;
-  auto [old_value, new_value] = change.apply(order);
-  order.updated = absl::Now();
+  const OrderStatus old_status = loaded->status;
+  absl::StatusOr<PreparedChange> prepared =
+      PrepareChange(*std::move(loaded), *history, requester, session_ref, change, absl::Now());
+  if (!prepared.ok()) return prepared.status();
+  if (prepared->recorded) return ChangeResult{std::move(prepared->order), prepared->event};
+  Order& order = prepared->order;
+  OrderEvent& event = prepared->event;
 
   absl::StatusOr<Statement> update = Statement::Prepare(
       db_,
@@ -459,21 +452,13 @@ absl::StatusOr<ChangeResult> SqliteOrderStore::ApplyChange(absl::string_view ord
       .Bind(7, a.country)
       .Bind(8, ToStoredTime(order.updated))
       .Bind(9, OrderStatusName(old_status));
-  s = update->Run();
+  absl::Status s = update->Run();
   if (!s.ok()) return s;
   if (sqlite3_changes(db_) != 1) {
     return absl::InternalError(
         absl::StrCat("order database: order ", order.id, " changed under a write transaction"));
   }
 
-  OrderEvent event;
-  event.order_id = order.id;
-  event.at = order.updated;
-  event.change = change.kind;
-  event.old_value = std::move(old_value);
-  event.new_value = std::move(new_value);
-  event.actor = ChangeActor(requester, order);
-  event.session_ref = std::string(session_ref);
   absl::StatusOr<Statement> insert = Statement::Prepare(
       db_,
       "INSERT INTO order_events (order_id, at, action, old_value, new_value, actor, session_ref) "
@@ -493,20 +478,6 @@ absl::StatusOr<ChangeResult> SqliteOrderStore::ApplyChange(absl::string_view ord
   s = tx->Commit();
   if (!s.ok()) return s;
   return ChangeResult{std::move(order), std::move(event)};
-}
-
-absl::StatusOr<ChangeResult> SqliteOrderStore::CancelOrder(absl::string_view order_id,
-                                                           const Requester& requester,
-                                                           absl::string_view session_ref) {
-  return ApplyChange(order_id, requester, session_ref, CancelChange());
-}
-
-absl::StatusOr<ChangeResult> SqliteOrderStore::ChangeShippingAddress(
-    absl::string_view order_id, const Requester& requester, const Address& new_address,
-    absl::string_view session_ref) {
-  absl::StatusOr<PendingChange> change = AddressChange(new_address);
-  if (!change.ok()) return change.status();
-  return ApplyChange(order_id, requester, session_ref, *change);
 }
 
 absl::Status SqliteOrderStore::InsertOrder(const Order& o) {
@@ -557,16 +528,12 @@ absl::Status SqliteOrderStore::InsertOrder(const Order& o) {
 }
 
 absl::Status SqliteOrderStore::SeedDemoData(absl::CivilDay today) {
-  if (!(order_ids_.format() == OrderIdFormat{})) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ",
-        order_ids_.format().Example(), "; do not seed them into a store with another id format"));
-  }
-  const std::vector<Order> orders = DemoOrders(today);
+  absl::StatusOr<std::vector<Order>> orders = DemoOrdersFor(order_ids_.format(), today);
+  if (!orders.ok()) return orders.status();
   absl::MutexLock lock(&mu_);
   absl::StatusOr<Transaction> tx = Transaction::Begin(db_, Transaction::Kind::kWrite);
   if (!tx.ok()) return tx.status();
-  for (const Order& order : orders) {
+  for (const Order& order : *orders) {
     absl::Status s = InsertOrder(order);
     if (!s.ok()) return s;
   }

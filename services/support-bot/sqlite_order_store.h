@@ -49,7 +49,7 @@ struct SqliteOrderStoreOptions {
   OrderIdFormat order_ids;
 };
 
-class SqliteOrderStore : public OrderStore {
+class SqliteOrderStore : public TransactionalOrderStore {
  public:
   // Opens (creating if missing) the database file at `path` and creates the schema if it
   // is missing. ":memory:" gives a private in-memory database (tests). UNAVAILABLE when
@@ -70,23 +70,17 @@ class SqliteOrderStore : public OrderStore {
   absl::Status SeedDemoData();
 
   absl::StatusOr<Order> GetOrder(absl::string_view order_id) override;
-  absl::StatusOr<ChangeResult> CancelOrder(absl::string_view order_id, const Requester& requester,
-                                           absl::string_view session_ref) override;
-  absl::StatusOr<ChangeResult> ChangeShippingAddress(absl::string_view order_id,
-                                                     const Requester& requester,
-                                                     const Address& new_address,
-                                                     absl::string_view session_ref) override;
   absl::StatusOr<std::vector<OrderEvent>> History(absl::string_view order_id) override;
   absl::StatusOr<std::vector<Order>> ListCustomerOrders(absl::string_view customer_id,
                                                         int limit) override;
 
  private:
   SqliteOrderStore(sqlite3* db, OrderIdFormat order_ids) : db_(db), order_ids_(order_ids) {}
-  // The change shared by CancelOrder and ChangeShippingAddress: in one BEGIN IMMEDIATE
-  // transaction, load the order, check access and `change`, write its update and audit row.
+  // In one BEGIN IMMEDIATE transaction: load the order and its history, PrepareChange,
+  // write the update and the audit row.
   absl::StatusOr<ChangeResult> ApplyChange(absl::string_view order_id, const Requester& requester,
                                            absl::string_view session_ref,
-                                           const PendingChange& change);
+                                           const PendingChange& change) override;
 
   absl::Status InitSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertOrder(const Order& order) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
