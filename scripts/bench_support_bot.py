@@ -145,26 +145,9 @@ def converse_counts(metrics_port):
 
 def gateway_over(addresses):
     """The local gateway (haproxy_gateway.HaproxyGateway) with every address in `addresses`
-    as a server of the support bot's backend (round robin, HAProxy's default). The
-    gateway's config has one server per service, so its rendered text gets one server line
-    per replica here."""
+    as a server of the support bot's backend (round robin, HAProxy's default)."""
     import haproxy_gateway
-    render = haproxy_gateway.render_config
-
-    def render_replicas(*args, **kwargs):
-        text = render(*args, **kwargs)
-        m = re.search(r"^(\s*)server support_bot \S+( .*)$", text, re.M)
-        if m is None:
-            raise RuntimeError("no 'server support_bot' line in the gateway's config")
-        servers = "\n".join(f"{m.group(1)}server support_bot_{i + 1} {a}{m.group(2)}"
-                            for i, a in enumerate(addresses))
-        return text[:m.start()] + servers + text[m.end():]
-
-    haproxy_gateway.render_config = render_replicas
-    try:
-        return haproxy_gateway.HaproxyGateway({"support-bot": addresses[0]})
-    finally:
-        haproxy_gateway.render_config = render
+    return haproxy_gateway.HaproxyGateway({"support-bot": list(addresses)})
 
 
 def wait_for_port(port, proc, timeout=10):

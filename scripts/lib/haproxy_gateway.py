@@ -10,7 +10,8 @@ three services, for scripts/run.sh, the end-to-end tests and the load tests.
 
 The config is deploy/haproxy/haproxy.cfg.in with its @NAME@ placeholders filled in,
 checked with `haproxy -c` before HAProxy starts. A service left out of `backends` is a
-backend without a usable server: its calls get UNAVAILABLE.
+backend without a usable server: its calls get UNAVAILABLE. A list of addresses gives a
+service several servers (replicas), balanced round-robin.
 
 As a command (for run.sh) it runs in the foreground until SIGTERM or SIGINT:
     scripts/lib/haproxy_gateway.py --recommender H:P --translator H:P --support-bot H:P \\
@@ -60,15 +61,30 @@ def render_config(backends, port, metrics_port, listen_address="127.0.0.1", temp
     values = {"BIND_ADDRESS": listen_address, "PORT": str(port),
               "METRICS_PORT": str(metrics_port), "JWT_KEY": os.path.abspath(jwt_key),
               "JWT_ALG": jwt_alg}
+    replicas = {}  # placeholder -> the addresses of a service with several servers
     for service in SERVICES:
-        address = backends.get(service)
-        if address is not None:
+        addresses = backends.get(service)
+        if isinstance(addresses, str):
+            addresses = [addresses]
+        for address in addresses or []:
             host, _, service_port = address.rpartition(":")
             if not host or not service_port.isdigit() or any(c.isspace() for c in address):
                 raise ValueError(f"backend {service}: {address!r} is not host:port")
-        values[service.upper().replace("-", "_")] = address or _NO_SERVER
+        name = service.upper().replace("-", "_")
+        values[name] = addresses[0] if addresses else _NO_SERVER
+        if addresses and len(addresses) > 1:
+            replicas[name] = addresses
     with open(template) as f:
         text = f.read()
+    # A service with several replicas: its one `server` line becomes one line per replica
+    # (<name>_1, <name>_2, ...), balanced round-robin by the backend.
+    for name, addresses in replicas.items():
+        line = re.search(rf"^(\s*server )(\S+) @{name}@( .*)$", text, re.M)
+        if line is None:
+            raise ValueError(f"{template}: no 'server ... @{name}@' line for several replicas")
+        lines = "\n".join(f"{line.group(1)}{line.group(2)}_{i + 1} {a}{line.group(3)}"
+                          for i, a in enumerate(addresses))
+        text = text[:line.start()] + lines + text[line.end():]
     for name, value in values.items():
         text = text.replace(f"@{name}@", value)
     # Placeholders in comments are documentation; only the directives must be filled.
