@@ -1,15 +1,12 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "tests/common/postgres_server.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,7 +18,6 @@
 #include <fstream>
 #include <iterator>
 #include <random>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -30,40 +26,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "tests/common/child_process.h"
 
 namespace shop::testing {
 namespace {
 
 constexpr char kDefaultBinDir[] = "/usr/lib/postgresql/15/bin";
-
-bool IsExecutable(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
-}
-
-// A port the kernel just handed out on 127.0.0.1, released again for the server to take.
-absl::StatusOr<int> PickFreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const std::string error = strerror(errno);
-    close(fd);
-    return absl::InternalError(absl::StrCat("cannot pick a free port: ", error));
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return absl::StrCat("was killed by signal ", WTERMSIG(status));
-  return "stopped";
-}
 
 // 128 random bits as hex: nothing a conninfo string or a URL would need to quote.
 std::string RandomPassword() {
@@ -372,12 +340,7 @@ absl::Status PostgresServer::Restart() {
   return Launch();
 }
 
-std::string PostgresServer::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string PostgresServer::log() const { return ReadTextFile(log_path_); }
 
 PostgresServer::~PostgresServer() {
   Stop();

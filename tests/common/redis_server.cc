@@ -16,8 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -25,33 +23,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "tests/common/child_process.h"
 
 namespace shop::testing {
 namespace {
-
-bool IsExecutable(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
-}
-
-// A port the kernel just handed out on 127.0.0.1, released again for the server to take.
-absl::StatusOr<int> PickFreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const std::string error = strerror(errno);
-    close(fd);
-    return absl::InternalError(absl::StrCat("cannot pick a free port: ", error));
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // True when a server on 127.0.0.1:port answers "PING" with "+PONG" within `timeout`.
 bool Pings(int port, absl::Duration timeout) {
@@ -83,12 +58,6 @@ bool Pings(int port, absl::Duration timeout) {
   }
   close(fd);
   return ok;
-}
-
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return absl::StrCat("was killed by signal ", WTERMSIG(status));
-  return "stopped";
 }
 
 }  // namespace
@@ -248,12 +217,7 @@ absl::Status RedisServer::Restart() {
   return Launch();
 }
 
-std::string RedisServer::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string RedisServer::log() const { return ReadTextFile(log_path_); }
 
 RedisServer::~RedisServer() {
   if (pid_ > 0) {
