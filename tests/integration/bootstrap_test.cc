@@ -49,6 +49,36 @@ grpc::Status Infer(ExampleInference::Stub& stub, std::vector<float> features,
   return stub.Infer(&ctx, request, response);
 }
 
+// The example service behind the bootstrap, its test model loaded, serving, and a stub.
+struct ServingExample {
+  explicit ServingExample(const ServerOptions& options = LoopbackOptions()) {
+    auto started = ServingBootstrap::Start(options, registry, {{&service, kService}},
+                                           /*handle_signals=*/false);
+    REQUIRE(started.ok());
+    server = *std::move(started);
+    metrics = std::make_unique<InferenceMetrics>(*registry, "example");
+    auto loaded = ModelRepository::Create(
+        testing::RepositoryOptions(testing::TestModelsDir() + "/repo", "example"), metrics.get());
+    REQUIRE(loaded.ok());
+    repo = *std::move(loaded);
+    auto batched = BatchedModel::Create(repo.get(), BatcherOptions{}, metrics.get());
+    REQUIRE(batched.ok());
+    model = *std::move(batched);
+    service.SetModel(model.get());
+    server->SetServing(true);
+    stub = ExampleInference::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
+                                                         grpc::InsecureChannelCredentials()));
+  }
+
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  example::ExampleService service;
+  std::unique_ptr<ServingBootstrap> server;
+  std::unique_ptr<InferenceMetrics> metrics;
+  std::unique_ptr<ModelRepository> repo;
+  std::unique_ptr<BatchedModel> model;
+  std::unique_ptr<ExampleInference::Stub> stub;
+};
+
 TEST_CASE("health is NOT_SERVING until the model is ready, then SERVING", "[bootstrap]") {
   auto registry = std::make_shared<prometheus::Registry>();
   example::ExampleService service;
@@ -91,25 +121,10 @@ TEST_CASE("health is NOT_SERVING until the model is ready, then SERVING", "[boot
 }
 
 TEST_CASE("/metrics counts requests by method and gRPC status code", "[bootstrap]") {
-  auto registry = std::make_shared<prometheus::Registry>();
-  example::ExampleService service;
-  auto server = ServingBootstrap::Start(LoopbackOptions(), registry, {{&service, kService}},
-                                        /*handle_signals=*/false);
-  REQUIRE(server.ok());
-  REQUIRE((*server)->metrics_port() > 0);
-  InferenceMetrics metrics(*registry, "example");
-  const ModelRepositoryOptions ro =
-      testing::RepositoryOptions(testing::TestModelsDir() + "/repo", "example");
-  auto repo = ModelRepository::Create(ro, &metrics);
-  REQUIRE(repo.ok());
-  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
-  REQUIRE(model.ok());
-  service.SetModel(model->get());
-  (*server)->SetServing(true);
-
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = ExampleInference::NewStub(channel);
+  ServingExample example;
+  ServingBootstrap* server = example.server.get();
+  REQUIRE(server->metrics_port() > 0);
+  ExampleInference::Stub* stub = example.stub.get();
   for (int i = 0; i < 3; ++i) {
     InferResponse response;
     grpc::Status s = Infer(*stub, {1, 2, 3, 4}, &response);
@@ -123,7 +138,7 @@ TEST_CASE("/metrics counts requests by method and gRPC status code", "[bootstrap
   CHECK(bad.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(bad.error_message().find("features:float32[-1,4]") != std::string::npos);
 
-  auto page = HttpGet((*server)->metrics_port(), "/metrics");
+  auto page = HttpGet(server->metrics_port(), "/metrics");
   REQUIRE(page.ok());
   const std::vector<std::string> infer = {"grpc_service=\"shop.example.v1.ExampleInference\"",
                                           "grpc_method=\"Infer\""};
@@ -140,29 +155,16 @@ TEST_CASE("/metrics counts requests by method and gRPC status code", "[bootstrap
   CHECK(FindSample(*page, "shop_inference_requests_total", {"outcome=\"success\""}) == 3);
   CHECK(FindSample(*page, "shop_model_version_loaded", {"model=\"example\""}) == 2);
   CHECK(FindSample(*page, "shop_inference_batches_total", {"model=\"example\""}) >= 1);
-  CHECK_FALSE(HttpGet((*server)->metrics_port(), "/other").ok());  // 404
+  CHECK_FALSE(HttpGet(server->metrics_port(), "/other").ok());  // 404
 }
 
 TEST_CASE("a request over --max_receive_message_bytes is refused, counted and never handled",
           "[bootstrap]") {
-  auto registry = std::make_shared<prometheus::Registry>();
-  example::ExampleService service;
   ServerOptions options = LoopbackOptions();
   options.max_receive_message_bytes = 4096;
-  auto server = ServingBootstrap::Start(options, registry, {{&service, kService}},
-                                        /*handle_signals=*/false);
-  REQUIRE(server.ok());
-  InferenceMetrics metrics(*registry, "example");
-  auto repo = ModelRepository::Create(
-      testing::RepositoryOptions(testing::TestModelsDir() + "/repo", "example"), &metrics);
-  REQUIRE(repo.ok());
-  auto model = BatchedModel::Create(repo->get(), BatcherOptions{}, &metrics);
-  REQUIRE(model.ok());
-  service.SetModel(model->get());
-  (*server)->SetServing(true);
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = ExampleInference::NewStub(channel);
+  ServingExample example(options);
+  ServingBootstrap* server = example.server.get();
+  ExampleInference::Stub* stub = example.stub.get();
 
   InferResponse response;
   REQUIRE(Infer(*stub, {1, 2, 3, 4}, &response).ok());
@@ -177,7 +179,7 @@ TEST_CASE("a request over --max_receive_message_bytes is refused, counted and ne
   // The server still answers, and the refused requests never reached the model.
   REQUIRE(Infer(*stub, {1, 2, 3, 4}, &response).ok());
 
-  auto page = HttpGet((*server)->metrics_port(), "/metrics");
+  auto page = HttpGet(server->metrics_port(), "/metrics");
   REQUIRE(page.ok());
   const std::vector<std::string> infer = {"grpc_method=\"Infer\"",
                                           "grpc_code=\"RESOURCE_EXHAUSTED\""};
