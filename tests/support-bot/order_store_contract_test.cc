@@ -20,25 +20,11 @@
 #include "services/support-bot/postgres_order_store.h"
 #include "services/support-bot/sqlite_order_store.h"
 #include "tests/catch.h"
+#include "tests/support-bot/demo_order_ids.h"
 #include "tests/support-bot/shared_postgres.h"
 
 namespace shop::supportbot {
 namespace {
-
-// The demo data's "today" in these tests.
-const absl::CivilDay kToday(2026, 3, 16);
-
-// Demo orders used below (see demo_orders.h).
-constexpr char kPlaced[] = "ORD-35032582";            // cust-1001, DE
-constexpr char kPaymentConfirmed[] = "ORD-36480894";  // cust-1002, FR, 8 rue des Lilas
-constexpr char kProcessing[] = "ORD-38302983";        // cust-1004
-constexpr char kOnHold[] = "ORD-58816302";            // cust-1009
-constexpr char kShipped[] = "ORD-36655764";           // cust-1002
-constexpr char kInTransit[] = "ORD-37933677";         // cust-1003
-constexpr char kDelivered[] = "ORD-36252221";         // cust-1001
-constexpr char kCancelled[] = "ORD-68870700";         // cust-1002
-constexpr char kGuestPlaced[] = "ORD-73464097";       // lena.fischer@example.de, 80331
-constexpr char kGuestPaid[] = "ORD-82992312";         // carmen.lopez@example.es, 41004, ES
 
 // One database seeded with the demo orders; Open() gives another store on it, as another
 // replica (or another process) would have.

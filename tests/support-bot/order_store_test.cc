@@ -14,16 +14,10 @@
 #include "services/support-bot/demo_orders.h"
 #include "services/support-bot/sqlite_order_store.h"
 #include "tests/catch.h"
+#include "tests/support-bot/demo_order_ids.h"
 
 namespace shop::supportbot {
 namespace {
-
-// The demo data's "today" in these tests.
-const absl::CivilDay kToday(2026, 3, 16);
-
-// Demo orders used below (see demo_orders.h).
-constexpr char kPlaced[] = "ORD-35032582";            // cust-1001, DE
-constexpr char kPaymentConfirmed[] = "ORD-36480894";  // cust-1002, FR, 8 rue des Lilas
 
 // A fresh directory under the system temp dir, removed on destruction.
 class ScratchDir {

@@ -17,14 +17,11 @@
 #include "absl/synchronization/barrier.h"
 #include "pqxx/pqxx"
 #include "tests/catch.h"
+#include "tests/support-bot/demo_order_ids.h"
 #include "tests/support-bot/shared_postgres.h"
 
 namespace shop::supportbot {
 namespace {
-
-const absl::CivilDay kToday(2026, 3, 16);
-constexpr char kPlaced[] = "ORD-35032582";            // cust-1001
-constexpr char kPaymentConfirmed[] = "ORD-36480894";  // cust-1002
 
 testing::PostgresServer& Server() { return testing::SharedPostgres(); }
 
