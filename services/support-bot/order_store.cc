@@ -149,6 +149,13 @@ absl::string_view OrderChangeName(OrderChange change) {
   return "unknown";
 }
 
+std::optional<OrderChange> ParseOrderChange(absl::string_view name) {
+  for (OrderChange c : {OrderChange::kCancel, OrderChange::kChangeShippingAddress}) {
+    if (name == OrderChangeName(c)) return c;
+  }
+  return std::nullopt;
+}
+
 absl::Status CheckAccess(const Order& order, const Requester& requester) {
   if (!requester.customer_id.empty()) {
     if (requester.customer_id == order.customer_id) return absl::OkStatus();

@@ -110,6 +110,8 @@ enum class OrderChange {
   kChangeShippingAddress,  // "change_shipping_address"
 };
 absl::string_view OrderChangeName(OrderChange change);
+// The change named `name` (as OrderChangeName writes it); nullopt for any other text.
+std::optional<OrderChange> ParseOrderChange(absl::string_view name);
 
 // One recorded change (a row of the audit log), written in the change's transaction.
 struct OrderEvent {

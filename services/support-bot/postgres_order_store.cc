@@ -195,8 +195,6 @@ absl::StatusOr<Order> LoadOrder(pqxx::dbtransaction& tx, const std::string& id, 
   return o;
 }
 
-absl::StatusOr<OrderChange> ParseChange(const std::string& action);
-
 // The audit rows of order `id`, oldest first.
 absl::StatusOr<std::vector<OrderEvent>> LoadEvents(pqxx::dbtransaction& tx, const std::string& id) {
   std::vector<OrderEvent> events;
@@ -208,8 +206,11 @@ absl::StatusOr<std::vector<OrderEvent>> LoadEvents(pqxx::dbtransaction& tx, cons
     e.id = r[0].as<int64_t>();
     e.order_id = r[1].as<std::string>();
     e.at = absl::FromUnixMicros(r[2].as<int64_t>());
-    absl::StatusOr<OrderChange> change = ParseChange(r[3].as<std::string>());
-    if (!change.ok()) return change.status();
+    const std::string action = r[3].as<std::string>();
+    const std::optional<OrderChange> change = ParseOrderChange(action);
+    if (!change) {
+      return Corrupt(absl::StrCat("event ", e.id, " has unknown action \"", action, "\""));
+    }
     e.change = *change;
     e.old_value = r[4].as<std::string>();
     e.new_value = r[5].as<std::string>();
@@ -218,14 +219,6 @@ absl::StatusOr<std::vector<OrderEvent>> LoadEvents(pqxx::dbtransaction& tx, cons
     events.push_back(std::move(e));
   }
   return events;
-}
-
-absl::StatusOr<OrderChange> ParseChange(const std::string& action) {
-  if (action == OrderChangeName(OrderChange::kCancel)) return OrderChange::kCancel;
-  if (action == OrderChangeName(OrderChange::kChangeShippingAddress)) {
-    return OrderChange::kChangeShippingAddress;
-  }
-  return Corrupt(absl::StrCat("unknown audit action \"", action, "\""));
 }
 
 }  // namespace
@@ -427,7 +420,6 @@ absl::StatusOr<std::vector<OrderEvent>> PostgresOrderStore::History(absl::string
   if (!id.ok()) return id.status();
   std::vector<OrderEvent> events;
   absl::Status s = InTransaction("History", false, [&](pqxx::dbtransaction& tx) {
-    events.clear();
     if (tx.exec_params("SELECT 1 FROM orders WHERE id = $1", *id).empty()) {
       return absl::NotFoundError(absl::StrCat("no order ", *id));
     }

@@ -335,14 +335,12 @@ absl::StatusOr<std::vector<OrderEvent>> SqliteOrderStore::LoadEvents(const std::
     absl::Status s = ParseStoredTime(q->Text(2), &e.at);
     if (!s.ok()) return s;
     const std::string action = q->Text(3);
-    if (action == OrderChangeName(OrderChange::kCancel)) {
-      e.change = OrderChange::kCancel;
-    } else if (action == OrderChangeName(OrderChange::kChangeShippingAddress)) {
-      e.change = OrderChange::kChangeShippingAddress;
-    } else {
+    const std::optional<OrderChange> change = ParseOrderChange(action);
+    if (!change) {
       return absl::InternalError(
           absl::StrCat("order database: event ", e.id, " has unknown action \"", action, "\""));
     }
+    e.change = *change;
     e.old_value = q->Text(4);
     e.new_value = q->Text(5);
     e.actor = q->Text(6);

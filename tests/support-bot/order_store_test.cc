@@ -272,6 +272,10 @@ TEST_CASE("status names round-trip and only placed or payment confirmed are chan
   CHECK(OrderIsChangeable(OrderStatus::kPlaced));
   CHECK(OrderIsChangeable(OrderStatus::kPaymentConfirmed));
   CHECK_FALSE(ParseOrderStatus("packed").has_value());
+  for (OrderChange c : {OrderChange::kCancel, OrderChange::kChangeShippingAddress}) {
+    CHECK(ParseOrderChange(OrderChangeName(c)) == c);
+  }
+  CHECK_FALSE(ParseOrderChange("refund").has_value());
 }
 
 }  // namespace
