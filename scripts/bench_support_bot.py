@@ -46,6 +46,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from demo_customers import ORDER_CUSTOMERS  # noqa: E402
 from grpc_bench import machine_line, percentile, run_load, start_server  # noqa: E402
+from haproxy_gateway import free_port  # noqa: E402
 
 ENGLISH = [
     "Where is my order ORD-86126116?",
@@ -162,13 +163,6 @@ def wait_for_port(port, proc, timeout=10):
         except OSError:
             time.sleep(0.05)
     raise SystemExit(f"{proc.args[0]} did not listen on port {port}")
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def store_table(args):

@@ -38,7 +38,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,17 +49,12 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import grpc_bench  # noqa: E402
+from haproxy_gateway import free_port  # noqa: E402
 from demo_customers import ORDER_CUSTOMERS  # noqa: E402
 import postgres_server  # noqa: E402
 import raw_h2  # noqa: E402
 
 SERVER_FAULTS = ("INTERNAL", "UNKNOWN", "DATA_LOSS")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def handled(metrics_port):

@@ -37,10 +37,11 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
+
+from haproxy_gateway import free_port  # same folder: scripts/lib
 
 DEFAULT_BIN_DIR = "/usr/lib/postgresql/15/bin"
 
@@ -58,12 +59,6 @@ def find_bin_dir():
                 "postgresql` (scripts/setup.sh does), or point SHOP_POSTGRES_BIN_DIR at the "
                 "directory holding initdb and postgres.")
     return directory
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _write_secret(path, text):
@@ -195,7 +190,7 @@ class PostgresServer:
             return
         # The free port can be taken by someone else between picking and binding: retry.
         for attempt in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             try:
                 self._launch()
                 return
