@@ -24,7 +24,8 @@ ABSL_FLAG(absl::Duration, model_poll_interval, kRepositoryDefaults.poll_interval
 ABSL_FLAG(int, max_batch_size, kBatcherDefaults.max_batch_size,
           "Most requests merged into one forward call; 1 disables batching.");
 ABSL_FLAG(absl::Duration, max_queue_delay, kBatcherDefaults.max_queue_delay,
-          "Longest time the oldest queued request waits for its batch to fill.");
+          "Longest time the oldest queued request waits for its batch to fill, only while "
+          "another batch is running (with nothing running, queued requests run at once).");
 ABSL_FLAG(int, max_queue_size, kBatcherDefaults.max_queue_size,
           "Requests allowed to wait for inference; beyond it calls get RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, inference_workers, kBatcherDefaults.num_workers,

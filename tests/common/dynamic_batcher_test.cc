@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -59,23 +60,35 @@ std::unique_ptr<IntBatcher> MakeBatcher(BatcherOptions options, IntBatcher::Batc
   return *std::move(b);
 }
 
-TEST_CASE("concurrent requests are merged into one batch", "[batcher]") {
+TEST_CASE("requests that arrive while a batch runs are merged into the next one", "[batcher]") {
+  Gate gate;
   Recorder rec;
   BatcherOptions opt;
   opt.max_batch_size = 8;
-  opt.max_queue_delay = absl::Milliseconds(500);
-  auto batcher = MakeBatcher(opt, rec.Fn());
+  opt.max_queue_delay = absl::Seconds(30);
+  auto batcher = MakeBatcher(opt, [&](std::vector<int>& in) {
+    gate.Fn()(in);
+    return rec.Fn()(in);
+  });
+  auto first = std::async(std::launch::async, [&] { return batcher->Run(100, {}); });
+  gate.entered.WaitForNotification();
   std::vector<std::future<absl::StatusOr<int>>> futures;
   for (int i = 0; i < 8; ++i) {
     futures.push_back(std::async(std::launch::async, [&, i] { return batcher->Run(i, {}); }));
   }
+  while (batcher->queue_depth() < 8) absl::SleepFor(absl::Milliseconds(1));
+  gate.release.Notify();
+  const absl::Time released = absl::Now();
+  REQUIRE(first.get().ok());
   for (int i = 0; i < 8; ++i) {
     auto r = futures[i].get();
     REQUIRE(r.ok());
     CHECK(*r == 2 * i);
   }
-  // A full batch is flushed at once, long before the 500 ms delay.
-  CHECK(rec.batch_sizes == std::vector<size_t>{8});
+  // One batch for the lone first request (run at once), one for the eight that queued
+  // behind it, run as soon as the worker was free, long before the 30 s delay.
+  CHECK(absl::Now() - released < absl::Seconds(10));
+  CHECK(rec.batch_sizes == std::vector<size_t>{1, 8});
 }
 
 TEST_CASE("batches never exceed max_batch_size", "[batcher]") {
@@ -108,20 +121,56 @@ TEST_CASE("batches never exceed max_batch_size", "[batcher]") {
   CHECK(merged);
 }
 
-TEST_CASE("a lone request waits about max_queue_delay, then runs alone", "[batcher]") {
+TEST_CASE("a lone request runs at once, however long max_queue_delay is", "[batcher]") {
   Recorder rec;
   BatcherOptions opt;
   opt.max_batch_size = 8;
-  opt.max_queue_delay = absl::Milliseconds(100);
+  opt.max_queue_delay = absl::Seconds(30);
+  opt.num_workers = 2;
   auto batcher = MakeBatcher(opt, rec.Fn());
-  const absl::Time start = absl::Now();
-  auto r = batcher->Run(21, {});
-  const absl::Duration waited = absl::Now() - start;
-  REQUIRE(r.ok());
-  CHECK(*r == 42);
-  CHECK(waited >= absl::Milliseconds(95));
-  CHECK(waited < absl::Seconds(5));
-  CHECK(rec.batch_sizes == std::vector<size_t>{1});
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time start = absl::Now();
+    auto r = batcher->Run(21, {});
+    REQUIRE(r.ok());
+    CHECK(*r == 42);
+    CHECK(absl::Now() - start < absl::Seconds(10));
+  }
+  CHECK(rec.batch_sizes == std::vector<size_t>{1, 1, 1});
+}
+
+TEST_CASE("while another batch runs, a worker waits for its batch to fill until that batch ends",
+          "[batcher]") {
+  Gate gate;
+  Recorder rec;
+  BatcherOptions opt;
+  opt.max_batch_size = 8;
+  opt.max_queue_delay = absl::Seconds(30);
+  opt.num_workers = 2;
+  auto batcher = MakeBatcher(opt, [&](std::vector<int>& in) {
+    gate.Fn()(in);
+    return rec.Fn()(in);
+  });
+  auto first = std::async(std::launch::async, [&] { return batcher->Run(100, {}); });
+  gate.entered.WaitForNotification();
+  std::atomic<int> done{0};
+  for (int i = 0; i < 3; ++i) {
+    batcher->Submit(i, {}, [&](absl::StatusOr<int> r) {
+      if (r.ok()) done.fetch_add(1);
+    });
+  }
+  // The second worker is free but the first is busy: it lets the batch fill.
+  absl::SleepFor(absl::Milliseconds(200));
+  CHECK(done.load() == 0);
+  CHECK(batcher->queue_depth() == 3);
+  gate.release.Notify();
+  const absl::Time released = absl::Now();
+  REQUIRE(first.get().ok());
+  while (done.load() < 3 && absl::Now() - released < absl::Seconds(10)) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  CHECK(done.load() == 3);  // run when the first batch ended, not after 30 s
+  std::lock_guard<std::mutex> lock(rec.mu);
+  CHECK(rec.batch_sizes == std::vector<size_t>{1, 3});
 }
 
 TEST_CASE("max_batch_size 1 runs every request alone without waiting", "[batcher]") {
@@ -225,14 +274,21 @@ TEST_CASE("a request whose deadline passes while its batch fills is left out of 
           "[batcher]") {
   std::vector<int> ran;
   std::mutex mu;
+  Gate gate;
   BatcherOptions opt;
   opt.max_batch_size = 8;
-  opt.max_queue_delay = absl::Milliseconds(300);  // the batch waits to fill
+  opt.max_queue_delay = absl::Milliseconds(300);  // the batch waits to fill...
+  opt.num_workers = 2;
   auto batcher = MakeBatcher(opt, [&](std::vector<int>& in) {
+    gate.Fn()(in);
     std::lock_guard<std::mutex> lock(mu);
     ran.insert(ran.end(), in.begin(), in.end());
     return std::vector<absl::StatusOr<int>>(in.begin(), in.end());
   });
+  // ... because the other worker is busy with a batch that lasts beyond the delay.
+  std::promise<absl::Status> occupier;
+  batcher->Submit(0, {}, [&](absl::StatusOr<int> r) { occupier.set_value(r.status()); });
+  gate.entered.WaitForNotification();
   std::promise<absl::Status> expired, kept;
   RequestContext short_deadline;
   short_deadline.deadline = absl::Now() + absl::Milliseconds(50);
@@ -240,8 +296,10 @@ TEST_CASE("a request whose deadline passes while its batch fills is left out of 
   batcher->Submit(2, {}, [&](absl::StatusOr<int> r) { kept.set_value(r.status()); });
   CHECK(kept.get_future().get().ok());
   CHECK(absl::IsDeadlineExceeded(expired.get_future().get()));
+  gate.release.Notify();
+  CHECK(occupier.get_future().get().ok());
   std::lock_guard<std::mutex> lock(mu);
-  CHECK(ran == std::vector<int>{2});
+  CHECK(ran == std::vector<int>{2, 0});
 }
 
 TEST_CASE("a cancelled caller's request is dropped with CANCELLED", "[batcher]") {
@@ -266,19 +324,25 @@ TEST_CASE("a cancelled caller's request is dropped with CANCELLED", "[batcher]")
 }
 
 TEST_CASE("destroying the batcher runs everything already queued", "[batcher]") {
-  Recorder rec;
+  Gate gate;
   BatcherOptions opt;
-  opt.max_batch_size = 4;
-  opt.max_queue_delay = absl::Seconds(30);  // would never flush on its own in time
-  auto batcher = MakeBatcher(opt, rec.Fn());
+  opt.max_batch_size = 2;
+  opt.max_queue_delay = absl::Seconds(30);
+  auto batcher = MakeBatcher(opt, gate.Fn());
   std::atomic<int> done{0};
-  for (int i = 0; i < 3; ++i) {
-    batcher->Submit(i, {}, [&](absl::StatusOr<int> r) {
-      if (r.ok()) done.fetch_add(1);
-    });
-  }
-  batcher.reset();
-  CHECK(done.load() == 3);
+  auto count = [&](absl::StatusOr<int> r) {
+    if (r.ok()) done.fetch_add(1);
+  };
+  batcher->Submit(0, {}, count);
+  gate.entered.WaitForNotification();
+  for (int i = 1; i < 6; ++i) batcher->Submit(i, {}, count);  // queued behind the gate
+  std::thread releaser([&] {
+    absl::SleepFor(absl::Milliseconds(50));
+    gate.release.Notify();
+  });
+  batcher.reset();  // stops accepting, then drains the five queued requests
+  releaser.join();
+  CHECK(done.load() == 6);
 }
 
 TEST_CASE("a throwing batch function fails its requests with INTERNAL", "[batcher]") {
