@@ -220,14 +220,19 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(
       results[i] = s.status;
       continue;
     }
+    // Best first; ties keep the order they finished in (as translate.py's sort does).
+    std::stable_sort(s.finished.begin(), s.finished.end(),
+                     [](const FinishedHypothesis& a, const FinishedHypothesis& b) {
+                       return a.normalised > b.normalised;
+                     });
     DecodeOutput best;
     best.score = kNegInf;
-    for (FinishedHypothesis& f : s.finished) {
-      if (f.normalised > best.score) {
-        best.score = f.normalised;
-        best.log_prob = f.log_prob;
-        best.tokens = std::move(f.tokens);
-      }
+    for (size_t h = 0; h < s.finished.size(); ++h) {
+      FinishedHypothesis& f = s.finished[h];
+      DecodeOutput& out = h == 0 ? best : best.alternatives.emplace_back();
+      out.score = f.normalised;
+      out.log_prob = f.log_prob;
+      out.tokens = std::move(f.tokens);
     }
     results[i] = std::move(best);
   }

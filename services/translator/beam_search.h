@@ -37,6 +37,9 @@ struct DecodeOutput {
   std::vector<int> tokens;  // without the start tag and EOS
   float score = 0;          // length-normalised log-probability (the job's length penalty)
   float log_prob = 0;       // log-probability of tokens + EOS, for the confidence score
+  // The other finished hypotheses, best first (their own `alternatives` empty): the
+  // engine falls back to one of them when the best is in the wrong language.
+  std::vector<DecodeOutput> alternatives;
 };
 
 // Decodes `jobs` (all of the same model version) as one batch. Returns one result per

@@ -20,8 +20,10 @@ import torch
 
 
 class Translator:
-    def __init__(self, model_dir: str, int8: bool = False, threads: int = 2):
+    def __init__(self, model_dir: str, int8: bool = False, threads: int = 2,
+                 min_detection_confidence: float = 0.5):
         import sentencepiece as spm
+        from langid_train import LanguageIdentifier
 
         torch.set_num_threads(threads)
         with open(os.path.join(model_dir, "metadata.json")) as f:
@@ -36,6 +38,30 @@ class Translator:
         # Never emitted: padding, BOS and the language tags (they only start sequences).
         self.banned = torch.tensor([self.pad, 2] + [self.sp.piece_to_id(t)
                                                     for t in self.meta["lang_tags"].values()])
+        # The server's DetectLanguage (same file, same threshold): a hypothesis in the wrong
+        # language gives way to the best one of the beam in the right one (in_target_language).
+        langid = os.path.join(model_dir, "langid.bin")
+        self.detector = LanguageIdentifier.load(langid) if os.path.exists(langid) else None
+        self.min_detection_confidence = min_detection_confidence
+
+    def in_target_language(self, nbest: List[Tuple[List[int], float]], tgt: str) -> Tuple[str, float, int]:
+        """(text, log-probability, tokens with EOS) of the best hypothesis that the language
+        identifier assigns to ``tgt``, or of the best one when none is: what the server's
+        TranslationEngine::InTargetLanguage picks."""
+        def result(seq, log_prob):
+            return self.sp.decode(seq), float(log_prob), len(seq) + 1
+
+        def in_target(text):
+            lang, conf = self.detector.detect(text)
+            return lang == tgt and conf >= self.min_detection_confidence
+        best = result(*nbest[0])
+        if self.detector is None or len(nbest) == 1 or in_target(best[0]):
+            return best
+        for seq, log_prob in nbest[1:]:
+            alt = result(seq, log_prob)
+            if in_target(alt[0]):
+                return alt
+        return best
 
     def encode(self, text: str, tgt: str) -> List[int]:
         tag = self.sp.piece_to_id(self.meta["lang_tags"][tgt])
@@ -68,10 +94,10 @@ class Translator:
         out: List[Tuple[str, float, int]] = [("", 0.0, 1)] * len(texts)
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
-            ids = self._decode([self.encode(texts[i], tgt) for i in idx], tgt, beam, length_penalty,
-                               max_len_a, max_len_b)
-            for i, (seq, log_prob) in zip(idx, ids):
-                out[i] = (self.sp.decode(seq), float(log_prob), len(seq) + 1)
+            nbests = self._decode([self.encode(texts[i], tgt) for i in idx], tgt, beam, length_penalty,
+                                  max_len_a, max_len_b, nbest=True)
+            for i, nbest in zip(idx, nbests):
+                out[i] = self.in_target_language(nbest, tgt)
         return out
 
     def confidence(self, mean_log_prob: float) -> float:
@@ -82,7 +108,8 @@ class Translator:
             return math.exp(min(mean_log_prob, 0.0))
         return 1.0 / (1.0 + math.exp(-(c["slope"] * mean_log_prob + c["intercept"])))
 
-    def _decode(self, srcs: List[List[int]], tgt: str, beam: int, alpha: float, a: float, b: int):
+    def _decode(self, srcs: List[List[int]], tgt: str, beam: int, alpha: float, a: float, b: int,
+                nbest: bool = False):
         n = len(srcs)
         src = torch.full((n, max(map(len, srcs))), self.pad, dtype=torch.long)
         for i, s in enumerate(srcs):
@@ -145,6 +172,9 @@ class Translator:
             scores = torch.tensor(new_scores)
             alive = keep
             step += 1
+        if nbest:  # every finished hypothesis, best first: (tokens, log-probability)
+            return [[(f[1], f[2]) for f in sorted(fs, key=lambda x: -x[0])] or [([], 0.0)]
+                    for fs in finished]
         best = [max(f, key=lambda x: x[0]) if f else None for f in finished]
         return [(b[1], b[2]) if b else ([], 0.0) for b in best]
 

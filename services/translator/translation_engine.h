@@ -132,6 +132,11 @@ class TranslationEngine {
 
   std::vector<absl::StatusOr<DecodeOutput>> RunBatch(std::vector<DecodeJob>& jobs);
 
+  // The text of the best hypothesis the language detector assigns to `target`, or of the
+  // best one when none is; `chosen` gets that hypothesis.
+  std::string InTargetLanguage(const TranslationModel& model, const DecodeOutput& decoded,
+                               const std::string& target, const DecodeOutput** chosen);
+
   ModelRepository* const repository_;
   const EngineOptions options_;
   InferenceMetrics* const metrics_;
@@ -150,6 +155,7 @@ class TranslationEngine {
   prometheus::Counter* span_repairs_;
   prometheus::Family<prometheus::Counter>* texts_;
   prometheus::Counter* pivot_sentences_;
+  prometheus::Counter* language_fallbacks_;
 };
 
 }  // namespace shop::translator
