@@ -94,6 +94,8 @@ def training_facts(ck) -> dict:
         facts = {"epoch": st["epoch"] - 1, "batch": st["batch"], "step": st["step"]}
         if st.get("mix_stages"):
             facts["mix_stages"] = st["mix_stages"]
+        if st.get("cooldown"):
+            facts["cooldown"] = st["cooldown"]
         return facts
     facts = {k: ck[k] for k in ("epoch", "step", "val_loss") if k in ck}
     if "epoch" in facts:

@@ -104,6 +104,11 @@ def parse_args(argv=None):
     p.add_argument("--init_rewarm", type=int, default=200,
                    help="with --init_from: steps over which the learning rate ramps up to the schedule's "
                         "value again while Adam's new moment estimates settle")
+    p.add_argument("--cooldown_steps", type=int, default=0,
+                   help="from the step this run starts at, decay the learning rate linearly to zero "
+                        "over this many steps, then save and stop (a warm-up/stable/decay schedule's "
+                        "last phase: the decay is where a constant-rate run's loss drops); kept in "
+                        "the checkpoint so a resumed run finishes the same decay")
     return p.parse_args(argv)
 
 
@@ -365,14 +370,23 @@ def validate(model, val, device, autocast_device, amp):
     return tot / n
 
 
-def lr_at(step, args, init_step=0):
+def lr_at(step, args, init_step=0, cooldown=None):
     """Linear warm-up then 1/sqrt decay; after ``--init_from`` (``init_step`` > 0)
     also a linear ramp over ``--init_rewarm`` steps, because Adam's first
-    updates with empty moment estimates are sign-sized jumps."""
+    updates with empty moment estimates are sign-sized jumps.  A ``cooldown``
+    ({"from_step", "steps"}, from ``--cooldown_steps``) scales the rate down
+    linearly to zero at ``from_step + steps``."""
     lr = args.lr * min(max(step, 1) / args.warmup, math.sqrt(args.warmup / max(step, 1)))
     if init_step and args.init_rewarm > 0:
         lr *= min(1.0, (step - init_step) / args.init_rewarm)
+    if cooldown:
+        lr *= max(0.0, 1.0 - (step - cooldown["from_step"]) / cooldown["steps"])
     return lr
+
+
+def cooldown_done(state) -> bool:
+    cooldown = state.get("cooldown")
+    return bool(cooldown) and state["step"] >= cooldown["from_step"] + cooldown["steps"]
 
 
 def init_from_shipped(model_dir, model, args, log):
@@ -467,12 +481,20 @@ def main(argv=None):
                      "config": vars(args), "rng": torch.get_rng_state()}, last_path)
 
     mix = current_mix(ds, state, args, log) if "corpus" in ds else None
+    if args.cooldown_steps > 0 and not state.get("cooldown"):
+        state["cooldown"] = {"from_step": state["step"], "steps": args.cooldown_steps}
+        log(f"cooldown: learning rate to zero over steps {state['step']}-"
+            f"{state['step'] + args.cooldown_steps}, then stop")
     # SIGTERM / SIGINT (a session ending, kill, Ctrl-C): finish the batch, save, exit, so
     # the next run resumes at the next batch instead of the last 10-minute checkpoint.
     stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, frame: stop.append(signum))
     model.train()
+    if cooldown_done(state):
+        log(f"the cooldown of {last_path} ended at step {state['step']}: nothing to train; "
+            f"export it, or continue with --init_from on the export")
+        return
     while state["epoch"] <= args.epochs:
         epoch = state["epoch"]
         gen.manual_seed(args.seed * 1000 + epoch)  # the epoch's batches are reproducible on resume
@@ -487,7 +509,7 @@ def main(argv=None):
         for bi in range(state["batch"], len(batches)):
             src, tgt = collate(train, batches[bi], device)
             state["step"] += 1
-            lr = lr_at(state["step"], args, state.get("init_step", 0))
+            lr = lr_at(state["step"], args, state.get("init_step", 0), state.get("cooldown"))
             for g in opt.param_groups:
                 g["lr"] = lr
             loss, ntok = loss_fn(model, src, tgt, args.label_smoothing, autocast_device, amp)
@@ -501,6 +523,12 @@ def main(argv=None):
             if bi % 100 == 0:
                 log(f"epoch {epoch} batch {bi}/{len(batches)} step {state['step']} "
                     f"loss {tot / max(ntot, 1):.4f} lr {lr:.2e}")
+            if cooldown_done(state):
+                state["train_time_s"] += time.time() - t_save
+                save(state)
+                log(f"cooldown finished at epoch {epoch} batch {bi + 1} step {state['step']}: "
+                    f"saved {last_path}")
+                return
             if stop:
                 state["train_time_s"] += time.time() - t_save
                 save(state)

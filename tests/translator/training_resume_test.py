@@ -141,6 +141,17 @@ class LearningRateTest(unittest.TestCase):
         self.assertAlmostEqual(train.lr_at(500, args), args.lr * 0.5)
         self.assertAlmostEqual(train.lr_at(4000, args), args.lr * 0.5)
 
+    def test_cooldown_decays_to_zero_then_stops(self):
+        args = train.parse_args([])
+        cooldown = {"from_step": 20000, "steps": 2000}
+        self.assertAlmostEqual(train.lr_at(20000, args, cooldown=cooldown), train.lr_at(20000, args))
+        self.assertAlmostEqual(train.lr_at(21000, args, cooldown=cooldown), 0.5 * train.lr_at(21000, args))
+        self.assertEqual(train.lr_at(22000, args, cooldown=cooldown), 0.0)
+        self.assertEqual(train.lr_at(23000, args, cooldown=cooldown), 0.0)
+        self.assertFalse(train.cooldown_done({"step": 21999, "cooldown": cooldown}))
+        self.assertTrue(train.cooldown_done({"step": 22000, "cooldown": cooldown}))
+        self.assertFalse(train.cooldown_done({"step": 30000}))
+
 
 if __name__ == "__main__":
     unittest.main()
