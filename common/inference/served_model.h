@@ -23,6 +23,9 @@ class ServedModel {
 
   BatchedModel* model() { return model_.get(); }
   ModelRepository* repository() { return repository_.get(); }
+  // For a caller that computes some requests itself (without the batcher) and should
+  // still count them under this model.
+  InferenceMetrics* metrics() { return &metrics_; }
 
  private:
   ServedModel(prometheus::Registry& registry, const std::string& name) : metrics_(registry, name) {}

@@ -40,6 +40,10 @@ class TorchModel {
   int64_t version() const { return metadata_.version; }
   const std::string& directory() const { return directory_; }
 
+  // The loaded module, read-only: for code that computes a small model directly from its
+  // weights (services/support-bot/intent_ensemble.h) instead of through the interpreter.
+  const torch::jit::script::Module& module() const { return module_; }
+
   // Extra tensors saved in the module as attributes (e.g. an item embedding table for
   // similar-item lookups), read once at load time.
   absl::StatusOr<torch::Tensor> Attribute(const std::string& name) const;

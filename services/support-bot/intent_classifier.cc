@@ -80,6 +80,15 @@ absl::StatusOr<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(
       m.outputs[0].shape != std::vector<int64_t>{-1, static_cast<int64_t>(c->labels_.size())}) {
     return Invalid(meta_path, "expected ids:int64[-1,-1] -> probabilities:float32[-1,#labels]");
   }
+  absl::StatusOr<IntentEnsemble> direct = IntentEnsemble::FromModule(c->model_->module());
+  if (direct.ok()) {
+    if (direct->num_labels() != static_cast<int>(c->labels_.size())) {
+      return Invalid(meta_path, "the model's members do not have one output per label");
+    }
+    c->direct_.emplace(*std::move(direct));
+  } else if (!absl::IsUnimplemented(direct.status())) {
+    return Invalid(meta_path, direct.status().message());
+  }
   return c;
 }
 
@@ -87,10 +96,27 @@ std::vector<int64_t> IntentClassifier::FeatureIds(absl::string_view text) const 
   return featurizer_->FeatureIds(text);
 }
 
+absl::StatusOr<std::vector<float>> IntentClassifier::TorchScriptProbabilities(
+    const std::vector<int64_t>& ids) const {
+  std::vector<int64_t> row = ids.empty() ? std::vector<int64_t>{0} : ids;
+  torch::Tensor input =
+      torch::from_blob(row.data(), {1, static_cast<int64_t>(row.size())}, torch::kInt64).clone();
+  ASSIGN_OR_RETURN(std::vector<torch::Tensor> out, model_->Forward({input}));
+  const torch::Tensor p = out[0].contiguous();
+  return std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+}
+
 absl::StatusOr<std::vector<std::vector<float>>> IntentClassifier::Probabilities(
     const std::vector<std::string>& texts) const {
   std::vector<std::vector<float>> probs;
   if (texts.empty()) return probs;
+  if (direct_) {
+    for (const std::string& t : texts) {
+      probs.emplace_back(labels_.size());
+      direct_->Probabilities(FeatureIds(t), probs.back().data());
+    }
+    return probs;
+  }
   std::vector<std::vector<int64_t>> rows;
   rows.reserve(texts.size());
   size_t width = 1;

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/inference/torch_model.h"
+#include "services/support-bot/intent_ensemble.h"
 #include "services/support-bot/intent_featurizer.h"
 
 namespace shop::supportbot {
@@ -68,6 +69,14 @@ class IntentClassifier {
   // The prediction for one row of the model's output (labels().size() probabilities).
   IntentPrediction Predict(const float* probabilities) const;
 
+  // The ensemble computed directly from the module's weights (intent_ensemble.h), or null
+  // for a module of another shape, which then runs through TorchScript.
+  const IntentEnsemble* direct() const { return direct_ ? &*direct_ : nullptr; }
+  // The probabilities of one message's feature ids through TorchScript, whatever direct()
+  // is (tests compare both paths).
+  absl::StatusOr<std::vector<float>> TorchScriptProbabilities(
+      const std::vector<int64_t>& ids) const;
+
   // Whether the model was trained on messages in `language` (ISO 639-1), so a message in
   // it is classified as written rather than through an English translation.
   bool Understands(absl::string_view language) const;
@@ -87,6 +96,7 @@ class IntentClassifier {
   int64_t oos_index_ = -1;                       // index of metadata "oos_label" in labels_, or -1
   std::vector<std::string> languages_ = {"en"};  // metadata "languages"
   std::optional<IntentFeaturizer> featurizer_;   // set by Load
+  std::optional<IntentEnsemble> direct_;         // set by Load when the module allows
 };
 
 }  // namespace shop::supportbot

@@ -292,6 +292,44 @@ TEST_CASE("a batch gives the same predictions as one text at a time", "[intent]"
   CHECK(Classifier().ClassifyBatch({}).empty());
 }
 
+TEST_CASE("the direct ensemble equals the TorchScript module on every shipped version",
+          "[intent]") {
+  const std::vector<std::string> texts = {
+      "I want to cancel my order",
+      "where is my order?",
+      "",
+      "!!!",
+      "how do I change my shipping address for order 42, it's urgent because I am moving",
+      "what's the weather like in Paris tomorrow",
+      "Wo ist meine Bestellung ORD-73464097?",
+      "Je voudrais annuler ma commande, s'il vous plaît",
+      "¿Dónde está mi pedido? Lo necesito para mañana.",
+      "qzxvbn qzxvbn qzxvbn",
+      "refund refund refund refund refund refund refund refund refund refund refund refund",
+  };
+  for (const IntentClassifier* c : {&Classifier(), &MultilingualClassifier()}) {
+    INFO("version " << c->version());
+    REQUIRE(c->direct() != nullptr);
+    CHECK(c->direct()->num_members() >= 2);
+    for (const std::string& text : texts) {
+      INFO("\"" << text << "\"");
+      const std::vector<int64_t> ids = c->FeatureIds(text);
+      absl::StatusOr<std::vector<float>> want = c->TorchScriptProbabilities(ids);
+      REQUIRE(want.ok());
+      std::vector<float> got(c->labels().size());
+      c->direct()->Probabilities(ids, got.data());
+      REQUIRE(got.size() == want->size());
+      float max_diff = 0;
+      for (size_t k = 0; k < got.size(); ++k) {
+        max_diff = std::max(max_diff, std::abs(got[k] - (*want)[k]));
+      }
+      CHECK(max_diff < 2e-6f);
+      CHECK(std::max_element(got.begin(), got.end()) - got.begin() ==
+            std::max_element(want->begin(), want->end()) - want->begin());
+    }
+  }
+}
+
 TEST_CASE("one utterance takes well under a millisecond", "[intent][!mayfail]") {
   const IntentClassifier& c = Classifier();
   constexpr int kIterations = 200;

@@ -357,8 +357,8 @@ void DeployIntentVersion(const std::string& root, int from, int to, bool corrupt
 }
 
 TEST_CASE(
-    "The intent model is served like the others: batched, counted, hot-reloaded, and a "
-    "bad new version leaves the old one serving") {
+    "The intent model is served like the others: counted, hot-reloaded, and a bad new "
+    "version leaves the old one serving") {
   testing::ScratchDir dir;
   const std::string root = dir.path() + "/models";
   DeployIntentVersion(root, 3, 3);
