@@ -1,4 +1,7 @@
-# shop_proto_library(<target> PROTO_ROOT <dir> PROTOS <files...> [PYTHON_ONLY <files...>])
+# shop_proto_library(<target> PROTO_ROOT <dir> PROTOS <files...> [PYTHON_ONLY <files...>]
+#                    [IMPORTS <dirs...>])
+# IMPORTS: further roots the protos import from (e.g. a service's internal protos that use
+# the public API's messages); link the library that generates those too.
 # Generates C++ (messages + gRPC stubs) into one static library that links gRPC, and the
 # Python modules (messages + grpcio stubs) under ${CMAKE_BINARY_DIR}/python for test clients.
 set(SHOP_PYTHON_OUT ${CMAKE_BINARY_DIR}/python)
@@ -8,7 +11,11 @@ find_program(SHOP_GRPC_PYTHON_PLUGIN grpc_python_plugin REQUIRED)
 find_program(SHOP_PROTOC protoc REQUIRED)
 
 function(shop_proto_library target)
-  cmake_parse_arguments(ARG "" "PROTO_ROOT" "PROTOS;PYTHON_ONLY" ${ARGN})
+  cmake_parse_arguments(ARG "" "PROTO_ROOT" "PROTOS;PYTHON_ONLY;IMPORTS" ${ARGN})
+  set(includes -I ${ARG_PROTO_ROOT})
+  foreach(dir ${ARG_IMPORTS})
+    list(APPEND includes -I ${dir})
+  endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/gen)
   file(MAKE_DIRECTORY ${out})
   set(srcs)
@@ -21,7 +28,7 @@ function(shop_proto_library target)
     set(py ${SHOP_PYTHON_OUT}/${stem}_pb2.py ${SHOP_PYTHON_OUT}/${stem}_pb2_grpc.py)
     add_custom_command(
       OUTPUT ${gen} ${py}
-      COMMAND ${SHOP_PROTOC} -I ${ARG_PROTO_ROOT}
+      COMMAND ${SHOP_PROTOC} ${includes}
               --cpp_out=${out} --grpc_out=${out}
               --plugin=protoc-gen-grpc=${SHOP_GRPC_CPP_PLUGIN}
               --python_out=${SHOP_PYTHON_OUT} --grpcpy_out=${SHOP_PYTHON_OUT}
@@ -39,7 +46,7 @@ function(shop_proto_library target)
     set(py ${SHOP_PYTHON_OUT}/${stem}_pb2.py ${SHOP_PYTHON_OUT}/${stem}_pb2_grpc.py)
     add_custom_command(
       OUTPUT ${py}
-      COMMAND ${SHOP_PROTOC} -I ${ARG_PROTO_ROOT}
+      COMMAND ${SHOP_PROTOC} ${includes}
               --python_out=${SHOP_PYTHON_OUT} --grpcpy_out=${SHOP_PYTHON_OUT}
               --plugin=protoc-gen-grpcpy=${SHOP_GRPC_PYTHON_PLUGIN}
               ${abs}
