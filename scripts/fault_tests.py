@@ -124,14 +124,18 @@ def protocol_faults(service):
         c.data(c.open_stream(path), frame[:len(frame) // 2])
         c.sock.close()
 
-    # (name, action, the code the server should count: whose fault it is)
+    # (name, action, the code the server should count: whose fault it is; a tuple when
+    # any of its codes is right)
     return [("stream reset before the body", reset_before_body, "CANCELLED"),
             ("stream reset inside the body", reset_inside_body, "CANCELLED"),
             ("stream ended without a message", ended_without_message, "INVALID_ARGUMENT"),
             ("message shorter than its length prefix", short_of_length_prefix,
              "INVALID_ARGUMENT"),
             ("body that does not parse", unparseable_body, "INVALID_ARGUMENT"),
-            ("client hang-up after the body", hang_up_after_body, "CANCELLED"),
+            # The request arrived whole: a server that answers before it notices the
+            # closed connection counts OK (the bot does since its intent model stopped
+            # queueing), one that notices first CANCELLED. Either is right; INTERNAL is not.
+            ("client hang-up after the body", hang_up_after_body, ("OK", "CANCELLED")),
             ("client hang-up inside the body", hang_up_inside_body, "CANCELLED")]
 
 
@@ -701,6 +705,8 @@ def main():
         name, n, codes, lost, dup, expected = row
         if any(c in codes for c in SERVER_FAULTS) or lost or dup:
             return True
+        if isinstance(expected, tuple):  # any mix of these codes
+            return set(codes) - set(expected) != set() or sum(codes.values()) != n
         return expected is not None and codes != {expected: n}
 
     bad = [r for r in rows if wrong(r)]
