@@ -73,7 +73,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.path.insert(0, os.path.join(REPO, "services", "translator"))
-from grpc_bench import machine_line, start_server  # noqa: E402
+from grpc_bench import machine_line, preferred_blas_core, start_server  # noqa: E402
 import h2load_stats  # noqa: E402
 
 VARIANTS = [("cpp", "C++"), ("py", "Python"), ("pybatch", "Python+batch")]
@@ -122,8 +122,8 @@ class Bench:
         # (common/inference/blas_kernels.h; Debian's OpenBLAS falls back to SSE3 kernels on
         # CPUs newer than it knows). The peers get the same kernels, so the comparison is
         # of the servers, not of the BLAS kernels.
-        if preferred_blas_core_type():
-            self.env.setdefault("OPENBLAS_CORETYPE", preferred_blas_core_type())
+        if preferred_blas_core():
+            self.env.setdefault("OPENBLAS_CORETYPE", preferred_blas_core())
         self.binaries = {}
         for service in args.services:
             src = os.path.join(args.build_dir, "services", SERVICES[service][0])
@@ -471,19 +471,6 @@ class TranslateLoad:
 
     def compare(self, answers):
         return compare_answers(answers, "translate", "confidence")
-
-
-def preferred_blas_core_type():
-    """blas_kernels.cc's PreferredBlasCoreType from /proc/cpuinfo's flags."""
-    flags = set()
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    if {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"} <= flags:
-        return "SkylakeX"
-    return "Haswell" if {"avx2", "fma"} <= flags else ""
 
 
 # Variants whose check answers differ from the C++ server's: the run then exits 1, since

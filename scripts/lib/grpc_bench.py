@@ -16,6 +16,22 @@ def machine_line():
     return f"{os.cpu_count()} cores, {cpu}, {platform.platform()}"
 
 
+def preferred_blas_core():
+    """What common/inference/blas_kernels.cc asks OpenBLAS for on this CPU ("SkylakeX",
+    "Haswell", or "" for its own choice), from /proc/cpuinfo's flags."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return ""
+
+
 def start_server(args, timeout=180, events=None, env=None):
     """Starts `args` (binary first); returns (process, port) once it reports SERVING.
     `events`, a list, receives the JSON log events written until then; `env` replaces the

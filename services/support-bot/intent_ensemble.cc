@@ -144,13 +144,10 @@ absl::StatusOr<IntentEnsemble::Mlp> IntentEnsemble::ReadMlp(const torch::jit::Mo
   ASSIGN_OR_RETURN(p.embedding, Tensor(embedding, "weight", torch::kFloat16, 2));
   p.vocab = p.embedding.size(0);
   p.dim = static_cast<int>(p.embedding.size(1));
-  ASSIGN_OR_RETURN(int64_t has_pretrained, [&]() -> absl::StatusOr<int64_t> {
-    if (!m.hasattr("has_pretrained") || !m.attr("has_pretrained").isBool()) {
-      return absl::InvalidArgumentError("intent member has no bool has_pretrained");
-    }
-    return m.attr("has_pretrained").toBool() ? 1 : 0;
-  }());
-  p.has_pretrained = has_pretrained != 0;
+  if (!m.hasattr("has_pretrained") || !m.attr("has_pretrained").isBool()) {
+    return absl::InvalidArgumentError("intent member has no bool has_pretrained");
+  }
+  p.has_pretrained = m.attr("has_pretrained").toBool();
   for (auto [field, name] :
        std::initializer_list<std::pair<int64_t*, const char*>>{{&p.pword_lo, "pword_lo"},
                                                                {&p.word_lo, "word_lo"},

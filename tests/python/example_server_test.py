@@ -34,17 +34,10 @@ def start_server():
 
 def preferred_blas_core():
     """What common/inference/blas_kernels.cc should ask OpenBLAS for on this CPU."""
-    flags = set()
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    if {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"} <= flags:
-        return "SkylakeX"
-    if {"avx2", "fma"} <= flags:
-        return "Haswell"
-    return ""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "scripts", "lib"))
+    from grpc_bench import preferred_blas_core as preferred
+    return preferred()
 
 
 class ExampleServerTest(unittest.TestCase):
