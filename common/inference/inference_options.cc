@@ -3,6 +3,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "ATen/Parallel.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -28,13 +31,15 @@ ABSL_FLAG(absl::Duration, max_queue_delay, kBatcherDefaults.max_queue_delay,
           "another batch is running (with nothing running, queued requests run at once).");
 ABSL_FLAG(int, max_queue_size, kBatcherDefaults.max_queue_size,
           "Requests allowed to wait for inference; beyond it calls get RESOURCE_EXHAUSTED.");
-ABSL_FLAG(int, inference_workers, kBatcherDefaults.num_workers,
-          "Threads running batches concurrently.");
+ABSL_FLAG(int, inference_workers, 0,
+          "Threads running batches concurrently (0 = the service's default: one per core for "
+          "the translator, 1 elsewhere).");
 ABSL_FLAG(bool, allow_unverified_models, false,
           "Load model versions whose metadata.json records no SHA-256 checksums (a corrupted "
           "file then goes unnoticed); for models exported before checksums existed.");
 ABSL_FLAG(int, intra_op_threads, 0,
-          "LibTorch threads per forward call (0 = LibTorch default: one per core).");
+          "LibTorch threads per forward call (0 = the service's default: 1 for the "
+          "translator, LibTorch's own elsewhere, one per core).");
 ABSL_FLAG(int, inter_op_threads, 1, "LibTorch inter-op threads.");
 ABSL_FLAG(int, blas_threads, 1,
           "OpenBLAS pool threads (0 = leave OpenBLAS's default); 1 suits servers that run "
@@ -42,7 +47,15 @@ ABSL_FLAG(int, blas_threads, 1,
 
 namespace shop {
 
-InferenceOptions InferenceOptions::FromFlags(const std::string& model_name) {
+InferenceDefaults WorkerPerCoreDefaults() {
+  InferenceDefaults d;
+  d.workers = std::max(1u, std::thread::hardware_concurrency());
+  d.intra_op_threads = 1;
+  return d;
+}
+
+InferenceOptions InferenceOptions::FromFlags(const std::string& model_name,
+                                             const InferenceDefaults& defaults) {
   InferenceOptions o;
   o.repository.root = absl::GetFlag(FLAGS_model_root);
   const std::string name_flag = absl::GetFlag(FLAGS_model_name);
@@ -52,9 +65,11 @@ InferenceOptions InferenceOptions::FromFlags(const std::string& model_name) {
   o.batcher.max_batch_size = absl::GetFlag(FLAGS_max_batch_size);
   o.batcher.max_queue_delay = absl::GetFlag(FLAGS_max_queue_delay);
   o.batcher.max_queue_size = absl::GetFlag(FLAGS_max_queue_size);
-  o.batcher.num_workers = absl::GetFlag(FLAGS_inference_workers);
+  const int workers = absl::GetFlag(FLAGS_inference_workers);
+  o.batcher.num_workers = workers == 0 ? defaults.workers : workers;
   o.batcher.name = o.repository.name;
-  o.intra_op_threads = absl::GetFlag(FLAGS_intra_op_threads);
+  const int intra_op = absl::GetFlag(FLAGS_intra_op_threads);
+  o.intra_op_threads = intra_op == 0 ? defaults.intra_op_threads : intra_op;
   o.inter_op_threads = absl::GetFlag(FLAGS_inter_op_threads);
   o.blas_threads = absl::GetFlag(FLAGS_blas_threads);
   // Process-wide, because every model load (repository or direct) checks it.

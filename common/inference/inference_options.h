@@ -12,6 +12,16 @@
 
 namespace shop {
 
+// What a service runs with when --inference_workers / --intra_op_threads are left at 0.
+struct InferenceDefaults {
+  int workers = 1;
+  int intra_op_threads = 0;  // 0: LibTorch's default, one per core
+};
+
+// Per-core defaults for a service whose calls are long and single-threaded at heart (a
+// translation is ~16 small decoder steps): one worker per core, one thread each.
+InferenceDefaults WorkerPerCoreDefaults();
+
 struct InferenceOptions {
   ModelRepositoryOptions repository;
   BatcherOptions batcher;
@@ -27,8 +37,9 @@ struct InferenceOptions {
   int blas_threads = 1;
 
   // Reads the flags; `model_name` is the folder under --model_root unless --model_name
-  // overrides it.
-  static InferenceOptions FromFlags(const std::string& model_name);
+  // overrides it. Flags left at 0 take the service's `defaults`.
+  static InferenceOptions FromFlags(const std::string& model_name,
+                                    const InferenceDefaults& defaults = {});
 };
 
 // Applies the thread settings process-wide. Call once, before the first model loads.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "services/translator/direct_decoder.h"
 
 namespace shop::translator {
 namespace {
@@ -84,15 +85,61 @@ bool Finished(const Sentence& s, const std::vector<Continuation>& next, int step
   return best >= Normalise(next[0].score, step + 2, s.job->length_penalty);
 }
 
-std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const DecodeJob*>& jobs);
+// The decoder state of all rows and how a step advances it: the direct decoder's cache
+// that grows in place, or the [rows, layers, 2, heads, steps, head_dim] tensor that the
+// TorchScript step() takes and returns whole.
+class Stepper {
+ public:
+  Stepper(const TranslationModel& model, StepPath path, int64_t rows)
+      : model_(model), direct_(path == StepPath::kDirect ? model.direct_decoder() : nullptr) {
+    const DecoderSpec& spec = model.spec();
+    if (direct_ != nullptr) {
+      cache_ = direct_->NewCache(rows);
+    } else {
+      self_kv_ = torch::zeros({rows, spec.layers, 2, spec.heads, 0, spec.head_dim});
+    }
+  }
+
+  // Log-probabilities [rows, vocab] of the next token after `tokens` at `step`.
+  absl::StatusOr<torch::Tensor> Step(const std::vector<int64_t>& tokens, int step,
+                                     const torch::Tensor& cross_kv, const torch::Tensor& src_bias) {
+    torch::Tensor ids = torch::tensor(tokens, torch::kInt64);
+    if (direct_ != nullptr) return direct_->Step(ids, cache_, cross_kv, src_bias);
+    ASSIGN_OR_RETURN(
+        std::vector<torch::Tensor> out,
+        model_.torch_model().RunMethod("step", {ids, torch::tensor({int64_t{step}}, torch::kInt64),
+                                                self_kv_, cross_kv, src_bias}));
+    self_kv_ = out[1];
+    return out[0];
+  }
+
+  // Keeps the state of rows `index`, in that order.
+  void Reorder(const std::vector<int64_t>& index) {
+    if (direct_ != nullptr) {
+      cache_.Reorder(index);
+    } else {
+      self_kv_ = self_kv_.index_select(0, torch::tensor(index, torch::kInt64));
+    }
+  }
+
+ private:
+  const TranslationModel& model_;
+  const DirectDecoder* direct_;
+  DirectDecoder::Cache cache_;
+  torch::Tensor self_kv_;
+};
+
+std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const DecodeJob*>& jobs,
+                                                         StepPath path);
 
 }  // namespace
 
-std::vector<absl::StatusOr<DecodeOutput>> BeamSearch(const std::vector<const DecodeJob*>& jobs) {
+std::vector<absl::StatusOr<DecodeOutput>> BeamSearch(const std::vector<const DecodeJob*>& jobs,
+                                                     StepPath path) {
   try {
     // Outputs of the model are inference tensors; everything here stays in that mode.
     c10::InferenceMode guard;
-    return BeamSearchImpl(jobs);
+    return BeamSearchImpl(jobs, path);
   } catch (const std::exception& e) {
     std::string what = e.what();
     return std::vector<absl::StatusOr<DecodeOutput>>(
@@ -103,8 +150,8 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearch(const std::vector<const Dec
 
 namespace {
 
-std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(
-    const std::vector<const DecodeJob*>& jobs) {
+std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(const std::vector<const DecodeJob*>& jobs,
+                                                         StepPath path) {
   std::vector<absl::StatusOr<DecodeOutput>> results(jobs.size(), absl::UnknownError("not decoded"));
   if (jobs.empty()) return results;
   const TranslationModel& model = *jobs[0]->model;
@@ -150,20 +197,16 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(
   torch::Tensor rows = torch::tensor(row_source, torch::kInt64);
   cross_kv = cross_kv.index_select(0, rows);
   src_bias = src_bias.index_select(0, rows);
-  torch::Tensor self_kv =
-      torch::zeros({rows.size(0), spec.layers, 2, spec.heads, 0, spec.head_dim}, torch::kFloat32);
+  Stepper stepper(model, path, rows.size(0));
   torch::Tensor banned = torch::tensor(spec.banned_ids, torch::kInt64);
   std::vector<int> live(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) live[i] = static_cast<int>(i);
 
   for (int step = 0; !live.empty(); ++step) {
     const absl::Time now = absl::Now();
-    absl::StatusOr<std::vector<torch::Tensor>> out = torch_model.RunMethod(
-        "step", {torch::tensor(tokens, torch::kInt64),
-                 torch::tensor({int64_t{step}}, torch::kInt64), self_kv, cross_kv, src_bias});
+    absl::StatusOr<torch::Tensor> out = stepper.Step(tokens, step, cross_kv, src_bias);
     if (!out.ok()) return fail_all(out.status());
-    torch::Tensor logp = (*out)[0];
-    self_kv = (*out)[1];
+    torch::Tensor logp = *out;
     logp.index_fill_(1, banned, kNegInf);
 
     std::vector<int> next_live;
@@ -203,11 +246,11 @@ std::vector<absl::StatusOr<DecodeOutput>> BeamSearchImpl(
     }
     live = std::move(next_live);
     if (live.empty()) break;
-    torch::Tensor idx = torch::tensor(next_rows, torch::kInt64);
-    self_kv = self_kv.index_select(0, idx);
+    stepper.Reorder(next_rows);
     // A sentence's rows share its cross-attention inputs, so they only need selecting
     // again when a sentence left the batch.
-    if (idx.size(0) != cross_kv.size(0)) {
+    if (static_cast<int64_t>(next_rows.size()) != cross_kv.size(0)) {
+      torch::Tensor idx = torch::tensor(next_rows, torch::kInt64);
       cross_kv = cross_kv.index_select(0, idx);
       src_bias = src_bias.index_select(0, idx);
     }

@@ -42,10 +42,20 @@ struct DecodeOutput {
   std::vector<DecodeOutput> alternatives;
 };
 
+// How each decoding step is computed.
+enum class StepPath {
+  // The model's DirectDecoder when it has one (same log-probabilities, several times
+  // faster), else its TorchScript step().
+  kDirect,
+  // Always the TorchScript step(): the reference the direct path is checked against.
+  kInterpreted,
+};
+
 // Decodes `jobs` (all of the same model version) as one batch. Returns one result per
 // job: DEADLINE_EXCEEDED or CANCELLED for a job whose caller gave up mid-decoding, an
 // INTERNAL error for all of them if the model fails.
-std::vector<absl::StatusOr<DecodeOutput>> BeamSearch(const std::vector<const DecodeJob*>& jobs);
+std::vector<absl::StatusOr<DecodeOutput>> BeamSearch(const std::vector<const DecodeJob*>& jobs,
+                                                     StepPath path = StepPath::kDirect);
 
 }  // namespace shop::translator
 

@@ -21,6 +21,9 @@ ABSL_FLAG(int, default_beam_size, 4, "Beam size when a request leaves it at 0 (1
 ABSL_FLAG(double, default_length_penalty, 0.0,
           "Length penalty when a request leaves it at 0; 0 = the one tuned for the model on "
           "validation data (default_length_penalty in its metadata.json).");
+ABSL_FLAG(bool, direct_decoder, true,
+          "Compute decoding steps from the model's weights (the same log-probabilities as "
+          "its TorchScript step(), several times faster); false runs step() itself.");
 ABSL_FLAG(int64_t, cache_mb, 64, "Sentence translation cache size in MiB (0 disables it).");
 ABSL_FLAG(double, min_detection_confidence, 0.5,
           "Language detections below this confidence answer \"und\".");
@@ -29,7 +32,8 @@ int main(int argc, char** argv) {
   shop::ReexecForBlasKernels(argv);  // first: it may restart the process
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
-  shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("translator");
+  shop::InferenceOptions inference =
+      shop::InferenceOptions::FromFlags("translator", shop::WorkerPerCoreDefaults());
   if (absl::GetFlag(FLAGS_int8)) {
     inference.repository.variant = "int8";
     // The model was quantized for ONEDNN (this LibTorch has no FBGEMM); run it with the
@@ -55,6 +59,9 @@ int main(int argc, char** argv) {
   options.default_beam_size = absl::GetFlag(FLAGS_default_beam_size);
   options.max_beam_size = shop::translator::kMaxBeamSize;
   options.default_length_penalty = static_cast<float>(absl::GetFlag(FLAGS_default_length_penalty));
+  options.step_path = absl::GetFlag(FLAGS_direct_decoder)
+                          ? shop::translator::StepPath::kDirect
+                          : shop::translator::StepPath::kInterpreted;
   options.cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_cache_mb)) << 20;
   options.min_detection_confidence =
       static_cast<float>(absl::GetFlag(FLAGS_min_detection_confidence));

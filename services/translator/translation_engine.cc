@@ -229,7 +229,7 @@ std::vector<absl::StatusOr<DecodeOutput>> TranslationEngine::RunBatch(
     }
     std::vector<const DecodeJob*> bucket;
     for (size_t i = start; i < end; ++i) bucket.push_back(&jobs[order[i]]);
-    std::vector<absl::StatusOr<DecodeOutput>> out = BeamSearch(bucket);
+    std::vector<absl::StatusOr<DecodeOutput>> out = BeamSearch(bucket, options_.step_path);
     for (size_t i = start; i < end; ++i) results[order[i]] = std::move(out[i - start]);
     start = end;
   }

@@ -46,6 +46,8 @@ struct EngineOptions {
   BatcherOptions batcher;
   // Detection below this confidence counts as undetermined ("und").
   float min_detection_confidence = 0.5f;
+  // kInterpreted decodes through the model's TorchScript step() (to compare against).
+  StepPath step_path = StepPath::kDirect;
 };
 
 // Per-request settings, already validated by the service.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "services/translator/direct_decoder.h"
 
 namespace shop::translator {
 
@@ -65,6 +66,13 @@ absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationModel::Create
     }
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(dir, "/metadata.json: ", e.what()));
+  }
+  absl::StatusOr<std::unique_ptr<const DirectDecoder>> direct =
+      DirectDecoder::FromModule(torch_model->module(), m->spec_);
+  if (direct.ok()) {
+    m->direct_decoder_ = std::move(*direct);
+  } else if (!absl::IsFailedPrecondition(direct.status())) {
+    return direct.status();
   }
   m->torch_model_ = std::move(torch_model);
   return std::shared_ptr<const TranslationModel>(std::move(m));

@@ -20,6 +20,8 @@
 
 namespace shop::translator {
 
+class DirectDecoder;
+
 // Largest length penalty (alpha) a request may ask for; a model's own default must be
 // one a request could ask for too.
 inline constexpr float kMaxLengthPenalty = 2.0f;
@@ -44,6 +46,9 @@ class TranslationModel {
   const TorchModel& torch_model() const { return *torch_model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const DecoderSpec& spec() const { return spec_; }
+  // The decoder step computed from the weights (direct_decoder.h); null when the module
+  // is one it cannot compute (the int8 variant), which then decodes through its step().
+  const DirectDecoder* direct_decoder() const { return direct_decoder_.get(); }
   int64_t version() const { return torch_model_->version(); }
 
   // Id of the tag that asks for `language`; -1 when the model cannot produce it.
@@ -68,6 +73,7 @@ class TranslationModel {
   std::shared_ptr<const TorchModel> torch_model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   DecoderSpec spec_;
+  std::shared_ptr<const DirectDecoder> direct_decoder_;
   std::map<std::string, int> target_tags_;
   std::vector<std::pair<std::string, std::string>> pairs_;
   int num_placeholders_ = 0;
