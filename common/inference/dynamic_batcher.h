@@ -39,6 +39,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/inference/inference_metrics.h"
+#include "common/server/error_details.h"
 
 namespace shop {
 
@@ -202,12 +203,15 @@ class DynamicBatcher {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) {
-        rejection = absl::UnavailableError(
-            absl::StrCat(options_.name, " is shutting down; retry on another replica"));
+        rejection = WithReason(absl::UnavailableError(absl::StrCat(
+                                   options_.name, " is shutting down; retry on another replica")),
+                               "SHUTTING_DOWN");
       } else if (static_cast<int>(queue_.size()) >= options_.max_queue_size) {
-        rejection = absl::ResourceExhaustedError(
-            absl::StrCat("queue of ", options_.name, " is full (", options_.max_queue_size,
-                         " requests waiting); retry with backoff"));
+        rejection =
+            WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                           "queue of ", options_.name, " is full (", options_.max_queue_size,
+                           " requests waiting); retry with backoff")),
+                       "QUEUE_FULL");
       } else {
         queue_.push_back(task);
         depth = queue_.size();

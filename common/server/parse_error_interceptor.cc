@@ -5,6 +5,8 @@
 #include <string>
 #include <thread>
 
+#include "common/server/error_details.h"
+#include "common/server/grpc_status.h"
 #include "grpcpp/server_context.h"
 
 namespace shop {
@@ -26,15 +28,20 @@ class ParseErrorInterceptor : public grpc::experimental::Interceptor {
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      if (status.error_code() == grpc::StatusCode::INTERNAL) {
-        if (status.error_message().empty()) {
-          methods->ModifySendStatus(grpc::Status(
-              grpc::StatusCode::INVALID_ARGUMENT,
-              "the request could not be parsed as the request message of " + method_ +
-                  "; a string field holding invalid UTF-8 is the usual cause (send UTF-8 text)"));
-        } else if (IsNoPayload(status.error_message())) {
-          methods->ModifySendStatus(NoRequestStatus());
-        }
+      if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
+        methods->ModifySendStatus(ToGrpcStatus(WithReason(
+            InvalidFieldError("", "the request could not be parsed as the request message of " +
+                                      method_ +
+                                      "; a string field holding invalid UTF-8 is the usual "
+                                      "cause (send UTF-8 text)"),
+            "MALFORMED_REQUEST")));
+      } else if (status.error_code() == grpc::StatusCode::INTERNAL &&
+                 IsNoPayload(status.error_message())) {
+        methods->ModifySendStatus(ToGrpcStatus(NoRequestStatus()));
+      } else if (!status.ok() && status.error_details().empty()) {
+        // A status made without error details (by a handler directly, or by gRPC's
+        // generated code) still gets its ErrorInfo (and RetryInfo where due).
+        methods->ModifySendStatus(ToGrpcStatus(FromGrpcStatus(status)));
       }
     }
     methods->Proceed();
@@ -45,7 +52,7 @@ class ParseErrorInterceptor : public grpc::experimental::Interceptor {
   // (nobody hears the answer; it is counted as the client's CANCELLED, or DEADLINE_EXCEEDED
   // when its deadline had passed), or it ended the stream early, e.g. after fewer bytes
   // than the message's length prefix promised (its fault: INVALID_ARGUMENT).
-  grpc::Status NoRequestStatus() const {
+  absl::Status NoRequestStatus() const {
     const grpc::ServerContextBase* context = info_->server_context();
     // A reset or hang-up reaches the call's cancellation a moment after it cut the body
     // short: look again for a few milliseconds (only calls without a request pay this).
@@ -56,16 +63,17 @@ class ParseErrorInterceptor : public grpc::experimental::Interceptor {
     }
     if (cancelled) {
       if (context->deadline() <= std::chrono::system_clock::now()) {
-        return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                            "the deadline passed before the request of " + method_ + " arrived");
+        return absl::DeadlineExceededError("the deadline passed before the request of " + method_ +
+                                           " arrived");
       }
-      return grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the client cancelled " + method_ + " before sending its request");
+      return absl::CancelledError("the client cancelled " + method_ +
+                                  " before sending its request");
     }
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "the call to " + method_ +
-                            " ended before a whole request message arrived (no message, or "
-                            "fewer bytes than its length prefix says)");
+    return WithReason(InvalidFieldError("", "the call to " + method_ +
+                                                " ended before a whole request message arrived "
+                                                "(no message, or fewer bytes than its length "
+                                                "prefix says)"),
+                      "INCOMPLETE_REQUEST");
   }
 
   std::string method_;

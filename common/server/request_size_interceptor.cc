@@ -5,9 +5,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/server/error_details.h"
+#include "common/server/grpc_status.h"
 #include "google/protobuf/message_lite.h"
-#include "grpc/grpc.h"
-#include "grpcpp/server_context.h"
 
 namespace shop {
 namespace {
@@ -32,7 +32,9 @@ class RequestSizeInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         !refusal_.empty()) {
       // Whatever the handler said about the emptied request, the client was told this.
-      methods->ModifySendStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, refusal_));
+      // No RetryInfo: the same request will be as large next time.
+      methods->ModifySendStatus(ToGrpcStatus(
+          WithoutRetry(WithReason(absl::ResourceExhaustedError(refusal_), "REQUEST_TOO_LARGE"))));
     }
     methods->Proceed();
   }
@@ -42,14 +44,11 @@ class RequestSizeInterceptor : public grpc::experimental::Interceptor {
     refusal_ = absl::StrCat("the request message to ", info_->method(), " is ", bytes,
                             " bytes; this server accepts at most ", max_bytes_,
                             " (--max_receive_message_bytes): send less per call");
+    // The handler runs on an empty message (changing nothing); whatever it answers is
+    // replaced at PRE_SEND_STATUS above by this refusal, with its error details (ErrorInfo
+    // REQUEST_TOO_LARGE, no RetryInfo). Cancelling the call here instead would answer
+    // sooner but could carry no details: a cancellation has no trailing metadata.
     message->Clear();
-    // The answer goes out now, with this status; the handler's later one is dropped by
-    // gRPC (the call is over), but the metrics see it through PRE_SEND_STATUS above.
-    grpc::ServerContextBase* context = info_->server_context();
-    if (context != nullptr && context->c_call() != nullptr) {
-      grpc_call_cancel_with_status(context->c_call(), GRPC_STATUS_RESOURCE_EXHAUSTED,
-                                   refusal_.c_str(), nullptr);
-    }
   }
 
   grpc::experimental::ServerRpcInfo* info_;

@@ -6,6 +6,7 @@
 #include <queue>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/error_details.h"
 #include "common/status_macros.h"
 
 namespace shop::recommender {
@@ -409,7 +410,9 @@ absl::StatusOr<EngineResult> RecommendationEngine::SimilarItems(
     const std::string& country, const std::string& category, int k) {
   std::optional<int64_t> index = catalog_->IndexOf(item_id);
   if (!index) {
-    return absl::NotFoundError(absl::StrCat("item \"", item_id, "\" is not in the catalog"));
+    return WithReason(
+        absl::NotFoundError(absl::StrCat("item \"", item_id, "\" is not in the catalog")),
+        "ITEM_NOT_IN_CATALOG");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot,
                    SnapshotFor(model_->repository()->Current()));

@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "common/country_codes.h"
 #include "common/logging.h"
+#include "common/server/error_details.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
 
@@ -43,23 +44,26 @@ EventKind ToKind(v1::EventType type) {
 absl::Status ValidateFilters(const v1::Filters& filters, std::string* country) {
   ASSIGN_OR_RETURN(*country, ValidateCountry(filters.ship_to_country(), "filters.ship_to_country"));
   if (filters.category_id().size() > kMaxCategoryLength) {
-    return absl::InvalidArgumentError(
+    return InvalidFieldError(
+        "filters.category_id",
         absl::StrCat("filters.category_id is longer than ", kMaxCategoryLength, " characters"));
   }
   if (filters.excluded_item_ids_size() > kMaxExcludedItems) {
-    return absl::InvalidArgumentError(absl::StrCat("filters.excluded_item_ids has ",
-                                                   filters.excluded_item_ids_size(),
-                                                   " ids; at most ", kMaxExcludedItems));
+    return InvalidFieldError(
+        "filters.excluded_item_ids",
+        absl::StrCat("filters.excluded_item_ids has ", filters.excluded_item_ids_size(),
+                     " ids; at most ", kMaxExcludedItems));
   }
-  for (const std::string& id : filters.excluded_item_ids()) {
-    RETURN_IF_ERROR(ValidateItemId(id, "filters.excluded_item_ids"));
+  for (int i = 0; i < filters.excluded_item_ids_size(); ++i) {
+    RETURN_IF_ERROR(ValidateItemId(filters.excluded_item_ids(i),
+                                   absl::StrCat("filters.excluded_item_ids[", i, "]")));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateK(int k) {
   if (k < 1 || k > kMaxK) {
-    return absl::InvalidArgumentError(absl::StrCat("k=", k, " is outside 1..", kMaxK));
+    return InvalidFieldError("k", absl::StrCat("k=", k, " is outside 1..", kMaxK));
   }
   return absl::OkStatus();
 }
@@ -82,15 +86,15 @@ void FillItems(const Catalog& catalog, const EngineResult& result, Response* res
 // Item and event ids: 1..64 of [A-Za-z0-9._:-] (never '|', the Redis store's separator).
 absl::Status ValidateId(absl::string_view id, absl::string_view field, absl::string_view what) {
   if (id.empty() || id.size() > 64) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", what, "s must be 1..64 characters, got ", id.size()));
+    return InvalidFieldError(
+        field, absl::StrCat(field, ": ", what, "s must be 1..64 characters, got ", id.size()));
   }
   for (char c : id) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", what, " \"", id, "\" has a character outside [A-Za-z0-9._:-]"));
+      return InvalidFieldError(field, absl::StrCat(field, ": ", what, " \"", id,
+                                                   "\" has a character outside [A-Za-z0-9._:-]"));
     }
   }
   return absl::OkStatus();
@@ -104,12 +108,12 @@ absl::Status ValidateItemId(absl::string_view id, absl::string_view field) {
 
 absl::Status ValidateUserId(absl::string_view id) {
   if (id.empty() || id.size() > 128) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("user_id must be 1..128 characters, got ", id.size()));
+    return InvalidFieldError("user_id",
+                             absl::StrCat("user_id must be 1..128 characters, got ", id.size()));
   }
   for (char c : id) {
     if (c < 0x21 || c > 0x7e) {
-      return absl::InvalidArgumentError("user_id must be printable ASCII without spaces");
+      return InvalidFieldError("user_id", "user_id must be printable ASCII without spaces");
     }
   }
   return absl::OkStatus();
@@ -119,8 +123,8 @@ absl::StatusOr<std::string> ValidateCountry(absl::string_view code, absl::string
   if (code.empty()) return std::string();
   std::optional<std::string> normalized = NormalizeCountryCode(code);
   if (!normalized) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, "=\"", code, "\" is not an ISO 3166-1 alpha-2 country code"));
+    return InvalidFieldError(
+        field, absl::StrCat(field, "=\"", code, "\" is not an ISO 3166-1 alpha-2 country code"));
   }
   return *normalized;
 }
@@ -174,7 +178,10 @@ void RecommenderMetrics::RecordEvent(v1::EventType type) {
 
 absl::StatusOr<RecommendationEngine*> RecommenderService::Engine() const {
   RecommendationEngine* engine = engine_.load();
-  if (engine == nullptr) return absl::UnavailableError("recommender model is loading; retry");
+  if (engine == nullptr) {
+    return WithReason(absl::UnavailableError("recommender model is loading; retry"),
+                      "MODEL_LOADING");
+  }
   return engine;
 }
 
@@ -192,15 +199,18 @@ absl::Status RecommenderService::DoRecommend(grpc::ServerContext* context,
   ASSIGN_OR_RETURN(RecommendationEngine * engine, Engine());
   RETURN_IF_ERROR(ValidateK(request.k()));
   if (request.user_id().empty() && request.recent_item_ids().empty()) {
-    return absl::InvalidArgumentError("give user_id, recent_item_ids, or both");
+    return InvalidFieldsError({"user_id", "recent_item_ids"},
+                              "give user_id, recent_item_ids, or both");
   }
   if (!request.user_id().empty()) RETURN_IF_ERROR(ValidateUserId(request.user_id()));
   if (request.recent_item_ids_size() > kMaxRecentItems) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "recent_item_ids has ", request.recent_item_ids_size(), " ids; at most ", kMaxRecentItems));
+    return InvalidFieldError("recent_item_ids",
+                             absl::StrCat("recent_item_ids has ", request.recent_item_ids_size(),
+                                          " ids; at most ", kMaxRecentItems));
   }
-  for (const std::string& id : request.recent_item_ids()) {
-    RETURN_IF_ERROR(ValidateItemId(id, "recent_item_ids"));
+  for (int i = 0; i < request.recent_item_ids_size(); ++i) {
+    RETURN_IF_ERROR(
+        ValidateItemId(request.recent_item_ids(i), absl::StrCat("recent_item_ids[", i, "]")));
   }
   RecommendInput input;
   RETURN_IF_ERROR(ValidateFilters(request.filters(), &input.country));
@@ -285,7 +295,7 @@ absl::Status RecommenderService::DoRecordEvent(const v1::RecordEventRequest& req
   RETURN_IF_ERROR(ValidateItemId(request.item_id(), "item_id"));
   if (request.event_type() == v1::EVENT_TYPE_UNSPECIFIED ||
       !v1::EventType_IsValid(request.event_type())) {
-    return absl::InvalidArgumentError("event_type must be VIEW, ADD_TO_CART or PURCHASE");
+    return InvalidFieldError("event_type", "event_type must be VIEW, ADD_TO_CART or PURCHASE");
   }
   ASSIGN_OR_RETURN(std::string country,
                    ValidateCountry(request.ship_to_country(), "ship_to_country"));
@@ -295,7 +305,7 @@ absl::Status RecommenderService::DoRecordEvent(const v1::RecordEventRequest& req
     when = absl::FromUnixSeconds(request.event_time().seconds()) +
            absl::Nanoseconds(request.event_time().nanos());
     if (when > now + kMaxClockSkew) {
-      return absl::InvalidArgumentError("event_time is more than 5 minutes in the future");
+      return InvalidFieldError("event_time", "event_time is more than 5 minutes in the future");
     }
   }
   if (!request.event_id().empty()) {

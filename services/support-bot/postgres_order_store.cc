@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/logging.h"
+#include "common/server/error_details.h"
 #include "pqxx/pqxx"
 #include "services/support-bot/demo_orders.h"
 
@@ -181,7 +182,9 @@ Order OrderFromRow(const pqxx::row& r, absl::Status* status) {
 absl::StatusOr<Order> LoadOrder(pqxx::dbtransaction& tx, const std::string& id, bool for_update) {
   const pqxx::result r =
       tx.exec_params(for_update ? absl::StrCat(kSelectOrder, " FOR UPDATE") : kSelectOrder, id);
-  if (r.empty()) return absl::NotFoundError(absl::StrCat("no order ", id));
+  if (r.empty()) {
+    return WithReason(absl::NotFoundError(absl::StrCat("no order ", id)), "ORDER_NOT_FOUND");
+  }
   absl::Status status;
   Order o = OrderFromRow(r[0], &status);
   if (!status.ok()) return status;
@@ -421,7 +424,7 @@ absl::StatusOr<std::vector<OrderEvent>> PostgresOrderStore::History(absl::string
   std::vector<OrderEvent> events;
   absl::Status s = InTransaction("History", false, [&](pqxx::dbtransaction& tx) {
     if (tx.exec_params("SELECT 1 FROM orders WHERE id = $1", *id).empty()) {
-      return absl::NotFoundError(absl::StrCat("no order ", *id));
+      return WithReason(absl::NotFoundError(absl::StrCat("no order ", *id)), "ORDER_NOT_FOUND");
     }
     absl::StatusOr<std::vector<OrderEvent>> loaded = LoadEvents(tx, *id);
     if (!loaded.ok()) return loaded.status();

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/country_codes.h"
+#include "common/server/error_details.h"
 #include "services/support-bot/demo_orders.h"
 
 namespace shop::supportbot {
@@ -273,7 +274,9 @@ absl::StatusOr<Order> SqliteOrderStore::LoadOrder(const std::string& id) {
   q->Bind(1, id);
   absl::StatusOr<bool> row = q->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return absl::NotFoundError(absl::StrCat("no order ", id));
+  if (!*row) {
+    return WithReason(absl::NotFoundError(absl::StrCat("no order ", id)), "ORDER_NOT_FOUND");
+  }
 
   Order o;
   o.id = q->Text(0);
@@ -375,7 +378,9 @@ absl::StatusOr<std::vector<OrderEvent>> SqliteOrderStore::History(absl::string_v
   exists->Bind(1, *id);
   absl::StatusOr<bool> row = exists->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return absl::NotFoundError(absl::StrCat("no order ", *id));
+  if (!*row) {
+    return WithReason(absl::NotFoundError(absl::StrCat("no order ", *id)), "ORDER_NOT_FOUND");
+  }
   absl::StatusOr<std::vector<OrderEvent>> events = LoadEvents(*id);
   if (!events.ok()) return events.status();
   absl::Status s = tx->Commit();

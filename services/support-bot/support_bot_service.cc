@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/crypto/sha256.h"
 #include "common/logging.h"
+#include "common/server/error_details.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/text/utf8.h"
@@ -23,15 +24,16 @@ using google::protobuf::util::TimeUtil;
 absl::Status ValidateSessionId(const std::string& id, bool allow_empty) {
   if (id.empty()) {
     if (allow_empty) return absl::OkStatus();
-    return absl::InvalidArgumentError("session_id is required");
+    return InvalidFieldError("session_id", "session_id is required");
   }
   if (id.size() > kMaxSessionIdLength) {
-    return absl::InvalidArgumentError(
+    return InvalidFieldError(
+        "session_id",
         absl::StrCat("session_id has ", id.size(), " characters; at most ", kMaxSessionIdLength));
   }
   for (char ch : id) {
     if (!absl::ascii_isalnum(ch) && ch != '_' && ch != '-') {
-      return absl::InvalidArgumentError("session_id may only hold A-Z, a-z, 0-9, '_' and '-'");
+      return InvalidFieldError("session_id", "session_id may only hold A-Z, a-z, 0-9, '_' and '-'");
     }
   }
   return absl::OkStatus();
@@ -39,12 +41,13 @@ absl::Status ValidateSessionId(const std::string& id, bool allow_empty) {
 
 absl::Status ValidateCustomerId(const std::string& id) {
   if (id.size() > kMaxCustomerIdLength) {
-    return absl::InvalidArgumentError(
+    return InvalidFieldError(
+        "customer_id",
         absl::StrCat("customer_id has ", id.size(), " characters; at most ", kMaxCustomerIdLength));
   }
   for (char ch : id) {
     if (ch < 0x21 || ch > 0x7e) {
-      return absl::InvalidArgumentError("customer_id must be printable ASCII without spaces");
+      return InvalidFieldError("customer_id", "customer_id must be printable ASCII without spaces");
     }
   }
   return absl::OkStatus();
@@ -62,8 +65,8 @@ absl::StatusOr<std::string> LocaleLanguage(const std::string& locale) {
     for (char ch : parts[i]) ok = ok && absl::ascii_isalnum(ch);
   }
   if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("locale \"", locale, "\" is not a BCP-47 tag (e.g. \"de-DE\")"));
+    return InvalidFieldError(
+        "locale", absl::StrCat("locale \"", locale, "\" is not a BCP-47 tag (e.g. \"de-DE\")"));
   }
   return lang;
 }
@@ -95,13 +98,14 @@ absl::StatusOr<std::string> NewSessionId() {
 absl::Status ValidateRequestId(const std::string& id) {
   if (id.empty()) return absl::OkStatus();
   if (id.size() < 16 || id.size() > 64) {
-    return absl::InvalidArgumentError(
+    return InvalidFieldError(
+        "request_id",
         absl::StrCat("request_id has ", id.size(), " characters; 16..64 (a random UUID) or empty"));
   }
   for (char ch : id) {
     if (!absl::ascii_isalnum(ch) && ch != '.' && ch != '_' && ch != ':' && ch != '-') {
-      return absl::InvalidArgumentError(
-          "request_id may only hold A-Z, a-z, 0-9, '.', '_', ':', '-'");
+      return InvalidFieldError("request_id",
+                               "request_id may only hold A-Z, a-z, 0-9, '.', '_', ':', '-'");
     }
   }
   return absl::OkStatus();
@@ -201,18 +205,20 @@ void SupportBotMetrics::RecordTurn(const v1::TurnMetadata& m) {
 absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
                                        v1::TurnMetadata* metadata) {
   IntentModel* intent_model = intent_model_.load();
-  if (intent_model == nullptr) return absl::UnavailableError("the bot is still starting; retry");
+  if (intent_model == nullptr) {
+    return WithReason(absl::UnavailableError("the bot is still starting; retry"), "MODEL_LOADING");
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<const IntentClassifier> classifier, intent_model->Current());
   RETURN_IF_ERROR(ValidateSessionId(in.session_id, /*allow_empty=*/true));
   RETURN_IF_ERROR(ValidateCustomerId(in.customer_id));
   ASSIGN_OR_RETURN(std::string hint, LocaleLanguage(in.locale));
   const int64_t chars = CountCodePoints(in.message);
   if (absl::StripAsciiWhitespace(in.message).empty()) {
-    return absl::InvalidArgumentError("message is empty");
+    return InvalidFieldError("message", "message is empty");
   }
   if (chars > kMaxMessageChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("message has ", chars, " characters; at most ", kMaxMessageChars));
+    return InvalidFieldError(
+        "message", absl::StrCat("message has ", chars, " characters; at most ", kMaxMessageChars));
   }
   RETURN_IF_ERROR(ValidateRequestId(in.request_id));
   std::string session_id = in.session_id;
@@ -226,15 +232,18 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     if (in.caller.verified) {
       // Ids are issued by the server: a made-up one must not become someone's session.
       if (created && !in.session_id.empty()) {
-        return absl::NotFoundError(absl::StrCat(
-            "no session ", in.session_id,
-            " (expired, deleted or never issued); send an empty session_id to start one"));
+        return WithReason(
+            absl::NotFoundError(absl::StrCat(
+                "no session ", in.session_id,
+                " (expired, deleted or never issued); send an empty session_id to start one")),
+            "SESSION_NOT_FOUND");
       }
       // Continuing a conversation is the customer's alone, as rating it is.
       RETURN_IF_ERROR(MayAccess(in.caller, s.customer_id(), /*operator_allowed=*/false));
     } else if (!s.customer_id().empty() && !in.customer_id.empty() &&
                s.customer_id() != in.customer_id) {
-      return absl::InvalidArgumentError("customer_id differs from the one bound to this session");
+      return InvalidFieldError("customer_id",
+                               "customer_id differs from the one bound to this session");
     }
     if (!in.request_id.empty() && !created) {
       ASSIGN_OR_RETURN(bool replayed, Replay(s, in, reply, metadata));
@@ -243,9 +252,12 @@ absl::Status SupportBotService::DoTurn(const TurnInput& in, std::string* reply,
     int customer_messages = 0;
     for (const v1::Turn& t : s.turns()) customer_messages += t.role() == v1::ROLE_CUSTOMER;
     if (customer_messages >= options_.max_customer_messages) {
-      return absl::ResourceExhaustedError(absl::StrCat("this session reached its limit of ",
-                                                       options_.max_customer_messages,
-                                                       " customer messages; start a new session"));
+      // Retrying cannot help: the session stays at its limit.
+      return WithoutRetry(WithReason(
+          absl::ResourceExhaustedError(absl::StrCat("this session reached its limit of ",
+                                                    options_.max_customer_messages,
+                                                    " customer messages; start a new session")),
+          "SESSION_TURN_LIMIT"));
     }
     if (created) *s.mutable_create_time() = Now();
     if (s.customer_id().empty()) s.set_customer_id(in.customer_id);
@@ -365,7 +377,8 @@ absl::StatusOr<bool> SupportBotService::Replay(const SessionRecord& s, const Tur
     const v1::Turn& customer = s.turns(i);
     if (customer.role() != v1::ROLE_CUSTOMER || customer.request_id() != in.request_id) continue;
     if (customer.text() != in.message) {
-      return absl::InvalidArgumentError(
+      return InvalidFieldError(
+          "request_id",
           "request_id was already used for another message in this session; use a new "
           "request_id for every message");
     }
@@ -392,11 +405,13 @@ absl::Status SupportBotService::Authenticate(const grpc::ServerContext& context,
   ASSIGN_OR_RETURN(in.caller, options_.trust.Identify(context));
   if (!in.caller.verified) return absl::OkStatus();  // local mode: the body is believed
   if (!in.customer_id.empty() && in.customer_id != in.caller.customer_id) {
-    return absl::PermissionDeniedError(
-        in.caller.customer_id.empty()
-            ? "customer_id is set but the call carries no signed-in customer; send the "
-              "customer's token (or leave customer_id empty)"
-            : "customer_id differs from the signed-in customer");
+    return WithReason(
+        absl::PermissionDeniedError(
+            in.caller.customer_id.empty()
+                ? "customer_id is set but the call carries no signed-in customer; send the "
+                  "customer's token (or leave customer_id empty)"
+                : "customer_id differs from the signed-in customer"),
+        "CUSTOMER_ID_MISMATCH");
   }
   in.customer_id = in.caller.customer_id;
   return absl::OkStatus();
@@ -406,10 +421,11 @@ absl::Status SupportBotService::MayAccess(const CallerIdentity& caller, const st
                                           bool operator_allowed) {
   if (!caller.verified || owner.empty() || caller.customer_id == owner) return absl::OkStatus();
   if (operator_allowed && caller.is_operator) return absl::OkStatus();
-  return absl::PermissionDeniedError(caller.customer_id.empty()
-                                         ? "this session belongs to a signed-in customer; send "
-                                           "their token"
-                                         : "this session belongs to another customer");
+  return WithReason(absl::PermissionDeniedError(caller.customer_id.empty()
+                                                    ? "this session belongs to a signed-in "
+                                                      "customer; send their token"
+                                                    : "this session belongs to another customer"),
+                    "NOT_THE_CUSTOMERS_SESSION");
 }
 
 grpc::Status SupportBotService::Converse(grpc::ServerContext* context,
@@ -485,9 +501,10 @@ grpc::Status SupportBotService::GetTranscript(grpc::ServerContext* context,
   absl::StatusOr<std::optional<SessionRecord>> s = sessions_->Get(request->session_id());
   if (!s.ok()) return ToGrpcStatus(s.status());
   if (!s->has_value()) {
-    return grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("no session ", request->session_id(), " (never created, deleted or expired)"));
+    return ToGrpcStatus(
+        WithReason(absl::NotFoundError(absl::StrCat("no session ", request->session_id(),
+                                                    " (never created, deleted or expired)")),
+                   "SESSION_NOT_FOUND"));
   }
   absl::Status allowed = MayAccess(*caller, (*s)->customer_id(), /*operator_allowed=*/true);
   if (!allowed.ok()) return ToGrpcStatus(allowed);
@@ -503,35 +520,40 @@ grpc::Status SupportBotService::RateReply(grpc::ServerContext* context,
   absl::StatusOr<CallerIdentity> caller = options_.trust.Identify(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::Status valid = ValidateSessionId(request->session_id(), /*allow_empty=*/false);
-  if (valid.ok() && request->turn_id() <= 0)
-    valid = absl::InvalidArgumentError("turn_id must be positive");
+  if (valid.ok() && request->turn_id() <= 0) {
+    valid = InvalidFieldError("turn_id", "turn_id must be positive");
+  }
   if (valid.ok() && request->rating() != v1::RATING_HELPFUL &&
       request->rating() != v1::RATING_NOT_HELPFUL) {
-    valid = absl::InvalidArgumentError("rating must be RATING_HELPFUL or RATING_NOT_HELPFUL");
+    valid = InvalidFieldError("rating", "rating must be RATING_HELPFUL or RATING_NOT_HELPFUL");
   }
   if (valid.ok() && CountCodePoints(request->comment()) > kMaxCommentChars) {
-    valid = absl::InvalidArgumentError(
-        absl::StrCat("comment has more than ", kMaxCommentChars, " characters"));
+    valid = InvalidFieldError(
+        "comment", absl::StrCat("comment has more than ", kMaxCommentChars, " characters"));
   }
   if (!valid.ok()) return ToGrpcStatus(valid);
   absl::Status st = sessions_->Update(request->session_id(), [&](SessionRecord& s, bool created) {
-    if (created) return absl::NotFoundError(absl::StrCat("no session ", request->session_id()));
+    if (created) {
+      return WithReason(absl::NotFoundError(absl::StrCat("no session ", request->session_id())),
+                        "SESSION_NOT_FOUND");
+    }
     // Only the customer rates their conversation; an operator's rating would skew the
     // numbers that find weak answers.
     RETURN_IF_ERROR(MayAccess(*caller, s.customer_id(), /*operator_allowed=*/false));
     for (v1::Turn& t : *s.mutable_turns()) {
       if (t.turn_id() != request->turn_id()) continue;
       if (t.role() != v1::ROLE_BOT) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("turn ", t.turn_id(), " is not a reply of the bot"));
+        return InvalidFieldError("turn_id",
+                                 absl::StrCat("turn ", t.turn_id(), " is not a reply of the bot"));
       }
       response->set_replaced(t.rating() != v1::RATING_UNSPECIFIED);
       t.set_rating(request->rating());
       t.set_rating_comment(request->comment());
       return absl::OkStatus();
     }
-    return absl::NotFoundError(
-        absl::StrCat("session ", request->session_id(), " has no turn ", request->turn_id()));
+    return WithReason(absl::NotFoundError(absl::StrCat("session ", request->session_id(),
+                                                       " has no turn ", request->turn_id())),
+                      "TURN_NOT_FOUND");
   });
   if (!st.ok()) return ToGrpcStatus(st);
   metrics_->RecordRating(request->rating());

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
+#include "common/server/error_details.h"
 #include "common/status_macros.h"
 #include "services/translator/text/prepared_text.h"
 
@@ -383,10 +384,21 @@ absl::StatusOr<std::vector<TextResult>> TranslationEngine::Translate(
   const bool detect = source.empty() || source == "auto";
   if (!detect && source != target && !Supports(source, target)) {
     std::vector<std::string> names;
-    for (const auto& [s, t] : SupportedPairs()) names.push_back(absl::StrCat(s, "->", t));
-    return absl::InvalidArgumentError(
-        absl::StrCat("unsupported language pair ", source, "->", target,
-                     "; supported pairs: ", absl::StrJoin(names, ", ")));
+    bool known_source = false, known_target = false;
+    for (const auto& [s, t] : SupportedPairs()) {
+      names.push_back(absl::StrCat(s, "->", t));
+      known_source = known_source || s == source;
+      known_target = known_target || t == target;
+    }
+    const std::string message = absl::StrCat("unsupported language pair ", source, "->", target,
+                                             "; supported pairs: ", absl::StrJoin(names, ", "));
+    // The violation names the TranslateRequest field that no supported pair accepts, or
+    // both when neither does or when each is supported but not the two together.
+    absl::Status status =
+        known_source != known_target
+            ? InvalidFieldError(known_source ? "target_language" : "source_language", message)
+            : InvalidFieldsError({"source_language", "target_language"}, message);
+    return WithReason(std::move(status), "UNSUPPORTED_LANGUAGE_PAIR");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const TranslationModel> model, CurrentModel());
   const int beam = options.beam_size > 0 ? options.beam_size : options_.default_beam_size;

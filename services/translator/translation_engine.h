@@ -98,7 +98,10 @@ class TranslationEngine {
   ~TranslationEngine();
 
   // `source` empty or "auto" = detect per text. Fails with INVALID_ARGUMENT for an
-  // unsupported pair, DEADLINE_EXCEEDED/CANCELLED/RESOURCE_EXHAUSTED from decoding.
+  // unsupported pair (reason UNSUPPORTED_LANGUAGE_PAIR; the violation is on the
+  // TranslateRequest field, `source_language` or `target_language`, that no pair accepts,
+  // on both when neither or each but not the two together), DEADLINE_EXCEEDED/CANCELLED/
+  // RESOURCE_EXHAUSTED from decoding.
   absl::StatusOr<std::vector<TextResult>> Translate(const std::vector<std::string>& texts,
                                                     const std::string& source,
                                                     const std::string& target,

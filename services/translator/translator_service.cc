@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/server/error_details.h"
 #include "common/server/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/text/utf8.h"
@@ -14,37 +15,41 @@ namespace shop::translator {
 namespace {
 
 absl::Status ValidateTexts(const google::protobuf::RepeatedPtrField<std::string>& texts) {
-  if (texts.empty()) return absl::InvalidArgumentError("texts is empty; send 1 to 64 texts");
+  if (texts.empty()) return InvalidFieldError("texts", "texts is empty; send 1 to 64 texts");
   if (texts.size() > kMaxTexts) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("texts has ", texts.size(), " entries; at most ", kMaxTexts, " per request"));
+    return InvalidFieldError("texts", absl::StrCat("texts has ", texts.size(), " entries; at most ",
+                                                   kMaxTexts, " per request"));
   }
   int64_t total = 0;
   for (int i = 0; i < texts.size(); ++i) {
     if (!IsValidUtf8(texts[i])) {
-      return absl::InvalidArgumentError(absl::StrCat("texts[", i, "] is not valid UTF-8"));
+      const std::string field = absl::StrCat("texts[", i, "]");
+      return InvalidFieldError(field, absl::StrCat(field, " is not valid UTF-8"));
     }
     const int64_t n = CountCodePoints(texts[i]);
     if (n > kMaxTextChars) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("texts[", i, "] has ", n, " characters; at most ", kMaxTextChars));
+      const std::string field = absl::StrCat("texts[", i, "]");
+      return InvalidFieldError(
+          field, absl::StrCat(field, " has ", n, " characters; at most ", kMaxTextChars));
     }
     total += n;
   }
   if (total > kMaxTotalChars) {
-    return absl::InvalidArgumentError(
+    return InvalidFieldError(
+        "texts",
         absl::StrCat("texts have ", total, " characters in total; at most ", kMaxTotalChars));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateTerm(const std::string& term, const std::string& field) {
-  if (!IsValidUtf8(term))
-    return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
+  if (!IsValidUtf8(term)) {
+    return InvalidFieldError(field, absl::StrCat(field, " is not valid UTF-8"));
+  }
   const int64_t n = CountCodePoints(term);
   if (n < 1 || n > kMaxTermChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " has ", n, " characters; must be 1 to ", kMaxTermChars));
+    return InvalidFieldError(
+        field, absl::StrCat(field, " has ", n, " characters; must be 1 to ", kMaxTermChars));
   }
   return absl::OkStatus();
 }
@@ -52,26 +57,28 @@ absl::Status ValidateTerm(const std::string& term, const std::string& field) {
 absl::StatusOr<TextOptions> ValidateOptions(const v1::TranslateOptions& o) {
   TextOptions out;
   if (o.glossary_size() > kMaxGlossaryEntries) {
-    return absl::InvalidArgumentError(absl::StrCat("options.glossary has ", o.glossary_size(),
-                                                   " entries; at most ", kMaxGlossaryEntries));
+    return InvalidFieldError("options.glossary",
+                             absl::StrCat("options.glossary has ", o.glossary_size(),
+                                          " entries; at most ", kMaxGlossaryEntries));
   }
   std::set<std::string> seen;
   for (int i = 0; i < o.glossary_size(); ++i) {
     const auto& e = o.glossary(i);
-    RETURN_IF_ERROR(
-        ValidateTerm(e.source_term(), absl::StrCat("options.glossary[", i, "].source_term")));
+    const std::string source_field = absl::StrCat("options.glossary[", i, "].source_term");
+    RETURN_IF_ERROR(ValidateTerm(e.source_term(), source_field));
     RETURN_IF_ERROR(
         ValidateTerm(e.target_term(), absl::StrCat("options.glossary[", i, "].target_term")));
     if (!seen.insert(e.source_term()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("options.glossary[", i, "].source_term \"",
-                                                     e.source_term(), "\" appears twice"));
+      return InvalidFieldError(
+          source_field, absl::StrCat(source_field, " \"", e.source_term(), "\" appears twice"));
     }
     out.glossary.emplace_back(e.source_term(), e.target_term());
   }
   if (o.do_not_translate_size() > kMaxDoNotTranslate) {
-    return absl::InvalidArgumentError(absl::StrCat("options.do_not_translate has ",
-                                                   o.do_not_translate_size(), " terms; at most ",
-                                                   kMaxDoNotTranslate));
+    return InvalidFieldError(
+        "options.do_not_translate",
+        absl::StrCat("options.do_not_translate has ", o.do_not_translate_size(), " terms; at most ",
+                     kMaxDoNotTranslate));
   }
   for (int i = 0; i < o.do_not_translate_size(); ++i) {
     RETURN_IF_ERROR(
@@ -79,16 +86,17 @@ absl::StatusOr<TextOptions> ValidateOptions(const v1::TranslateOptions& o) {
     out.do_not_translate.push_back(o.do_not_translate(i));
   }
   if (o.beam_size() < 0 || o.beam_size() > kMaxBeamSize) {
-    return absl::InvalidArgumentError(absl::StrCat("options.beam_size is ", o.beam_size(),
-                                                   "; must be 0 (default), 1 (greedy) to ",
-                                                   kMaxBeamSize));
+    return InvalidFieldError("options.beam_size",
+                             absl::StrCat("options.beam_size is ", o.beam_size(),
+                                          "; must be 0 (default), 1 (greedy) to ", kMaxBeamSize));
   }
   out.beam_size = o.beam_size();
   const float lp = o.length_penalty();
   if (std::isnan(lp) || lp < 0 || lp > kMaxLengthPenalty) {
-    return absl::InvalidArgumentError(absl::StrCat("options.length_penalty is ", lp,
-                                                   "; must be 0 (default) or in (0, ",
-                                                   kMaxLengthPenalty, "]"));
+    return InvalidFieldError(
+        "options.length_penalty",
+        absl::StrCat("options.length_penalty is ", lp, "; must be 0 (default) or in (0, ",
+                     kMaxLengthPenalty, "]"));
   }
   out.length_penalty = lp;
   switch (o.markup_mode()) {
@@ -99,7 +107,8 @@ absl::StatusOr<TextOptions> ValidateOptions(const v1::TranslateOptions& o) {
       out.html = true;
       break;
     default:
-      return absl::InvalidArgumentError(
+      return InvalidFieldError(
+          "options.markup_mode",
           absl::StrCat("options.markup_mode ", o.markup_mode(), " is not a known MarkupMode"));
   }
   return out;
@@ -126,8 +135,7 @@ absl::StatusOr<std::string> NormalizeLanguage(const std::string& tag, const std:
   const std::string lower = absl::AsciiStrToLower(tag);
   if (lower.empty() || lower == "auto") {
     if (allow_auto) return lower;
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is required (\"auto\" is not allowed)"));
+    return InvalidFieldError(field, absl::StrCat(field, " is required (\"auto\" is not allowed)"));
   }
   // BCP-47 shape: a 2-3 letter primary subtag, then subtags of 1-8 letters/digits.
   size_t i = 0;
@@ -146,7 +154,8 @@ absl::StatusOr<std::string> NormalizeLanguage(const std::string& tag, const std:
     }
   }
   if (!ok) {
-    return absl::InvalidArgumentError(
+    return InvalidFieldError(
+        field,
         absl::StrCat(field, " \"", tag, "\" is not a language tag (e.g. \"en\", \"de-DE\")"));
   }
   return lower.substr(0, i);
@@ -154,7 +163,10 @@ absl::StatusOr<std::string> NormalizeLanguage(const std::string& tag, const std:
 
 absl::StatusOr<TranslationEngine*> TranslatorService::Engine() const {
   TranslationEngine* e = engine_.load();
-  if (e == nullptr) return absl::UnavailableError("the translation model is still loading; retry");
+  if (e == nullptr) {
+    return WithReason(absl::UnavailableError("the translation model is still loading; retry"),
+                      "MODEL_LOADING");
+  }
   return e;
 }
 

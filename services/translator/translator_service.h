@@ -27,13 +27,14 @@ inline constexpr int64_t kMaxTermChars = 100;
 inline constexpr int kMaxBeamSize = 8;
 
 // "en-GB" -> "en"; "" and "auto" stay as they are when `allow_auto`. INVALID_ARGUMENT
-// for anything that is not a BCP-47-shaped tag.
+// for anything that is not a BCP-47-shaped tag, its BadRequest naming `field` (the request
+// field the tag came from, e.g. "target_language").
 absl::StatusOr<std::string> NormalizeLanguage(const std::string& tag, const std::string& field,
                                               bool allow_auto);
 
 class TranslatorService final : public v1::Translator::Service {
  public:
-  // Until SetEngine, calls answer UNAVAILABLE (the model is loading).
+  // Until SetEngine, calls answer UNAVAILABLE (the model is loading; reason MODEL_LOADING).
   void SetEngine(TranslationEngine* engine) { engine_.store(engine); }
 
   grpc::Status Translate(grpc::ServerContext* context, const v1::TranslateRequest* request,
