@@ -55,7 +55,9 @@ function(shop_proto_library target)
     list(APPEND pys ${py})
   endforeach()
   add_library(${target} STATIC ${srcs})
-  target_include_directories(${target} PUBLIC ${out})
+  # Installed, the generated headers sit under include/shop-protos (protos/CMakeLists.txt).
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${out}>
+                                              $<INSTALL_INTERFACE:include/shop-protos>)
   target_link_libraries(${target} PUBLIC gRPC::grpc++ protobuf::libprotobuf)
   # Generated code is not ours to lint.
   target_compile_options(${target} PRIVATE -w)

@@ -29,6 +29,9 @@ PACKAGES=(
   openssl
   # models, test fixtures and the Python test client
   python3 python3-torch python3-grpcio python3-jwt python3-cryptography python3-protobuf python3-numpy
+  # the Python client package (clients/): built as a wheel with pip + setuptools, tested in
+  # a virtual environment
+  python3-pip python3-setuptools python3-wheel python3-venv
   # load generation (gRPC-framed bodies over HTTP/2) and process tools for tests
   nghttp2-client curl procps
   # deployment (issue 6): the local gateway, Prometheus + promtool, YAML for the config tests
