@@ -6,6 +6,7 @@
 
 add_test(NAME "envoy: envoy.yaml and envoy-tls.yaml are valid v3 bootstraps routing every service with the JWT contract, broken copies rejected"
   COMMAND ${SHOP_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/envoy_config_test.py
-          --work_dir ${CMAKE_BINARY_DIR}/envoy_validate)
+          --work_dir ${CMAKE_BINARY_DIR}/envoy_validate
+          --descriptor_set ${CMAKE_BINARY_DIR}/protos/shop_api.pb)
 set_tests_properties("envoy: envoy.yaml and envoy-tls.yaml are valid v3 bootstraps routing every service with the JWT contract, broken copies rejected"
   PROPERTIES TIMEOUT 300)

@@ -27,6 +27,13 @@ uses mutual TLS with SNI and the checked DNS name equal to its address, and the 
 one valid Secret each, watching their certificates' directory; apart from transport sockets the
 two configs are equal.
 
+JSON for callers without gRPC: the grpc_json_transcoder filter sits right before the router,
+serves every service of protos/ by its gRPC path (auto_mapping) and reads the mounted
+deploy/envoy/shop_api.pb, which must be byte for byte the build's descriptor set
+(--descriptor_set), define exactly those services and hold google.rpc's error details; every
+curl example in deploy/envoy/README.md and README.md sends a body that parses as its method's
+request.
+
 Finally broken copies of the files (a misspelled field, a bad enum, identity headers stripped
 in the router, DeleteUser open, a plaintext hop, ...) are checked the same way and each must be
 rejected for its own reason, which shows the checks can fail.
@@ -44,7 +51,7 @@ import subprocess
 import sys
 
 import yaml
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message, message_factory
 
 from broken_copies import rejected_as_expected  # noqa: E402
 from config_tree import find_values  # noqa: E402
@@ -72,6 +79,11 @@ GRPC_STATS = TYPE_PREFIX + "envoy.extensions.filters.http.grpc_stats.v3.FilterCo
 ROUTER = TYPE_PREFIX + "envoy.extensions.filters.http.router.v3.Router"
 JWT_AUTHN = TYPE_PREFIX + "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"
 RBAC = TYPE_PREFIX + "envoy.extensions.filters.http.rbac.v3.RBAC"
+TRANSCODER = TYPE_PREFIX + "envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder"
+# The API descriptor set: committed beside the configs, mounted with them (ConfigMap
+# envoy-config at /etc/envoy), and byte for byte the build's (--descriptor_set).
+DESCRIPTOR_FILE = "shop_api.pb"
+DESCRIPTOR_MOUNT = "/etc/envoy/"
 HEADER_MUTATION_FILTER = TYPE_PREFIX + "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
 EARLY_HEADER_MUTATION = TYPE_PREFIX + "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation"
 DOWNSTREAM_TLS = TYPE_PREFIX + "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
@@ -438,7 +450,83 @@ def filter_problems(hcm, services):
                             f"{sorted(wanted - listed)}, unknown {sorted(listed - wanted)}")
     if not hcm.get("access_log"):
         problems.append("gRPC listener: no access log")
+    return problems + transcoder_problems(filters, services)
+
+
+def transcoder_problems(filters, services):
+    """The gRPC-JSON transcoder: right before the router (after jwt_authn and RBAC), every
+    public service by its gRPC path, reading the API descriptor set mounted beside the
+    configs, which defines exactly the services and methods of protos/."""
+    types = [f.get("typed_config", {}).get("@type") for f in filters]
+    if TRANSCODER not in types:
+        return ["gRPC listener: no grpc_json_transcoder filter (JSON callers)"]
+    problems = []
+    config = filters[types.index(TRANSCODER)]["typed_config"]
+    if types.index(TRANSCODER) != len(types) - 2:
+        problems.append("gRPC listener: grpc_json_transcoder is not right before the router")
+    if sorted(config.get("services", [])) != sorted(services):
+        problems.append(f"grpc_json_transcoder serves {sorted(config.get('services', []))}, "
+                        f"not the services of protos/ {sorted(services)}")
+    if not config.get("auto_mapping"):
+        problems.append("grpc_json_transcoder: auto_mapping is off, so methods without "
+                        "google.api.http rules (all of ours) are not reachable with JSON")
+    if not config.get("convert_grpc_status"):
+        problems.append("grpc_json_transcoder: convert_grpc_status is off (errors lose their details)")
+    path = config.get("proto_descriptor", "")
+    if path != DESCRIPTOR_MOUNT + DESCRIPTOR_FILE:
+        problems.append(f"grpc_json_transcoder reads {path!r}, not the mounted "
+                        f"{DESCRIPTOR_MOUNT + DESCRIPTOR_FILE}")
+    else:
+        problems += descriptor_problems(os.path.join(ENVOY_DIR, DESCRIPTOR_FILE), services)
     return problems
+
+
+def readme_curl_problems(readme_path, descriptor_path):
+    """Every `curl .../<package>.<Service>/<Method> ... -d '<json>'` of deploy/envoy/README.md
+    calls a method of the descriptor set, and its body parses as that method's request."""
+    with open(readme_path, encoding="utf-8") as f:
+        text = f.read().replace("\\\n", " ")
+    calls = re.findall(r"curl [^\n]*?/([\w.]+)/(\w+) [^\n]*?-d '([^']*)'", text)
+    if not calls:
+        return ["deploy/envoy/README.md: no curl example"]
+    pool = load_pool(descriptor_path)
+    factory = message_factory.MessageFactory(pool)
+    problems = []
+    for service, method, body in calls:
+        try:
+            rpc = pool.FindServiceByName(service).FindMethodByName(method)
+        except KeyError:
+            rpc = None
+        if rpc is None:
+            problems.append(f"README curl: {service}/{method} is not a method of {DESCRIPTOR_FILE}")
+            continue
+        try:
+            json_format.Parse(body, factory.GetPrototype(rpc.input_type)(), descriptor_pool=pool)
+        except json_format.ParseError as e:
+            problems.append(f"README curl: the body for {service}/{method} is not a "
+                            f"{rpc.input_type.full_name}: {e}")
+    return problems
+
+
+def descriptor_problems(path, services):
+    """deploy/envoy/shop_api.pb defines exactly the services and methods of protos/."""
+    files = descriptor_pb2.FileDescriptorSet()
+    try:
+        with open(path, "rb") as f:
+            files.ParseFromString(f.read())
+    except (OSError, message.DecodeError) as e:
+        return [f"{DESCRIPTOR_FILE}: not a descriptor set: {e}"]
+    defined = {f"{file.package}.{service.name}": [m.name for m in service.method]
+               for file in files.file for service in file.service}
+    messages = {f"{file.package}.{m.name}" for file in files.file for m in file.message_type}
+    missing = sorted({"google.rpc.Status", "google.rpc.BadRequest", "google.rpc.ErrorInfo",
+                      "google.rpc.RetryInfo"} - messages)
+    if missing:
+        return [f"{DESCRIPTOR_FILE} lacks {missing}: convert_grpc_status cannot print error details"]
+    if defined != services:
+        return [f"{DESCRIPTOR_FILE} defines {defined}, not the services of protos/ {services}: "
+                "cmake --build build --target update_envoy_descriptor"]
+    return []
 
 
 def catch_all_problems(routes):
@@ -896,6 +984,18 @@ BROKEN_COPIES = [
      r"grpc_stats allowlist differs from protos/: missing \['shop\.recommender"),
     ("router not last", edit(lambda d: hcm_at(d, GRPC_LISTENER[1])["http_filters"].reverse()),
      r"router is not the last"),
+    ("JSON transcoder misses a service",
+     edit(lambda d: http_filter(d, "GrpcJsonTranscoder")["typed_config"]["services"].pop()),
+     r"grpc_json_transcoder serves .*, not the services of protos/"),
+    ("JSON transcoder without auto_mapping",
+     edit(lambda d: http_filter(d, "GrpcJsonTranscoder")["typed_config"].pop("auto_mapping")),
+     r"auto_mapping is off"),
+    ("JSON transcoder reads a descriptor that is not mounted",
+     substitute(r"proto_descriptor: /etc/envoy/shop_api\.pb", "proto_descriptor: /etc/envoy/api.pb"),
+     r"grpc_json_transcoder reads '/etc/envoy/api\.pb', not the mounted"),
+    ("JSON transcoder with a misspelled field",
+     substitute(r"convert_grpc_status: true", "convert_grpc_statuss: true"),
+     r'no field named "convert_grpc_statuss"'),
     ("no access log", edit(lambda d: hcm_at(d, GRPC_LISTENER[1]).pop("access_log")), r"no access log"),
     # Caller identity.
     ("client identity headers not stripped",
@@ -987,6 +1087,9 @@ def main():
                         help="npm install, descriptor sets and broken copies (default: %(default)s)")
     parser.add_argument("--skip_broken_copies", action="store_true",
                         help="only validate the configs (e.g. edited copies)")
+    parser.add_argument("--descriptor_set", default="",
+                        help="the build's API descriptor set (build/protos/shop_api.pb): "
+                             f"deploy/envoy/{DESCRIPTOR_FILE} must be equal to it")
     args = parser.parse_args()
 
     try:
@@ -1008,6 +1111,35 @@ def main():
         return 2
 
     failures = 0
+    descriptor = os.path.join(ENVOY_DIR, DESCRIPTOR_FILE)
+    for readme in (os.path.join(ENVOY_DIR, "README.md"), os.path.join(REPO_ROOT, "README.md")):
+        curl = readme_curl_problems(readme, descriptor)
+        for problem in curl:
+            print(f"FAIL: {os.path.relpath(readme, REPO_ROOT)}: {problem}")
+        failures += bool(curl)
+        if not curl:
+            print(f"ok: every curl example of {os.path.relpath(readme, REPO_ROOT)} sends a valid "
+                  "request of its method")
+    # The check can fail: a misspelled field and an unknown method in a copy.
+    with open(os.path.join(ENVOY_DIR, "README.md"), encoding="utf-8") as f:
+        readme_text = f.read()
+    for what, broken_text in (("misspelled field", readme_text.replace('"targetLanguage"', '"targetLanguag"')),
+                              ("unknown method", readme_text.replace("/Translate ", "/Translat "))):
+        path = os.path.join(args.work_dir, "broken_readme.md")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(broken_text)
+        if not readme_curl_problems(path, descriptor):
+            print(f"FAIL: a README curl example with a {what} was accepted")
+            failures += 1
+    if args.descriptor_set:
+        with open(args.descriptor_set, "rb") as f, \
+                open(os.path.join(ENVOY_DIR, DESCRIPTOR_FILE), "rb") as g:
+            if f.read() != g.read():
+                print(f"FAIL: deploy/envoy/{DESCRIPTOR_FILE} is not the build's "
+                      f"{args.descriptor_set}: cmake --build build --target update_envoy_descriptor")
+                failures += 1
+            else:
+                print(f"ok: deploy/envoy/{DESCRIPTOR_FILE} is the build's descriptor set")
     problems = validate(files, schema, services)
     for name, problem in problems:
         print(f"FAIL: {name}: {problem}")

@@ -176,11 +176,20 @@ def render(kubectl, directory):
     return [o for o in yaml.safe_load_all(run([kubectl, "kustomize", directory])) if o]
 
 
+def api_server_view(obj):
+    """`obj` as the API server decodes it: kustomize writes a ConfigMap's binaryData (the
+    Envoy API descriptor set) as base64 in lines of 70, which Go's base64 decoder reads
+    with the line breaks ignored, while the schemas' "byte" format allows none."""
+    if obj.get("kind") != "ConfigMap" or not obj.get("binaryData"):
+        return obj
+    return {**obj, "binaryData": {k: re.sub(r"\s+", "", v) for k, v in obj["binaryData"].items()}}
+
+
 def schema_errors(validator, work_dir, entries):
     """{id: [errors]} for [(id, object)], from one run of validate.mjs."""
     path = os.path.join(work_dir, "objects.json")
     with open(path, "w") as f:
-        json.dump([{"id": i, "object": o} for i, o in entries], f)
+        json.dump([{"id": i, "object": api_server_view(o)} for i, o in entries], f)
     result = subprocess.run(["node", validator, path], capture_output=True, text=True)
     errors = {}
     for line in result.stdout.splitlines():
@@ -874,7 +883,9 @@ def envoy_files():
     with open(os.path.join(ENVOY_DIR, "kustomization.yaml")) as f:
         generators = yaml.safe_load(f).get("configMapGenerator", [])
     names = [name for g in generators for name in g.get("files", [])]
-    return {name: open(os.path.join(ENVOY_DIR, name)).read() for name in names}
+    # The API descriptor set (shop_api.pb) is binary: ConfigMap binaryData, not text.
+    return {name: open(os.path.join(ENVOY_DIR, name)).read() for name in names
+            if not name.endswith(".pb")}
 
 
 def gateway_pod(r):
