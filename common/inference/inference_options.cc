@@ -12,6 +12,7 @@
 #include "common/inference/blas_kernels.h"
 #include "common/inference/model_files.h"
 #include "common/logging.h"
+#include "common/server/data_paths.h"
 
 namespace {
 const shop::BatcherOptions kBatcherDefaults;
@@ -47,6 +48,10 @@ ABSL_FLAG(int, blas_threads, 1,
 
 namespace shop {
 
+absl::Status CheckModelRoot() {
+  return CheckDataPath("model_root", absl::GetFlag(FLAGS_model_root));
+}
+
 InferenceDefaults WorkerPerCoreDefaults() {
   InferenceDefaults d;
   d.workers = std::max(1u, std::thread::hardware_concurrency());
@@ -57,7 +62,7 @@ InferenceDefaults WorkerPerCoreDefaults() {
 InferenceOptions InferenceOptions::FromFlags(const std::string& model_name,
                                              const InferenceDefaults& defaults) {
   InferenceOptions o;
-  o.repository.root = absl::GetFlag(FLAGS_model_root);
+  o.repository.root = DataPath(absl::GetFlag(FLAGS_model_root));
   const std::string name_flag = absl::GetFlag(FLAGS_model_name);
   o.repository.name = name_flag.empty() ? model_name : name_flag;
   o.repository.pinned_version = absl::GetFlag(FLAGS_model_version);

@@ -42,6 +42,10 @@ struct InferenceOptions {
                                     const InferenceDefaults& defaults = {});
 };
 
+// OK when --model_root (resolved against --data_root, data_paths.h) exists; otherwise a
+// FAILED_PRECONDITION that says what to pass. Binaries check it before anything starts.
+absl::Status CheckModelRoot();
+
 // Applies the thread settings process-wide. Call once, before the first model loads.
 // `blas_threads` <= 0 leaves OpenBLAS alone.
 absl::Status ConfigureTorchThreads(int intra_op_threads, int inter_op_threads,

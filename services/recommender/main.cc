@@ -12,6 +12,7 @@
 #include "common/inference/served_model.h"
 #include "common/logging.h"
 #include "common/server/caller_identity.h"
+#include "common/server/data_paths.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
 #include "services/recommender/catalog.h"
@@ -80,6 +81,10 @@ int main(int argc, char** argv) {
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("recommender");
+  for (const absl::Status& s :
+       {shop::CheckModelRoot(), shop::CheckDataPath("catalog", absl::GetFlag(FLAGS_catalog))}) {
+    if (!s.ok()) return shop::StartupFailed(s);
+  }
 
   auto store = MakeStore();
   if (!store.ok()) return shop::StartupFailed(store.status());
@@ -98,8 +103,8 @@ int main(int argc, char** argv) {
   if (!served.ok()) return shop::StartupFailed(served.status());
   auto embeddings = (*served)->repository()->Current()->Attribute("item_embeddings");
   if (!embeddings.ok()) return shop::StartupFailed(embeddings.status());
-  auto catalog =
-      shop::recommender::Catalog::Load(absl::GetFlag(FLAGS_catalog), embeddings->size(0) - 1);
+  auto catalog = shop::recommender::Catalog::Load(shop::DataPath(absl::GetFlag(FLAGS_catalog)),
+                                                  embeddings->size(0) - 1);
   if (!catalog.ok()) return shop::StartupFailed(catalog.status());
   shop::recommender::EngineOptions engine_options;
   engine_options.index = absl::GetFlag(FLAGS_item_index);

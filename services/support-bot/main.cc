@@ -15,6 +15,7 @@
 #include "common/inference/model_repository.h"
 #include "common/logging.h"
 #include "common/server/caller_identity.h"
+#include "common/server/data_paths.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
 #include "common/server/tls.h"
@@ -83,7 +84,7 @@ shop::supportbot::OrderIdFormat OrderIdsFromFlags() {
 absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
   using shop::supportbot::PostgresOrderStore;
   using shop::supportbot::SqliteOrderStore;
-  const std::string db = absl::GetFlag(FLAGS_orders_db);
+  const std::string db = shop::DataPath(absl::GetFlag(FLAGS_orders_db));
   const shop::supportbot::OrderIdFormat ids = OrderIdsFromFlags();
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   const bool seed = absl::GetFlag(FLAGS_seed_demo_orders);
@@ -156,24 +157,30 @@ int main(int argc, char** argv) {
   shop::ParseFlagsWithEnvironment(argc, argv);
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");
+  const std::string kb_path = shop::DataPath(absl::GetFlag(FLAGS_kb));
+  std::string messages_dir = shop::DataPath(absl::GetFlag(FLAGS_messages));
+  if (messages_dir.empty()) {
+    messages_dir =
+        (std::filesystem::path(kb_path).parent_path().parent_path() / "messages").string();
+  }
+  for (const absl::Status& s :
+       {shop::CheckModelRoot(), shop::CheckDataPath("kb", absl::GetFlag(FLAGS_kb)),
+        absl::GetFlag(FLAGS_messages).empty()
+            ? absl::OkStatus()
+            : shop::CheckDataPath("messages", absl::GetFlag(FLAGS_messages))}) {
+    if (!s.ok()) return shop::StartupFailed(s);
+  }
 
   auto sessions = MakeSessionStore();
   if (!sessions.ok()) return shop::StartupFailed(sessions.status());
   auto orders = MakeOrderStore();
   if (!orders.ok()) return shop::StartupFailed(orders.status());
-  auto kb = shop::supportbot::KnowledgeBase::Load(absl::GetFlag(FLAGS_kb));
+  auto kb = shop::supportbot::KnowledgeBase::Load(kb_path);
   if (!kb.ok()) return shop::StartupFailed(kb.status());
   const std::vector<std::string> languages = absl::GetFlag(FLAGS_languages);
-  std::string messages_dir = absl::GetFlag(FLAGS_messages);
-  if (messages_dir.empty()) {
-    messages_dir =
-        (std::filesystem::path(absl::GetFlag(FLAGS_kb)).parent_path().parent_path() / "messages")
-            .string();
-  }
   auto messages = shop::supportbot::MessageCatalog::Load(messages_dir, languages);
   if (!messages.ok()) return shop::StartupFailed(messages.status());
-  auto articles =
-      shop::supportbot::ArticleTranslations::Load(absl::GetFlag(FLAGS_kb), **kb, languages);
+  auto articles = shop::supportbot::ArticleTranslations::Load(kb_path, **kb, languages);
   if (!articles.ok()) return shop::StartupFailed(articles.status());
   const std::vector<std::string> translated = (*articles)->languages();
   for (const std::string& language : languages) {

@@ -9,6 +9,7 @@
 #include "common/inference/inference_options.h"
 #include "common/inference/model_repository.h"
 #include "common/logging.h"
+#include "common/server/data_paths.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
 #include "services/translator/translation_engine.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   shop::InferenceOptions inference =
       shop::InferenceOptions::FromFlags("translator", shop::WorkerPerCoreDefaults());
+  if (absl::Status s = shop::CheckModelRoot(); !s.ok()) return shop::StartupFailed(s);
   if (absl::GetFlag(FLAGS_int8)) {
     inference.repository.variant = "int8";
     // The model was quantized for ONEDNN (this LibTorch has no FBGEMM); run it with the
