@@ -15,8 +15,8 @@
 // module's ATen ops.
 //
 // The sums run in another order than OpenBLAS's, so log-probabilities differ from
-// step()'s by float rounding (~1e-6; direct_decoder_test holds them to 1e-4 and whole
-// beam searches to the same tokens).
+// step()'s by float rounding (largest 7.6e-6 over 40 steps of 6 rows; direct_decoder_test
+// holds them to 1e-4 and whole beam searches, with every kernel twin, to the same tokens).
 #ifndef SHOP_SERVICES_TRANSLATOR_DIRECT_DECODER_H_
 #define SHOP_SERVICES_TRANSLATOR_DIRECT_DECODER_H_
 

@@ -110,9 +110,10 @@ TEST_CASE("direct decoder steps equal the module's step() through reorders and g
     src_bias = src_bias.index_select(0, idx);
     REQUIRE(cache.rows() == static_cast<int64_t>(index.size()));
   }
-  // On the machines measured it is exactly 0: the same kernels add in the same order.
+  // Float rounding only: the packed kernels sum in another order than OpenBLAS (7.6e-6 on
+  // the AVX-512 machine measured; log-probabilities reach -20, where a float ulp is 2e-6).
   INFO("largest |direct - step()| log-probability difference: " << worst);
-  CHECK(worst <= 1e-5);
+  CHECK(worst <= 1e-4);
 }
 
 TEST_CASE("beam search picks the same hypotheses through the direct decoder and step()") {
