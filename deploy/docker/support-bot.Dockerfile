@@ -31,6 +31,9 @@ COPY models/support-bot /app/models/support-bot
 COPY services/support-bot/kb/articles*.jsonl /app/kb/
 # The reply catalogs; the server finds them beside the kb folder (/app/messages).
 COPY services/support-bot/messages /app/messages
+# The demo orders --seed_demo_orders inserts (dev; prod seeds none), found beside the kb
+# folder (/app/demo) like the reply catalogs.
+COPY services/support-bot/demo/orders.jsonl /app/demo/orders.jsonl
 # `docker run` keeps the orders in a SQLite file and needs a writable directory, owned by
 # the server's user; Kubernetes runs several replicas on PostgreSQL instead (deploy/k8s sets
 # SHOP_ORDERS_DB to a postgresql:// URL, and the root filesystem is read-only there).

@@ -1,7 +1,7 @@
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """Demo customers for scripts that change orders through the bot (fault tests, benchmarks).
 
-Signed-in demo customers (services/support-bot/demo_orders.cc), each with an order that may
+Signed-in demo customers (services/support-bot/demo/orders.jsonl), each with an order that may
 still be cancelled or re-addressed (placed or paid), and a new address in the order's
 country ({n}: a house number, new for every change).
 """

@@ -2,33 +2,20 @@
 #include "services/support-bot/demo_orders.h"
 
 #include <cstdint>
+#include <fstream>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/country_codes.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
 
 namespace shop::supportbot {
 
 namespace {
-
-struct DemoItem {
-  const char* name;
-  int quantity;
-  int64_t unit_price_minor;
-};
-
-struct DemoOrder {
-  const char* id;
-  const char* customer_id;
-  const char* email;
-  OrderStatus status;
-  bool express;
-  Address address;
-  std::vector<DemoItem> items;
-  int created_days_ago;  // >= 1, so that no demo order lies in the future
-  int expected_in_days;  // relative to today; negative for delivered orders
-};
 
 // Currency by destination (KB "Policy facts").
 const char* CurrencyFor(const std::string& country) {
@@ -69,156 +56,102 @@ bool HasShipped(OrderStatus status) {
   }
 }
 
-using S = OrderStatus;
-
-const std::vector<DemoOrder>& DemoSpecs() {
-  // One order per three lines reads better than one field per line.
-  // clang-format off
-  static const auto* const kSpecs = new std::vector<DemoOrder>{
-      // Signed-in customers cust-1001 .. cust-1010.
-      {"ORD-35032582", "cust-1001", "anna.schmidt@example.de", S::kPlaced, false,
-       {"Anna Schmidt", "Lindenstrasse 14", "10969", "Berlin", "DE"},
-       {{"Linen bed sheet set", 1, 8990}, {"Cotton pillowcase", 2, 1490}}, 1, 4},
-      {"ORD-36252221", "cust-1001", "anna.schmidt@example.de", S::kDelivered, false,
-       {"Anna Schmidt", "Lindenstrasse 14", "10969", "Berlin", "DE"},
-       {{"Ceramic coffee mug", 4, 1250}}, 40, -35},
-      {"ORD-62301241", "cust-1001", "anna.schmidt@example.de", S::kInTransit, false,
-       {"Anna Schmidt", "Lindenstrasse 14", "10969", "Berlin", "DE"},
-       {{"Desk organiser", 1, 2450}}, 2, 2},
-      {"ORD-36480894", "cust-1002", "lucas.martin@example.fr", S::kPaymentConfirmed, false,
-       {"Lucas Martin", "8 rue des Lilas", "69003", "Lyon", "FR"},
-       {{"Wool scarf", 1, 3900}}, 1, 4},
-      {"ORD-36655764", "cust-1002", "lucas.martin@example.fr", S::kShipped, false,
-       {"Lucas Martin", "8 rue des Lilas", "69003", "Lyon", "FR"},
-       {{"Leather wallet", 1, 5500}}, 3, 2},
-      {"ORD-68870700", "cust-1002", "lucas.martin@example.fr", S::kCancelled, false,
-       {"Lucas Martin", "8 rue des Lilas", "69003", "Lyon", "FR"},
-       {{"Scented candle", 3, 1590}}, 10, -5},
-      {"ORD-37784483", "cust-1003", "sofia.garcia@example.es", S::kPlaced, false,
-       {"Sofía García", "Calle Mayor 12, 3B", "28013", "Madrid", "ES"},
-       {{"Espresso maker", 1, 4590}}, 1, 5},
-      {"ORD-37933677", "cust-1003", "sofia.garcia@example.es", S::kInTransit, false,
-       {"Sofía García", "Calle Mayor 12, 3B", "28013", "Madrid", "ES"},
-       {{"Bath towel", 2, 2490}}, 4, 1},
-      {"ORD-38302983", "cust-1004", "oliver.brown@example.co.uk", S::kProcessing, false,
-       {"Oliver Brown", "14 Albert Road", "M1 1AE", "Manchester", "GB"},
-       {{"Running shoes", 1, 7900}}, 1, 6},
-      {"ORD-39375836", "cust-1004", "oliver.brown@example.co.uk", S::kDelivered, false,
-       {"Oliver Brown", "14 Albert Road", "M1 1AE", "Manchester", "GB"},
-       {{"Rain jacket", 1, 6500}}, 20, -12},
-      {"ORD-39722233", "cust-1005", "emily.johnson@example.com", S::kPlaced, false,
-       {"Emily Johnson", "350 Fifth Avenue, Apt 4B", "10118", "New York", "US"},
-       {{"Bluetooth speaker", 1, 5999}}, 1, 9},
-      {"ORD-41535642", "cust-1005", "emily.johnson@example.com", S::kAtCustoms, false,
-       {"Emily Johnson", "350 Fifth Avenue, Apt 4B", "10118", "New York", "US"},
-       {{"Yoga mat", 2, 3499}}, 6, 3},
-      {"ORD-71403729", "cust-1005", "emily.johnson@example.com", S::kDelivered, false,
-       {"Emily Johnson", "350 Fifth Avenue, Apt 4B", "10118", "New York", "US"},
-       {{"Phone case", 1, 2499}}, 15, -5},
-      {"ORD-42175294", "cust-1006", "noah.meier@example.ch", S::kPaymentConfirmed, false,
-       {"Noah Meier", "Bahnhofstrasse 21", "8001", "Zürich", "CH"},
-       {{"Hiking backpack", 1, 11900}}, 1, 7},
-      {"ORD-42633920", "cust-1006", "noah.meier@example.ch", S::kShipped, false,
-       {"Noah Meier", "Bahnhofstrasse 21", "8001", "Zürich", "CH"},
-       {{"Thermos flask", 1, 3450}}, 2, 5},
-      {"ORD-45809806", "cust-1007", "yuki.tanaka@example.jp", S::kPlaced, false,
-       {"Yuki Tanaka", "2-11-3 Shibuya, Shibuya-ku", "150-0002", "Tokyo", "JP"},
-       {{"Silk scarf", 1, 8800}}, 1, 11},
-      {"ORD-46616417", "cust-1007", "yuki.tanaka@example.jp", S::kInTransit, false,
-       {"Yuki Tanaka", "2-11-3 Shibuya, Shibuya-ku", "150-0002", "Tokyo", "JP"},
-       {{"Tea set", 1, 12500}}, 5, 6},
-      {"ORD-47874421", "cust-1008", "jack.wilson@example.com.au", S::kProcessing, false,
-       {"Jack Wilson", "45 George Street", "2000", "Sydney", "AU"},
-       {{"Sunglasses", 1, 12900}}, 1, 14},
-      {"ORD-49361589", "cust-1008", "jack.wilson@example.com.au", S::kOutForDelivery, false,
-       {"Jack Wilson", "45 George Street", "2000", "Sydney", "AU"},
-       {{"Beach towel", 2, 3900}}, 13, 0},
-      {"ORD-50246633", "cust-1009", "marie.dubois@example.fr", S::kCancelled, false,
-       {"Marie Dubois", "15 avenue Jean Jaurès", "75019", "Paris", "FR"},
-       {{"Table lamp", 1, 6900}}, 6, 1},
-      {"ORD-58816302", "cust-1009", "marie.dubois@example.fr", S::kOnHold, false,
-       {"Marie Dubois", "15 avenue Jean Jaurès", "75019", "Paris", "FR"},
-       {{"Eau de parfum 50 ml", 1, 7800}}, 2, 5},
-      {"ORD-59673100", "cust-1010", "max.weber@example.de", S::kShipped, true,
-       {"Max Weber", "Königstrasse 3", "70173", "Stuttgart", "DE"},
-       {{"Noise-cancelling headphones", 1, 24900}}, 1, 1},
-      {"ORD-59962626", "cust-1010", "max.weber@example.de", S::kPlaced, true,
-       {"Max Weber", "Königstrasse 3", "70173", "Stuttgart", "DE"},
-       {{"Smartwatch strap", 2, 1990}}, 1, 2},
-      // Guest orders: anonymous customers verify with the e-mail address or postcode.
-      {"ORD-73464097", "", "lena.fischer@example.de", S::kPlaced, false,
-       {"Lena Fischer", "Hauptstrasse 5", "80331", "München", "DE"},
-       {{"Children's raincoat", 1, 3490}}, 1, 4},
-      {"ORD-98106871", "", "tom.becker@example.de", S::kDelivered, false,
-       {"Tom Becker", "Schillerstrasse 9", "60313", "Frankfurt am Main", "DE"},
-       {{"Bicycle lights", 1, 2990}}, 9, -4},
-      {"ORD-79081935", "", "pierre.laurent@example.fr", S::kShipped, false,
-       {"Pierre Laurent", "22 rue Victor Hugo", "33000", "Bordeaux", "FR"},
-       {{"Cast iron pan", 1, 5990}}, 2, 2},
-      {"ORD-82992312", "", "carmen.lopez@example.es", S::kPaymentConfirmed, false,
-       {"Carmen López", "Avenida de la Constitución 20", "41004", "Sevilla", "ES"},
-       {{"Handbag", 1, 8900}}, 1, 5},
-      {"ORD-83241552", "", "george.taylor@example.co.uk", S::kPlaced, false,
-       {"George Taylor", "27 Queen Street", "EH2 1JX", "Edinburgh", "GB"},
-       {{"Wool jumper", 1, 6900}}, 1, 6},
-      {"ORD-86126116", "", "michael.davis@example.com", S::kInTransit, false,
-       {"Michael Davis", "1200 Market Street", "94102", "San Francisco", "US"},
-       {{"Camera tripod", 1, 4999}}, 4, 5},
-      {"ORD-86255890", "", "sarah.keller@example.ch", S::kDelivered, false,
-       {"Sarah Keller", "Rue du Rhône 40", "1204", "Genève", "CH"},
-       {{"Watch box", 1, 7900}}, 18, -9},
-      {"ORD-86978001", "", "haruto.sato@example.jp", S::kPaymentConfirmed, false,
-       {"Haruto Sato", "1-1-2 Oshiage, Sumida-ku", "131-0045", "Tokyo", "JP"},
-       {{"Fountain pen", 1, 15000}}, 1, 10},
-      {"ORD-88202938", "", "chloe.smith@example.com.au", S::kPlaced, false,
-       {"Chloe Smith", "12 Collins Street", "3000", "Melbourne", "AU"},
-       {{"Linen dress", 1, 14900}}, 1, 13},
+// One order of the demo file, checked; `where` (file:line) names it in errors, `index` is
+// its place among the orders.
+absl::StatusOr<Order> ParseDemoOrder(const nlohmann::json& j, const std::string& where,
+                                     absl::CivilDay today, int index) {
+  static const std::set<std::string> kFields = {"id",     "customer_id",      "email",
+                                                "status", "express",          "address",
+                                                "items",  "created_days_ago", "expected_in_days"};
+  auto bad = [&](const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
   };
-  // clang-format on
-  return *kSpecs;
+  if (!j.is_object()) return bad("not a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (!kFields.count(key)) return bad(absl::StrCat("unknown field \"", key, "\""));
+  }
+  Order o;
+  o.id = j.at("id").get<std::string>();
+  const std::optional<std::string> canonical = OrderIdNormalizer(OrderIdFormat{}).Normalize(o.id);
+  if (!canonical.has_value() || *canonical != o.id) {
+    return bad(absl::StrCat("id \"", o.id, "\" is not like ", OrderIdFormat{}.Example()));
+  }
+  o.customer_id = j.at("customer_id").get<std::string>();
+  o.email = j.at("email").get<std::string>();
+  if (o.email.find('@') == std::string::npos) return bad("email has no @");
+  const std::optional<OrderStatus> status = ParseOrderStatus(j.at("status").get<std::string>());
+  if (!status)
+    return bad(absl::StrCat("unknown status \"", j.at("status").get<std::string>(), "\""));
+  o.status = *status;
+  const bool express = j.at("express").get<bool>();
+  o.shipping_method = express ? "express" : "standard";
+  const nlohmann::json& a = j.at("address");
+  o.shipping_address = {a.at("name").get<std::string>(), a.at("street").get<std::string>(),
+                        a.at("postcode").get<std::string>(), a.at("city").get<std::string>(),
+                        a.at("country").get<std::string>()};
+  const std::optional<std::string> country = NormalizeCountryCode(o.shipping_address.country);
+  if (!country || *country != o.shipping_address.country) {
+    return bad(absl::StrCat("address.country \"", o.shipping_address.country,
+                            "\" is not an upper-case ISO 3166-1 alpha-2 code"));
+  }
+  o.destination_country = o.shipping_address.country;
+  auto [carrier, tracking] = CarrierAndTracking(o.destination_country, express, o.id.substr(4));
+  o.carrier = std::move(carrier);
+  if (HasShipped(o.status)) o.tracking_number = std::move(tracking);
+  const int created_days_ago = j.at("created_days_ago").get<int>();
+  if (created_days_ago < 1) return bad("created_days_ago must be >= 1 (no order in the future)");
+  o.expected_delivery = today + j.at("expected_in_days").get<int>();
+  const std::string currency = CurrencyFor(o.destination_country);
+  if (!j.at("items").is_array() || j.at("items").empty()) return bad("items is empty");
+  for (const nlohmann::json& item : j.at("items")) {
+    const int quantity = item.at("quantity").get<int>();
+    const int64_t price = item.at("unit_price_minor").get<int64_t>();
+    if (quantity < 1 || price < 0) return bad("an item needs quantity >= 1 and a price >= 0");
+    o.items.push_back({item.at("name").get<std::string>(), quantity, price, currency});
+  }
+  // Minutes apart in file order, so that listings sort the same on every run.
+  o.created = absl::FromCivil(absl::CivilMinute(today - created_days_ago) + 9 * 60 + 7 * index,
+                              absl::UTCTimeZone());
+  o.updated = o.created;
+  return o;
 }
 
 }  // namespace
 
-std::vector<Order> DemoOrders(absl::CivilDay today) {
+absl::StatusOr<std::vector<Order>> LoadDemoOrders(const std::string& path, absl::CivilDay today) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the demo orders file ", path));
   std::vector<Order> orders;
-  const std::vector<DemoOrder>& specs = DemoSpecs();
-  for (size_t i = 0; i < specs.size(); ++i) {
-    const DemoOrder& spec = specs[i];
-    Order o;
-    o.id = spec.id;
-    o.customer_id = spec.customer_id;
-    o.email = spec.email;
-    o.status = spec.status;
-    o.shipping_method = spec.express ? "express" : "standard";
-    o.shipping_address = spec.address;
-    o.destination_country = spec.address.country;
-    auto [carrier, tracking] =
-        CarrierAndTracking(o.destination_country, spec.express, o.id.substr(4));
-    o.carrier = std::move(carrier);
-    if (HasShipped(o.status)) o.tracking_number = std::move(tracking);
-    o.expected_delivery = today + spec.expected_in_days;
-    const std::string currency = CurrencyFor(o.destination_country);
-    for (const DemoItem& item : spec.items) {
-      o.items.push_back({item.name, item.quantity, item.unit_price_minor, currency});
+  std::set<std::string> ids;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = absl::StrCat(path, ":", number);
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      ASSIGN_OR_RETURN(Order order,
+                       ParseDemoOrder(j, where, today, static_cast<int>(orders.size())));
+      if (!ids.insert(order.id).second) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": duplicate id ", order.id));
+      }
+      orders.push_back(std::move(order));
+    } catch (const nlohmann::json::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": ", e.what()));
     }
-    o.created = absl::FromCivil(
-        absl::CivilMinute(today - spec.created_days_ago) + 9 * 60 + 7 * static_cast<int>(i),
-        absl::UTCTimeZone());
-    o.updated = o.created;
-    orders.push_back(std::move(o));
   }
+  if (orders.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no orders"));
   return orders;
 }
 
-absl::StatusOr<std::vector<Order>> DemoOrdersFor(const OrderIdFormat& format,
+absl::StatusOr<std::vector<Order>> DemoOrdersFor(const std::string& path,
+                                                 const OrderIdFormat& format,
                                                  absl::CivilDay today) {
   if (!(format == OrderIdFormat{})) {
     return absl::FailedPreconditionError(
         absl::StrCat("the demo orders have ids like ", OrderIdFormat{}.Example(), ", not ",
                      format.Example(), "; do not seed them into a store with another id format"));
   }
-  return DemoOrders(today);
+  return LoadDemoOrders(path, today);
 }
 
 }  // namespace shop::supportbot

@@ -19,6 +19,7 @@
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
 #include "common/server/tls.h"
+#include "services/support-bot/demo_orders.h"
 #include "services/support-bot/memory_session_store.h"
 #include "services/support-bot/postgres_order_store.h"
 #include "services/support-bot/redis_session_store.h"
@@ -35,6 +36,10 @@ ABSL_FLAG(std::string, orders_db_password_file, "",
 ABSL_FLAG(int, orders_db_pool_size, 8, "PostgreSQL connections per replica (at most).");
 ABSL_FLAG(bool, seed_demo_orders, true,
           "Insert the demo orders (idempotent) at start; they need the default order id format.");
+ABSL_FLAG(std::string, demo_orders, "",
+          "The demo orders file (JSON lines) --seed_demo_orders inserts. Default: "
+          "demo/orders.jsonl beside the knowledge base's folder (kb/../demo/orders.jsonl), "
+          "where the repository and the image keep it.");
 ABSL_FLAG(std::string, order_id_prefix, "ORD-",
           "Order ids are this prefix (1-8 letters, optionally one of - _ / #) and "
           "--order_id_digits digits; customers may write the letters in any case, without the "
@@ -79,6 +84,14 @@ shop::supportbot::OrderIdFormat OrderIdsFromFlags() {
   return {absl::GetFlag(FLAGS_order_id_prefix), absl::GetFlag(FLAGS_order_id_digits)};
 }
 
+// --demo_orders, or demo/orders.jsonl beside the knowledge base's folder (as --messages).
+std::string DemoOrdersPath() {
+  const std::string flag = absl::GetFlag(FLAGS_demo_orders);
+  if (!flag.empty()) return shop::DataPath(flag);
+  const std::filesystem::path kb(shop::DataPath(absl::GetFlag(FLAGS_kb)));
+  return (kb.parent_path().parent_path() / "demo" / "orders.jsonl").string();
+}
+
 // SQLite for a file path, PostgreSQL for a postgresql:// URL; seeded with the demo orders
 // when --seed_demo_orders says so.
 absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
@@ -88,6 +101,7 @@ absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
   const shop::supportbot::OrderIdFormat ids = OrderIdsFromFlags();
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   const bool seed = absl::GetFlag(FLAGS_seed_demo_orders);
+  const std::string demo_orders = DemoOrdersPath();
   if (PostgresOrderStore::IsPostgresUrl(db)) {
     shop::supportbot::PostgresOrderStoreOptions o;
     o.url = db;
@@ -97,7 +111,7 @@ absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
     auto store = PostgresOrderStore::Open(o);
     if (!store.ok()) return store.status();
     if (seed) {
-      if (absl::Status s = (*store)->SeedDemoData(today); !s.ok()) return s;
+      if (absl::Status s = (*store)->SeedDemoData(demo_orders, today); !s.ok()) return s;
     }
     return std::unique_ptr<shop::supportbot::OrderStore>(*std::move(store));
   }
@@ -115,7 +129,7 @@ absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
   auto store = SqliteOrderStore::Open(path.string(), o);
   if (!store.ok()) return store.status();
   if (seed) {
-    if (absl::Status s = (*store)->SeedDemoData(today); !s.ok()) return s;
+    if (absl::Status s = (*store)->SeedDemoData(demo_orders, today); !s.ok()) return s;
   }
   return std::unique_ptr<shop::supportbot::OrderStore>(*std::move(store));
 }
@@ -165,6 +179,9 @@ int main(int argc, char** argv) {
   }
   for (const absl::Status& s :
        {shop::CheckModelRoot(), shop::CheckDataPath("kb", absl::GetFlag(FLAGS_kb)),
+        absl::GetFlag(FLAGS_seed_demo_orders) && !absl::GetFlag(FLAGS_demo_orders).empty()
+            ? shop::CheckDataPath("demo_orders", absl::GetFlag(FLAGS_demo_orders))
+            : absl::OkStatus(),
         absl::GetFlag(FLAGS_messages).empty()
             ? absl::OkStatus()
             : shop::CheckDataPath("messages", absl::GetFlag(FLAGS_messages))}) {

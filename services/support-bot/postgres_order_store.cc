@@ -500,8 +500,8 @@ absl::StatusOr<ChangeResult> PostgresOrderStore::ApplyChange(absl::string_view o
   return result;
 }
 
-absl::Status PostgresOrderStore::SeedDemoData(absl::CivilDay today) {
-  absl::StatusOr<std::vector<Order>> demo = DemoOrdersFor(order_ids_.format(), today);
+absl::Status PostgresOrderStore::SeedDemoData(const std::string& path, absl::CivilDay today) {
+  absl::StatusOr<std::vector<Order>> demo = DemoOrdersFor(path, order_ids_.format(), today);
   if (!demo.ok()) return demo.status();
   const std::vector<Order>& orders = *demo;
   return InTransaction("SeedDemoData", true, [&](pqxx::dbtransaction& tx) {

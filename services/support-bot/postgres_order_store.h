@@ -77,9 +77,10 @@ class PostgresOrderStore : public TransactionalOrderStore {
   PostgresOrderStore(const PostgresOrderStore&) = delete;
   PostgresOrderStore& operator=(const PostgresOrderStore&) = delete;
 
-  // Inserts DemoOrders(today) (demo_orders.h) in one transaction; orders that exist already
-  // are left as they are (ON CONFLICT DO NOTHING), so every replica may seed at start.
-  absl::Status SeedDemoData(absl::CivilDay today);
+  // Inserts the demo orders of the file `path` for `today` (LoadDemoOrders, demo_orders.h)
+  // in one transaction; orders that exist already are left as they are (ON CONFLICT DO
+  // NOTHING), so every replica may seed at start.
+  absl::Status SeedDemoData(const std::string& path, absl::CivilDay today);
 
   // The schema version this binary migrates to (the newest migration).
   static int SchemaVersion();

@@ -530,8 +530,8 @@ absl::Status SqliteOrderStore::InsertOrder(const Order& o) {
   return absl::OkStatus();
 }
 
-absl::Status SqliteOrderStore::SeedDemoData(absl::CivilDay today) {
-  absl::StatusOr<std::vector<Order>> orders = DemoOrdersFor(order_ids_.format(), today);
+absl::Status SqliteOrderStore::SeedDemoData(const std::string& path, absl::CivilDay today) {
+  absl::StatusOr<std::vector<Order>> orders = DemoOrdersFor(path, order_ids_.format(), today);
   if (!orders.ok()) return orders.status();
   absl::MutexLock lock(&mu_);
   absl::StatusOr<Transaction> tx = Transaction::Begin(db_, Transaction::Kind::kWrite);
@@ -543,8 +543,8 @@ absl::Status SqliteOrderStore::SeedDemoData(absl::CivilDay today) {
   return tx->Commit();
 }
 
-absl::Status SqliteOrderStore::SeedDemoData() {
-  return SeedDemoData(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
+absl::Status SqliteOrderStore::SeedDemoData(const std::string& path) {
+  return SeedDemoData(path, absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
 }
 
 }  // namespace shop::supportbot

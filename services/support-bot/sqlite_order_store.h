@@ -61,13 +61,14 @@ class SqliteOrderStore : public TransactionalOrderStore {
   SqliteOrderStore(const SqliteOrderStore&) = delete;
   SqliteOrderStore& operator=(const SqliteOrderStore&) = delete;
 
-  // Inserts DemoOrders(today) (demo_orders.h) in one transaction (FAILED_PRECONDITION when the
-  // store's order id format is not the demo's default). Idempotent: orders that exist already,
-  // including demo orders changed since, are left as they are (INSERT OR IGNORE), so
-  // re-seeding on every start keeps earlier changes and their dates.
-  absl::Status SeedDemoData(absl::CivilDay today);
+  // Inserts the demo orders of the file `path` for `today` (LoadDemoOrders, demo_orders.h)
+  // in one transaction (FAILED_PRECONDITION when the store's order id format is not the
+  // demo's default). Idempotent: orders that exist already, including demo orders changed
+  // since, are left as they are (INSERT OR IGNORE), so re-seeding on every start keeps
+  // earlier changes and their dates.
+  absl::Status SeedDemoData(const std::string& path, absl::CivilDay today);
   // The same with today's date in UTC.
-  absl::Status SeedDemoData();
+  absl::Status SeedDemoData(const std::string& path);
 
   absl::StatusOr<Order> GetOrder(absl::string_view order_id) override;
   absl::StatusOr<std::vector<OrderEvent>> History(absl::string_view order_id) override;

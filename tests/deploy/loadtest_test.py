@@ -77,11 +77,11 @@ class Context:
             self.rpcs[f"{full}/{method}"] = (service, getattr(il.import_module(module), cls))
         with open(os.path.join(REPO, "services", "recommender", "demo", "catalog.jsonl")) as f:
             self.items = {json.loads(line)["item_id"] for line in f if line.strip()}
-        with open(os.path.join(REPO, "services", "support-bot", "demo_orders.cc")) as f:
-            # The demo orders: {"ORD-...", "cust-... or empty", ...
-            self.orders = dict(re.findall(r'\{"(ORD-[0-9]{8})", "([^"]*)"', f.read()))
+        with open(os.path.join(REPO, "services", "support-bot", "demo", "orders.jsonl")) as f:
+            # The demo orders: id -> owning customer ("" for a guest order).
+            self.orders = {o["id"]: o["customer_id"] for o in map(json.loads, f) if o}
         if len(self.orders) < 20:
-            raise SystemExit("cannot read the demo orders from demo_orders.cc")
+            raise SystemExit("cannot read the demo orders from services/support-bot/demo/orders.jsonl")
 
 
 def walk(value, key=None):

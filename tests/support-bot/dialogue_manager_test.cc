@@ -9,6 +9,7 @@
 #include "services/support-bot/sqlite_order_store.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
+#include "tests/support-bot/demo_order_ids.h"
 
 namespace shop::supportbot {
 namespace {
@@ -18,7 +19,7 @@ class Bot {
   explicit Bot(std::string customer_id = "") {
     auto store = SqliteOrderStore::Open(dir_.path() + "/orders.db");
     REQUIRE(store.ok());
-    REQUIRE((*store)->SeedDemoData().ok());
+    REQUIRE((*store)->SeedDemoData(kDemoOrdersFile).ok());
     orders_ = *std::move(store);
     auto kb = KnowledgeBase::Load(std::string(SHOP_SOURCE_DIR) +
                                   "/services/support-bot/kb/articles.jsonl");

@@ -49,7 +49,7 @@ class SqliteBackend : public Backend {
   std::unique_ptr<OrderStore> Open() override {
     auto store = SqliteOrderStore::Open((dir_ / "orders.db").string());
     REQUIRE(store.ok());
-    REQUIRE((*store)->SeedDemoData(kToday).ok());
+    REQUIRE((*store)->SeedDemoData(kDemoOrdersFile, kToday).ok());
     return *std::move(store);
   }
 
@@ -70,7 +70,7 @@ class PostgresBackend : public Backend {
   std::unique_ptr<OrderStore> Open() override {
     auto store = PostgresOrderStore::Open(options_);
     if (!store.ok()) FAIL(store.status().ToString() << "\n" << Server().log());
-    REQUIRE((*store)->SeedDemoData(kToday).ok());
+    REQUIRE((*store)->SeedDemoData(kDemoOrdersFile, kToday).ok());
     return *std::move(store);
   }
 

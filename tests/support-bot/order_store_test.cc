@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <set>
@@ -42,7 +43,7 @@ std::unique_ptr<SqliteOrderStore> OpenSeeded(const std::string& path,
                                              const SqliteOrderStoreOptions& options = {}) {
   auto store = SqliteOrderStore::Open(path, options);
   REQUIRE(store.ok());
-  REQUIRE((*store)->SeedDemoData(kToday).ok());
+  REQUIRE((*store)->SeedDemoData(kDemoOrdersFile, kToday).ok());
   return *std::move(store);
 }
 
@@ -115,7 +116,7 @@ TEST_CASE("a store with another order id format reads ids in it and names it in 
   CHECK(bad.status().message().find("e.g. SO-123456") != std::string::npos);
   CHECK(absl::IsNotFound((*store)->GetOrder("so 123456").status()));
   // The demo orders have the default shape and are not seeded into it.
-  CHECK(absl::IsFailedPrecondition((*store)->SeedDemoData(kToday)));
+  CHECK(absl::IsFailedPrecondition((*store)->SeedDemoData(kDemoOrdersFile, kToday)));
   options.order_ids = {"S(", 6};
   CHECK(absl::IsInvalidArgument(SqliteOrderStore::Open(":memory:", options).status()));
 }
@@ -125,8 +126,9 @@ TEST_CASE("seeding twice adds nothing and keeps earlier changes", "[orders]") {
   const std::string path = dir.file("orders.db");
   auto store = OpenSeeded(path);
   REQUIRE(store->CancelOrder(kPlaced, Customer("cust-1001"), "s1").ok());
-  REQUIRE(store->SeedDemoData(kToday).ok());
-  REQUIRE(store->SeedDemoData(kToday + 30).ok());  // a later start: dates stay as they were
+  REQUIRE(store->SeedDemoData(kDemoOrdersFile, kToday).ok());
+  REQUIRE(store->SeedDemoData(kDemoOrdersFile, kToday + 30)
+              .ok());  // a later start: dates stay as they were
   RawDb raw(path);
   CHECK(raw.Query("SELECT count(*) FROM orders") == "32");
   CHECK(raw.Query("SELECT count(*) FROM order_items") == "33");
@@ -137,7 +139,7 @@ TEST_CASE("seeding twice adds nothing and keeps earlier changes", "[orders]") {
 }
 
 TEST_CASE("the demo data covers every status, the main countries and ten customers", "[orders]") {
-  const std::vector<Order> orders = DemoOrders(kToday);
+  const std::vector<Order> orders = *LoadDemoOrders(kDemoOrdersFile, kToday);
   REQUIRE(orders.size() == 32);
   std::set<std::string> ids, countries, customers;
   std::set<OrderStatus> statuses;
@@ -166,7 +168,57 @@ TEST_CASE("the demo data covers every status, the main countries and ten custome
   CHECK(customers.count("cust-1010") == 1);
   CHECK(statuses.size() == 10);  // every OrderStatus
   // Deterministic for a given day.
-  CHECK(DemoOrders(kToday)[7].tracking_number == orders[7].tracking_number);
+  CHECK((*LoadDemoOrders(kDemoOrdersFile, kToday))[7].tracking_number == orders[7].tracking_number);
+}
+
+TEST_CASE("a malformed demo orders file is refused with the line and the reason", "[orders]") {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("demo-orders-" + std::to_string(std::random_device{}())))
+                              .string();
+  std::filesystem::create_directories(dir);
+  const std::string good =
+      R"({"id": "ORD-12345678", "customer_id": "", "email": "a@example.de", "status": "placed", )"
+      R"("express": false, "address": {"name": "A", "street": "S 1", "postcode": "10115", )"
+      R"("city": "Berlin", "country": "DE"}, "items": [{"name": "Mug", "quantity": 1, )"
+      R"("unit_price_minor": 990}], "created_days_ago": 1, "expected_in_days": 3})";
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string line = good;
+    line.replace(line.find(from), from.size(), to);
+    return line;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {good + "\n" + with("12345678", "1234"), ":2: id \"ORD-1234\" is not like"},
+      {good + "\n" + good, ":2: duplicate id ORD-12345678"},
+      {with("\"placed\"", "\"lost\""), ":1: unknown status \"lost\""},
+      {with("\"DE\"", "\"XX\""), ":1: address.country \"XX\""},
+      {with("\"express\"", "\"expres\""), ":1: unknown field \"expres\""},
+      {with("\"created_days_ago\": 1", "\"created_days_ago\": 0"),
+       ":1: created_days_ago must be >= 1"},
+      {with("\"quantity\": 1", "\"quantity\": 0"), ":1: an item needs quantity >= 1"},
+      {"{not json", ":1: "},
+      {"", ": no orders"}};
+  for (const auto& [text, want] : cases) {
+    const std::string path = dir + "/orders.jsonl";
+    {
+      std::ofstream out(path);
+      out << text << "\n";
+    }
+    auto loaded = LoadDemoOrders(path, kToday);
+    INFO(text);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(absl::IsInvalidArgument(loaded.status()));
+    CHECK(loaded.status().message().find(want) != absl::string_view::npos);
+  }
+  {
+    std::ofstream out(dir + "/one.jsonl");
+    out << good << "\n";
+  }
+  auto one = LoadDemoOrders(dir + "/one.jsonl", kToday);
+  REQUIRE(one.ok());
+  CHECK((*one)[0].carrier == "DHL Parcel");
+  CHECK((*one)[0].expected_delivery == kToday + 3);
+  CHECK(absl::IsNotFound(LoadDemoOrders(dir + "/missing.jsonl", kToday).status()));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a failing audit insert rolls the whole change back", "[orders]") {

@@ -37,7 +37,7 @@ PostgresOrderStoreOptions FreshDatabase() {
 std::unique_ptr<PostgresOrderStore> OpenSeeded(const PostgresOrderStoreOptions& o) {
   auto store = PostgresOrderStore::Open(o);
   if (!store.ok()) FAIL(store.status().ToString() << "\n" << Server().log());
-  REQUIRE((*store)->SeedDemoData(kToday).ok());
+  REQUIRE((*store)->SeedDemoData(kDemoOrdersFile, kToday).ok());
   return *std::move(store);
 }
 
