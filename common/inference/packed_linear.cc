@@ -26,6 +26,19 @@ Kernel Pick() {
 // Read on every call (relaxed: it only changes in tests, before the calls they make).
 std::atomic<Kernel> kernel_in_use{Pick()};
 
+constexpr Kernel kKernels[] = {Kernel::kAvx512, Kernel::kAvx2, Kernel::kPortable};
+
+const char* Name(Kernel kernel) {
+  switch (kernel) {
+    case Kernel::kAvx512:
+      return "avx512";
+    case Kernel::kAvx2:
+      return "avx2";
+    default:
+      return "portable";
+  }
+}
+
 // One panel for R rows: w [in][32], bias [32]; writes `cols` (<= 32) columns of each row.
 // Two 16-wide halves keep 2R accumulations in flight: with one (R = 4, a beam of 4) the
 // 4-cycle FMA latency, not the weights, set the pace.
@@ -97,9 +110,9 @@ void PanelPortable(const float* w, const float* bias, const float* x, int64_t x_
 }
 
 // `rows` rows: 1..8 with AVX-512, 1..3 with AVX2.
-void Panel(int rows, const float* w, const float* bias, const float* x, int64_t x_stride,
-           int64_t in, float* y, int64_t y_stride, int cols) {
-  if (kernel_in_use.load(std::memory_order_relaxed) == Kernel::kAvx2) {
+void Panel(Kernel kernel, int rows, const float* w, const float* bias, const float* x,
+           int64_t x_stride, int64_t in, float* y, int64_t y_stride, int cols) {
+  if (kernel == Kernel::kAvx2) {
     switch (rows) {
       case 1:
         return PanelAvx2<1>(w, bias, x, x_stride, in, y, y_stride, cols);
@@ -155,30 +168,17 @@ PackedLinear::PackedLinear(const torch::Tensor& weight, const torch::Tensor& bia
 
 bool PackedLinear::UseKernelForTesting(const std::string& name) {
   const Kernel best = Pick();
-  Kernel wanted;
-  if (name == "avx512") {
-    wanted = Kernel::kAvx512;
-  } else if (name == "avx2") {
-    wanted = Kernel::kAvx2;
-  } else if (name == "portable") {
-    wanted = Kernel::kPortable;
-  } else {
-    return false;
+  for (Kernel k : kKernels) {
+    if (name != Name(k)) continue;
+    if (static_cast<int>(k) < static_cast<int>(best)) return false;  // not on this CPU
+    kernel_in_use.store(k, std::memory_order_relaxed);
+    return true;
   }
-  if (static_cast<int>(wanted) < static_cast<int>(best)) return false;  // not on this CPU
-  kernel_in_use.store(wanted, std::memory_order_relaxed);
-  return true;
+  return false;
 }
 
 const char* PackedLinear::KernelName() {
-  switch (kernel_in_use.load(std::memory_order_relaxed)) {
-    case Kernel::kAvx512:
-      return "avx512";
-    case Kernel::kAvx2:
-      return "avx2";
-    default:
-      return "portable";
-  }
+  return Name(kernel_in_use.load(std::memory_order_relaxed));
 }
 
 void PackedLinear::Apply(const float* x, int64_t rows, int64_t x_stride, float* y,
@@ -200,7 +200,8 @@ void PackedLinear::Apply(const float* x, int64_t rows, int64_t x_stride, float* 
         PanelPortable(w, bias + p * kPanel, x + r * x_stride, x_stride, in_, out, y_stride, n,
                       cols);
       } else {
-        Panel(n, w, bias + p * kPanel, x + r * x_stride, x_stride, in_, out, y_stride, cols);
+        Panel(kernel, n, w, bias + p * kPanel, x + r * x_stride, x_stride, in_, out, y_stride,
+              cols);
       }
     }
   }

@@ -84,12 +84,13 @@ shop::supportbot::OrderIdFormat OrderIdsFromFlags() {
   return {absl::GetFlag(FLAGS_order_id_prefix), absl::GetFlag(FLAGS_order_id_digits)};
 }
 
-// --demo_orders, or demo/orders.jsonl beside the knowledge base's folder (as --messages).
-std::string DemoOrdersPath() {
-  const std::string flag = absl::GetFlag(FLAGS_demo_orders);
+// A data path whose flag may be left empty: `flag` if set, else `beside_kb` next to the
+// knowledge base's folder (kb/../<beside_kb>), where the repository and the image keep the
+// reply catalogs (--messages) and the demo orders (--demo_orders).
+std::string DataPathOrBesideKb(const std::string& flag, const std::string& beside_kb) {
   if (!flag.empty()) return shop::DataPath(flag);
   const std::filesystem::path kb(shop::DataPath(absl::GetFlag(FLAGS_kb)));
-  return (kb.parent_path().parent_path() / "demo" / "orders.jsonl").string();
+  return (kb.parent_path().parent_path() / beside_kb).string();
 }
 
 // SQLite for a file path, PostgreSQL for a postgresql:// URL; seeded with the demo orders
@@ -101,7 +102,8 @@ absl::StatusOr<std::unique_ptr<shop::supportbot::OrderStore>> MakeOrderStore() {
   const shop::supportbot::OrderIdFormat ids = OrderIdsFromFlags();
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   const bool seed = absl::GetFlag(FLAGS_seed_demo_orders);
-  const std::string demo_orders = DemoOrdersPath();
+  const std::string demo_orders =
+      DataPathOrBesideKb(absl::GetFlag(FLAGS_demo_orders), "demo/orders.jsonl");
   if (PostgresOrderStore::IsPostgresUrl(db)) {
     shop::supportbot::PostgresOrderStoreOptions o;
     o.url = db;
@@ -172,11 +174,7 @@ int main(int argc, char** argv) {
   const shop::ServerOptions server_options = shop::ServerOptions::FromFlags();
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");
   const std::string kb_path = shop::DataPath(absl::GetFlag(FLAGS_kb));
-  std::string messages_dir = shop::DataPath(absl::GetFlag(FLAGS_messages));
-  if (messages_dir.empty()) {
-    messages_dir =
-        (std::filesystem::path(kb_path).parent_path().parent_path() / "messages").string();
-  }
+  const std::string messages_dir = DataPathOrBesideKb(absl::GetFlag(FLAGS_messages), "messages");
   for (const absl::Status& s :
        {shop::CheckModelRoot(), shop::CheckDataPath("kb", absl::GetFlag(FLAGS_kb)),
         absl::GetFlag(FLAGS_seed_demo_orders) && !absl::GetFlag(FLAGS_demo_orders).empty()

@@ -82,10 +82,11 @@ int Run() {
   }
   std::printf(
       "model %s%s, %zu sentences, beam %d, batch %zu, %d intra-op thread(s), direct "
-      "decoder %s\n",
+      "decoder %s (%s matrix kernel)\n",
       absl::GetFlag(FLAGS_model_dir).c_str(), absl::GetFlag(FLAGS_variant).empty() ? "" : " (int8)",
       jobs.size(), absl::GetFlag(FLAGS_beam), batch, absl::GetFlag(FLAGS_threads),
-      (*model)->direct_decoder() ? "available" : "not available (step() only)");
+      (*model)->direct_decoder() ? "available" : "not available (step() only)",
+      PackedLinear::KernelName());
   std::printf("| path | round | ms per sentence | output tokens per sentence | tokens/s |\n");
   std::printf("|---|---:|---:|---:|---:|\n");
   std::vector<std::vector<std::vector<int>>> outputs(paths.size());

@@ -148,6 +148,9 @@ void DirectDecoder::Cache::Reorder(const std::vector<int64_t>& index) {
   bool identity = n == rows();
   for (int64_t i = 0; identity && i < n; ++i) identity = index[i] == i;
   if (identity || keys_.empty()) return;
+  for (int64_t row : index) {
+    TORCH_CHECK(row >= 0 && row < rows(), "cache row ", row, " out of range");
+  }
   // Only the `length_` used positions of each (row, head) are copied, not the capacity.
   for (std::vector<torch::Tensor>* kind : {&keys_, &values_}) {
     for (torch::Tensor& t : *kind) {
@@ -157,7 +160,6 @@ void DirectDecoder::Cache::Reorder(const std::vector<int64_t>& index) {
       float* dst = out.data_ptr<float>();
       const int64_t row_stride = heads * capacity * dh;
       for (int64_t r = 0; r < n; ++r) {
-        TORCH_CHECK(index[r] >= 0 && index[r] < t.size(0), "cache row ", index[r], " out of range");
         for (int64_t h = 0; h < heads; ++h) {
           std::memcpy(dst + r * row_stride + h * capacity * dh,
                       src + index[r] * row_stride + h * capacity * dh,
