@@ -3,7 +3,7 @@
 """Intent classification per message, in process, one thread: the bot's C++ path (its
 featurizer + the ensemble computed directly from the weights, intent_ensemble.h), the C++
 featurizer + the TorchScript module (what the bot ran before), and the Python path
-(services/support-bot/intent/data.py's featurizer + the same TorchScript module through
+(services/support-bot/training/data.py's featurizer + the same TorchScript module through
 PyTorch), on the same messages: the hand-written multilingual test set, all four
 languages. Rounds alternate C++ and Python; prints calls/s per round and the ratios.
 
@@ -18,7 +18,7 @@ import tempfile
 import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "support-bot", "intent"))
+sys.path.insert(0, os.path.join(REPO, "services", "support-bot", "training"))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from grpc_bench import machine_line  # noqa: E402
 
@@ -60,7 +60,7 @@ def main():
     texts = [t for rows in data.load_multilingual().values() for t, _ in rows]
     print(f"# intent classification per message, in process, 1 thread\n\nmachine: {machine_line()}\n"
           f"command: {' '.join(sys.argv)}\nmodel: {args.model_dir}\n"
-          f"messages: {len(texts)} (services/support-bot/intent/multilingual_test, en/de/fr/es)\n")
+          f"messages: {len(texts)} (services/support-bot/training/multilingual_test, en/de/fr/es)\n")
     print("| round | C++ direct calls/s | C++ TorchScript calls/s | Python calls/s | direct / Python | direct / TorchScript |")
     print("|---:|---:|---:|---:|---:|---:|")
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:

@@ -72,7 +72,7 @@ import urllib.request
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
-sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
 from grpc_bench import machine_line, preferred_blas_core, start_server  # noqa: E402
 import h2load_stats  # noqa: E402
 

@@ -23,7 +23,7 @@ import signal
 import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from grpc_bench import machine_line, percentile, run_load, start_server  # noqa: E402
 

@@ -12,19 +12,19 @@ PY=/usr/bin/python3
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 OUT=build/support_bot_intent/clinc150_seeds
 VECTORS=build/support_bot_intent/word_vectors.npz
-[[ -f $VECTORS ]] || $PY services/support-bot/intent/pretrain_words.py --out "$VECTORS"
+[[ -f $VECTORS ]] || $PY services/support-bot/training/pretrain_words.py --out "$VECTORS"
 mkdir -p "$OUT"
 base=() pretrained=()
 for k in 0 1 2 3 4; do
   seed=$((20261129 + 1000 * k))
-  $PY services/support-bot/intent/train.py --dataset clinc150 --seed "$seed" --pretrained none \
+  $PY services/support-bot/training/train.py --dataset clinc150 --seed "$seed" --pretrained none \
     --out "$OUT/base_$seed" > "$OUT/base_$seed.log" 2>&1 &
-  $PY services/support-bot/intent/train.py --dataset clinc150 --seed "$seed" --pretrained "$VECTORS" \
+  $PY services/support-bot/training/train.py --dataset clinc150 --seed "$seed" --pretrained "$VECTORS" \
     --out "$OUT/pretrained_$seed" > "$OUT/pretrained_$seed.log" 2>&1 &
   wait
   base+=("$OUT/base_$seed/ensemble.pt")
   pretrained+=("$OUT/pretrained_$seed/ensemble.pt")
 done
-$PY services/support-bot/intent/seed_study.py \
+$PY services/support-bot/training/seed_study.py \
   --group "3 bags + linear (v1's configuration)" "${base[@]}" \
   --group "with pretrained word vectors (v2)" "${pretrained[@]}"

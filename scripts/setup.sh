@@ -23,8 +23,10 @@ PACKAGES=(
   apertium apertium-eng-spa
   # support bot: the embedded order database; Snowball stemmers for the German, French and
   # Spanish knowledge base; for retraining the intent model's word vectors
-  # (services/support-bot/intent/pretrain_words.py): WordNet's text and gensim
+  # (services/support-bot/training/pretrain_words.py): WordNet's text and gensim
   libsqlite3-dev libstemmer-dev wordnet-base python3-gensim
+  # the intent TF-IDF + logistic regression baseline (services/support-bot/training/tfidf.py)
+  python3-sklearn
   # TLS tests make their keys and certificates with the openssl command line
   openssl
   # models, test fixtures and the Python test client

@@ -2,7 +2,7 @@
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """Python peer of the C++ translator for scripts/bench_peers.py: a grpcio server answering
 shop.translator.v1.Translator/Translate with the project's own Python decoder
-(services/translator/translate.py, class Translator) over the same model files
+(services/translator/training/translate.py, class Translator) over the same model files
 (models/translator/<newest version>: model.pt, spm.model, langid.bin, metadata.json).
 
 translate.py decodes as the C++ server does (encoder once, one step() per token with the
@@ -147,7 +147,7 @@ def main():
     p.add_argument("--int8", action="store_true", help="model_int8.pt (the C++ --int8)")
     args = p.parse_args()
     sys.path.insert(0, args.python_out)
-    sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+    sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
     import torch
     from translate import Translator
     from shop.translator.v1 import translator_pb2 as pb, translator_pb2_grpc as pb_grpc

@@ -5,7 +5,7 @@
 // version 2 read English only; version 3 was trained on English, German, French and
 // Spanish messages (metadata "languages") and reads them as written.
 //
-// The model is a TorchScript ensemble trained by services/support-bot/intent/train.py and
+// The model is a TorchScript ensemble trained by services/support-bot/training/train.py and
 // exported by export.py into models/support-bot/<version>/: model.pt (feature ids ->
 // probabilities), metadata.json (signature, labels, threshold, margin, featurizer
 // settings) and features.txt (the feature vocabulary). The featurizer here mirrors

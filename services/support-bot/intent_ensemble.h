@@ -1,6 +1,6 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// The intent ensemble (services/support-bot/intent/model.py: IntentEnsemble of IntentModel
+// The intent ensemble (services/support-bot/training/model.py: IntentEnsemble of IntentModel
 // and LinearMember) computed directly from the weights of its TorchScript module, in plain
 // loops over one message's feature ids.
 //

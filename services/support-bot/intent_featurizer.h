@@ -2,7 +2,7 @@
 //
 // The intent model's input: a message's words, word bigrams and character n-grams (and, for
 // models trained with pretrained word vectors, each word once more), hashed with 64-bit
-// FNV-1a and looked up in the model's feature vocabulary (intent/data.py's Vocabulary.encode;
+// FNV-1a and looked up in the model's feature vocabulary (training/data.py's Vocabulary.encode;
 // tests/support-bot/intent_classifier_test.cc checks the C++ ids against the Python ones).
 // Needs no LibTorch, so it is fuzzed on its own (tests/fuzz/intent_featurizer_fuzzer.cc).
 #ifndef SHOP_SERVICES_SUPPORT_BOT_INTENT_FEATURIZER_H_

@@ -129,7 +129,7 @@ TEST_CASE("a word the training split lacks still has its pretrained vector", "[i
 }
 
 // Reference numbers printed by (one line)
-//   /usr/bin/python3 services/support-bot/intent/export.py
+//   /usr/bin/python3 services/support-bot/training/export.py
 //       --ckpt build/support_bot_intent/bitext/ensemble.pt --out models/support-bot/2 --version 2
 //       --reference
 // (data.py's featurizer + the exported TorchScript, run from Python): the first feature
@@ -231,7 +231,7 @@ TEST_CASE("version 3 reads four languages and has an out-of-scope class", "[inte
 }
 
 // Reference numbers of version 3, printed by (one line)
-//   /usr/bin/python3 services/support-bot/intent/export.py
+//   /usr/bin/python3 services/support-bot/training/export.py
 //       --ckpt build/support_bot_intent/ml_small/ensemble.pt --out models/support-bot/3
 //       --version 3 --reference
 TEST_CASE("version 3: C++ features and probabilities equal Python's", "[intent][languages]") {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-"""The out-of-scope rule of the intent classifier (services/support-bot/intent/metrics.py)
+"""The out-of-scope rule of the intent classifier (services/support-bot/training/metrics.py)
 and the threshold tuning train.py applies:
 - bitext-intent: the least rejecting (threshold, margin) that reaches an oos_val recall
   target without letting validation in-scope accuracy fall below a floor;
@@ -13,7 +13,7 @@ import unittest
 import numpy as np
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "support-bot", "intent"))
+sys.path.insert(0, os.path.join(REPO, "services", "support-bot", "training"))
 import metrics  # noqa: E402
 
 

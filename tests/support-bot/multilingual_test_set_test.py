@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-"""The hand-written multilingual test set (services/support-bot/intent/multilingual_test)
+"""The hand-written multilingual test set (services/support-bot/training/multilingual_test)
 and the pure-Python part of evaluate.py's path of a message into English
-(services/support-bot/intent/to_english.py), without loading any model:
+(services/support-bot/training/to_english.py), without loading any model:
 - the set: every line is text<TAB>label with a label of the shipped intent model
   (models/support-bot/2/metadata.json) or "oos"; every language has >= 100 messages,
   every label and >= 15 oos ones; no text occurs twice, within a language or across
@@ -14,7 +14,7 @@ import sys
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-INTENT = os.path.join(REPO, "services", "support-bot", "intent")
+INTENT = os.path.join(REPO, "services", "support-bot", "training")
 SET_DIR = os.path.join(INTENT, "multilingual_test")
 sys.path.insert(0, INTENT)
 sys.path.insert(0, SET_DIR)

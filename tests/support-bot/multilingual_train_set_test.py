@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """The hand-written multilingual training and development messages of the intent model
-(services/support-bot/intent/multilingual_train, read by train.py --dataset multilingual):
+(services/support-bot/training/multilingual_train, read by train.py --dataset multilingual):
 - every line is text<TAB>label with a label of the shipped model or "oos";
 - every language has train and dev files, with every label in both: at least 20
   training and 6 development messages per intent, 50 and 20 oos ones;
@@ -15,7 +15,7 @@ import sys
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-INTENT = os.path.join(REPO, "services", "support-bot", "intent")
+INTENT = os.path.join(REPO, "services", "support-bot", "training")
 TRAIN_DIR = os.path.join(INTENT, "multilingual_train")
 TEST_DIR = os.path.join(INTENT, "multilingual_test")
 sys.path.insert(0, INTENT)

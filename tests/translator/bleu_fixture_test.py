@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-"""services/translator/mt_metrics.py reproduces sacreBLEU 2.6.0: corpus BLEU and chrF2
+"""services/translator/training/mt_metrics.py reproduces sacreBLEU 2.6.0: corpus BLEU and chrF2
 on the first 10, 100 and all lines of nmt/bleu-fixture, and sentence BLEU and chrF2
 on lines 1-5, each within 0.01 of the values sacreBLEU printed (4 decimals).
 
@@ -12,7 +12,7 @@ import re
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO_ROOT, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO_ROOT, "services", "translator", "training"))
 import data  # noqa: E402
 import mt_metrics  # noqa: E402
 

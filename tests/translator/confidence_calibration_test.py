@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-"""The confidence score's fitting (services/translator/calibrate_confidence.py): ROC AUC
+"""The confidence score's fitting (services/translator/training/calibrate_confidence.py): ROC AUC
 with ties, and the logistic fit recovering a known curve."""
 import math
 import os
@@ -9,7 +9,7 @@ import sys
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
 
 import calibrate_confidence as cc  # noqa: E402
 

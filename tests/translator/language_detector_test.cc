@@ -32,7 +32,7 @@ const LanguageDetector& Detector() {
     auto loaded = LanguageDetector::Load(ModelPath());
     if (!loaded.ok()) {
       FAIL("cannot load " << ModelPath() << ": " << loaded.status().ToString()
-                          << " (run services/translator/langid_train.py --out " << ModelPath()
+                          << " (run services/translator/training/langid_train.py --out " << ModelPath()
                           << ")");
     }
     return loaded->release();
@@ -94,7 +94,7 @@ TEST_CASE("invalid UTF-8 bytes separate words instead of failing", "[langid]") {
 }
 
 // Expected values: probabilities of the same strings from the Python twin, produced with
-//   /usr/bin/python3 -c 'import sys; sys.path.insert(0, "services/translator")
+//   /usr/bin/python3 -c 'import sys; sys.path.insert(0, "services/translator/training")
 //   import langid_train as L; m = L.LanguageIdentifier.load("build/langid/langid.bin")
 //   print(m.header["version"], [f"{x:.17g}" for x in m.probabilities(TEXT)])'
 // on the model of `langid_train.py` with its defaults (version below). Retraining with

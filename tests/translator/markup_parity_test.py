@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-"""services/translator/markup.py (what the v6 model is trained with as <phN>) and the C++
+"""services/translator/training/markup.py (what the v6 model is trained with as <phN>) and the C++
 SpanProtector (kinds kMarkup and kFormatPlaceholder, what the server protects) find the
 same spans: on every case of tests/translator/text/markup_cases.tsv, which also states the
 spans both must find, and, with --spans_tool, on random strings of markup-like characters
@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO_ROOT, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO_ROOT, "services", "translator", "training"))
 import markup  # noqa: E402
 
 CASES = os.path.join(REPO_ROOT, "tests", "translator", "text", "markup_cases.tsv")

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 """The C++ decoder of the real translator binary against the Python reference decoder
-(services/translator/translate.py) on the shipped model: the same Multi30k and Tatoeba
+(services/translator/training/translate.py) on the shipped model: the same Multi30k and Tatoeba
 test sentences, greedy and beam 4 (the model's default length penalty and 2.0), several
 directions, must give identical output, and the server's confidence must equal the
 reference decoder's (Translator.confidence of its mean token log-probability) to 1e-3.
@@ -20,7 +20,7 @@ import signal
 import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from grpc_bench import start_server  # noqa: E402
 

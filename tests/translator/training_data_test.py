@@ -8,7 +8,7 @@ import sys
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
 
 import torch  # noqa: E402
 

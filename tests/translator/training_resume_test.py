@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "services", "translator"))
+sys.path.insert(0, os.path.join(REPO, "services", "translator", "training"))
 import torch  # noqa: E402
 
 import export  # noqa: E402
@@ -107,7 +107,7 @@ class StopBySignalTest(unittest.TestCase):
             ds = {"train": ex, "val": ex[:8], "vocab_size": 8000,
                   "corpus": torch.zeros(len(ex), dtype=torch.int8), "corpora": ["a"], "mix": {"a": 1.0}}
             torch.save(train.pack_examples(ds), os.path.join(out, "data.pt"))
-            cmd = [sys.executable, os.path.join(REPO, "services", "translator", "train.py"),
+            cmd = [sys.executable, os.path.join(REPO, "services", "translator", "training", "train.py"),
                    "--out_dir", out, "--d", "32", "--heads", "2", "--ff", "64", "--enc_layers", "1",
                    "--dec_layers", "1", "--max_tokens", "40", "--epochs", "1000", "--threads", "1",
                    "--amp", "off", "--device", "cpu"]

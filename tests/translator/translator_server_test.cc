@@ -29,7 +29,7 @@ const std::string kModelRoot = std::string(SHOP_SOURCE_DIR) + "/models";
 
 // Outputs of the shipped model for "A man in a blue shirt is playing the guitar." en->de,
 // printed by the Python reference decoder:
-//   /usr/bin/python3 services/translator/translate.py --model_dir models/translator/7
+//   /usr/bin/python3 services/translator/training/translate.py --model_dir models/translator/7
 //       --target de --beam 4 "A man in a blue shirt is playing the guitar."   (and --beam 1)
 // (one command line; v1 to v7 all print the same sentence for both).
 const char kExpectedBeam4De[] = "Ein Mann in einem blauen Hemd spielt Gitarre.";
@@ -126,7 +126,7 @@ TEST_CASE("ListLanguagePairs lists the trained directions and English pivots") {
 }
 
 TEST_CASE("A fixed sentence gets the fixed translation of the shipped model") {
-  // Expected outputs: services/translator/translate.py (the Python reference decoder) on
+  // Expected outputs: services/translator/training/translate.py (the Python reference decoder) on
   // models/translator/7, beam 4 and greedy.
   Client client(SharedServer().port());
   const std::string sentence = "A man in a blue shirt is playing the guitar.";

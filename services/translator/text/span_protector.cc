@@ -35,7 +35,7 @@ const RE2& Email() {
   return re;
 }
 
-// services/translator/markup.py's MARKUP, alternative for alternative (RE2 and Python's re
+// services/translator/training/markup.py's MARKUP, alternative for alternative (RE2 and Python's re
 // both take the first alternative that matches, leftmost first), with two differences RE2
 // forces: Python's "(?<![A-Za-z0-9])" before "%" is checked by FindMarkup, and Python's
 // Unicode \s is spelled out (RE2's \s is ASCII only). tests/translator/markup_parity_test.py

@@ -22,7 +22,7 @@ inline constexpr int kMaxPlaceholders = 16;
 // caller term or markup inside a URL or e-mail address: see Protect).
 enum class SpanKind {
   kReservedToken,  // literal text that looks like a model symbol ("<ph3>", "<2de>")
-  // Inline markup, exactly what services/translator/markup.py's MARKUP matches (the v6
+  // Inline markup, exactly what services/translator/training/markup.py's MARKUP matches (the v6
   // model is trained with these spans as <phN>): HTML tags and character references
   // ("<a href=\"%1\">", "&hearts;") ...
   kMarkup,
