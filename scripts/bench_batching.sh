@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #
-# Batching benchmark of the common inference layer: runs tests/example_server on the
+# Batching benchmark of the common inference layer: runs examples/minimal_service/example_server on the
 # bench transformer model (test_models/bench/example/1, input [-1, 2048]) twice, with
 # dynamic batching OFF (max_batch_size=1) and ON (max_batch_size=64, max_queue_delay=2ms),
 # loads each with h2load over h2c (gRPC unary calls, one stream per connection) at several
@@ -13,7 +13,7 @@
 #   REQUESTS=500 CONCURRENCY="1 64" scripts/bench_batching.sh
 #
 # Environment (defaults in brackets):
-#   BUILD_DIR [build]          holds tests/example_server, test_models/bench, python/
+#   BUILD_DIR [build]          holds examples/minimal_service/example_server, test_models/bench, python/
 #   REQUESTS [4000]            requests per point; a point runs max(REQUESTS, 20*C)
 #                              (4000: ~3-25 s a point on 2 cores; batch 1 takes ~1.4 ms)
 #   WARMUP_REQUESTS [100]      discarded warm-up requests per point (at least 2*C)
@@ -41,7 +41,7 @@ BATCH_ON_SIZE="${BATCH_ON_SIZE:-64}"
 BATCH_ON_DELAY="${BATCH_ON_DELAY:-2ms}"
 H2LOAD_TIMEOUT="${H2LOAD_TIMEOUT:-600}"  # read by lib/bench_lib.sh, as is KEEP_WORKDIR
 
-SERVER="${BUILD_DIR}/tests/example_server"
+SERVER="${BUILD_DIR}/examples/minimal_service/example_server"
 MODEL_ROOT="${BUILD_DIR}/test_models/bench"
 PYTHON_OUT="${BUILD_DIR}/python"
 RPC_PATH="/shop.example.v1.ExampleInference/Infer"
@@ -102,7 +102,7 @@ for config in off on; do
 done
 
 read -r -a concurrencies <<<"$CONCURRENCY"
-echo "## Batching benchmark: tests/example_server, bench transformer model"
+echo "## Batching benchmark: examples/minimal_service/example_server, bench transformer model"
 echo
 "$BENCH_STATS" report --results "$RESULTS" --speedup batching=on/off \
   --speedup_at concurrency="${concurrencies[-1]}"

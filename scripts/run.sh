@@ -49,7 +49,7 @@ wait_ready() {
   exit 1
 }
 
-"$BUILD_DIR/tests/example_server" \
+"$BUILD_DIR/examples/minimal_service/example_server" \
   --listen_address=127.0.0.1 --port="$EXAMPLE_PORT" \
   --metrics_address=127.0.0.1 --metrics_port="$METRICS_PORT" \
   --model_root="$BUILD_DIR/test_models/bench" \

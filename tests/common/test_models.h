@@ -1,6 +1,6 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// Paths of the TorchScript fixtures made by tests/example/make_models.py, and a scratch
+// Paths of the TorchScript fixtures made by examples/minimal_service/make_models.py, and a scratch
 // model repository per test.
 #ifndef SHOP_TESTS_COMMON_TEST_MODELS_H_
 #define SHOP_TESTS_COMMON_TEST_MODELS_H_

@@ -11,11 +11,11 @@
 #include "absl/strings/match.h"
 #include "common/inference/batched_model.h"
 #include "common/server/serving_bootstrap.h"
+#include "examples/minimal_service/example_service.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tests/catch.h"
 #include "tests/common/test_models.h"
-#include "tests/example/example_service.h"
 #include "tests/integration/test_client.h"
 
 namespace shop {

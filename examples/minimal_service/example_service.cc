@@ -1,5 +1,5 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
-#include "tests/example/example_service.h"
+#include "examples/minimal_service/example_service.h"
 
 #include <memory>
 

@@ -1,10 +1,11 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 //
-// The example service used by the tests and the batching benchmark: shop.example.v1 served
+// The minimal service (the template for a new service, README.md beside it; also what the
+// common layer's tests and the batching benchmark run): shop.example.v1 served
 // with the callback API, one model behind the common dynamic batcher. No handler thread
 // blocks on inference: the batcher's worker finishes the call.
-#ifndef SHOP_TESTS_EXAMPLE_EXAMPLE_SERVICE_H_
-#define SHOP_TESTS_EXAMPLE_EXAMPLE_SERVICE_H_
+#ifndef SHOP_EXAMPLES_MINIMAL_SERVICE_EXAMPLE_SERVICE_H_
+#define SHOP_EXAMPLES_MINIMAL_SERVICE_EXAMPLE_SERVICE_H_
 
 #include <atomic>
 
@@ -30,4 +31,4 @@ class ExampleService final : public shop::example::v1::ExampleInference::Callbac
 
 }  // namespace shop::example
 
-#endif  // SHOP_TESTS_EXAMPLE_EXAMPLE_SERVICE_H_
+#endif  // SHOP_EXAMPLES_MINIMAL_SERVICE_EXAMPLE_SERVICE_H_

@@ -11,7 +11,7 @@
 #include "common/logging.h"
 #include "common/server/env_flags.h"
 #include "common/server/serving_bootstrap.h"
-#include "tests/example/example_service.h"
+#include "examples/minimal_service/example_service.h"
 
 int main(int argc, char** argv) {
   shop::ReexecForBlasKernels(argv);  // first: it may restart the process
