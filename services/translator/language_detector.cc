@@ -167,15 +167,10 @@ absl::StatusOr<std::unique_ptr<LanguageDetector>> LanguageDetector::Load(const s
   return d;
 }
 
-void LanguageDetector::Score(absl::string_view utf8_text, std::vector<double>* sums,
-                             int64_t* count) const {
-  const size_t num_languages = languages_.size();
-  sums->assign(num_languages, 0.0);
-  *count = 0;
+std::vector<uint32_t> LanguageDetector::FeatureIds(absl::string_view utf8_text) const {
+  std::vector<uint32_t> ids;
   auto add = [&](const char* bytes, size_t size) {
-    const float* row = &log_probs_[(Fnv1a32(bytes, size) % num_buckets_) * num_languages];
-    for (size_t l = 0; l < num_languages; ++l) (*sums)[l] += row[l];
-    ++*count;
+    ids.push_back(Fnv1a32(bytes, size) % num_buckets_);
   };
   std::string padded;          // " word " in UTF-8
   std::vector<size_t> starts;  // byte offset of each code point of `padded`, plus the end
@@ -200,6 +195,19 @@ void LanguageDetector::Score(absl::string_view utf8_text, std::vector<double>* s
     }
     if (size > max_order_) add(padded.data(), padded.size());
   }
+  return ids;
+}
+
+void LanguageDetector::Score(absl::string_view utf8_text, std::vector<double>* sums,
+                             int64_t* count) const {
+  const size_t num_languages = languages_.size();
+  sums->assign(num_languages, 0.0);
+  const std::vector<uint32_t> ids = FeatureIds(utf8_text);
+  for (uint32_t id : ids) {
+    const float* row = &log_probs_[static_cast<size_t>(id) * num_languages];
+    for (size_t l = 0; l < num_languages; ++l) (*sums)[l] += row[l];
+  }
+  *count = static_cast<int64_t>(ids.size());
 }
 
 std::vector<double> LanguageDetector::Softmax(const std::vector<double>& sums,

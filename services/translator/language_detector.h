@@ -37,6 +37,11 @@ class LanguageDetector {
   // best guess for text Detect calls "und"); all 0 for text without letters.
   std::vector<double> Probabilities(absl::string_view utf8_text) const;
 
+  // The text's features: the hash bucket of every character n-gram occurrence (and of
+  // every whole word longer than the longest n-gram), in text order. Exposed so that the
+  // golden test can compare them with langid_train.py's (models/translator/*/golden.json).
+  std::vector<uint32_t> FeatureIds(absl::string_view utf8_text) const;
+
   const std::vector<std::string>& languages() const { return languages_; }
   // Identifies the model file (for DetectLanguageResponse.model_version).
   const std::string& version() const { return version_; }

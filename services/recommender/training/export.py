@@ -1,6 +1,8 @@
 """Export the best checkpoint to TorchScript for the C++ (LibTorch) server.
 
-Writes models/recommender/<version>/model.pt and metadata.json.
+Writes models/recommender/<version>/model.pt, metadata.json and golden.json (golden.py:
+the Python side's inputs and rankings for fixed histories, which
+tests/recommender/golden_test.cc checks the server against).
 
 model.pt:
   forward(items: int64 [B, max_len], left-padded with 0, most recent item last)
@@ -28,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import (REPO_ROOT, Split, default_data_path, embedding_score_fn,  # noqa: E402
                   evaluate_split, load_sequences)
 from evaluate import load_checkpoint_model  # noqa: E402
+from golden import write_golden  # noqa: E402
 from model import SASRec  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "common", "inference"))
 from model_checksums import record_checksums  # noqa: E402
@@ -70,6 +73,9 @@ def main(argv=None):
     with open(os.path.join(out_dir, "metadata.json"), "w") as f:
         json.dump(meta, f)
         f.write("\n")
+    # Computed from the saved model.pt, as the server loads it; before the checksums,
+    # which must cover golden.json too.
+    write_golden(out_dir)
     record_checksums(out_dir)  # the server refuses files that do not match them
     print(f"exported {args.ckpt} (epoch {ck['epoch']}, val NDCG@10 {ck['val_ndcg10']:.4f}) -> {path} "
           f"({os.path.getsize(path) / 1e6:.1f} MB)")

@@ -10,6 +10,9 @@ Writes into --out:
   features.txt   the feature vocabulary (data.py: one FNV-1a 64 hash per line, id 4 + line)
   metadata.json  the model_metadata.h descriptor plus labels, threshold, margin and the
                  featurizer settings
+  golden.json    golden.py: feature ids, probabilities and decisions of fixed messages,
+                 computed here, that tests/support-bot/intent_golden_test.cc compares the
+                 C++ classifier with
 and checks that the saved TorchScript reproduces the checkpoint's decisions on the
 validation split.  --reference prints the probabilities of a few fixed texts (the
 numbers hard-coded in tests/support-bot/intent_classifier_test.cc).
@@ -29,6 +32,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
 from data import FIRST_ID, OOS, UNK_OF_KIND, Vocabulary, default_data_dir, load_dataset, pad_batch  # noqa: E402
+from golden import write_golden  # noqa: E402
 from model import IntentModel, LinearMember  # noqa: E402
 from train import build_ensemble, encode, predict  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "common", "inference"))
@@ -122,6 +126,8 @@ def main(argv=None):
     with open(os.path.join(args.out, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
+    # Before the checksums: golden.json lies in the version directory, so they cover it.
+    write_golden(args.out)
     record_checksums(args.out)  # the server refuses files that do not match them
 
     # The saved files, read back, against the float32 checkpoint on the validation split.

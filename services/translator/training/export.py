@@ -7,7 +7,13 @@ Writes ``<out>/<version>/``:
                  (per output channel; ONEDNN engine: this LibTorch has no FBGEMM; see
                  model.Int8OutputExportTranslator for why only that layer); --int8;
   spm.model      the SentencePiece vocabulary the model was trained with;
-  metadata.json  signature and decoding facts the server needs (ids, tags, sizes).
+  langid.bin     the language identifier (--langid; langid_train.py's output);
+  golden.json    what the Python side computes on fixed inputs (language identifier
+                 features and probabilities, SentencePiece ids, greedy output and
+                 first-step log-probabilities; golden.py), which
+                 tests/translator/golden_test.cc holds the C++ server to;
+  metadata.json  signature and decoding facts the server needs (ids, tags, sizes) and
+                 the SHA-256 of every other file.
 
 The weights can be the average of the last ``--average`` epoch checkpoints
 (``epoch<N>.pt`` in the training directory), a cheap and reliable gain for
@@ -33,6 +39,7 @@ import vocab  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "common", "inference"))
 from model_checksums import record_checksums  # noqa: E402
 from model import ExportTranslator, Int8OutputExportTranslator, Transformer  # noqa: E402
+from golden import write_golden  # noqa: E402
 
 SUPPORTED_PAIRS = [("en", "de"), ("de", "en"), ("en", "fr"), ("fr", "en"), ("en", "es"), ("es", "en")]
 
@@ -166,6 +173,11 @@ def main(argv=None):
     }
     with open(os.path.join(tmp, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=1)
+    # The C++ server re-implements the language identifier, the tokenizer call and the
+    # decoder: golden.json is what the Python side computes, for golden_test.cc to compare.
+    # Written before the checksums: metadata.json's sha256 covers every file of the version
+    # but Markdown (model_checksums.py --check and the checksums test refuse one it lacks).
+    write_golden(tmp)
     record_checksums(tmp)  # the server refuses files that do not match them
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
