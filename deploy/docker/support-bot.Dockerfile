@@ -29,6 +29,9 @@ RUN groupadd --gid 10001 shop \
 COPY --from=builder /src/build/services/support-bot/support-bot /app/bin/support-bot
 COPY models/support-bot /app/models/support-bot
 COPY services/support-bot/kb/articles*.jsonl /app/kb/
+# The text analysis tables (stop words, synonyms, ...), read and checked at start; the
+# server finds them in the kb folder (/app/kb/analyzer, --kb_analyzer_dir).
+COPY services/support-bot/kb/analyzer /app/kb/analyzer
 # The reply catalogs; the server finds them beside the kb folder (/app/messages).
 COPY services/support-bot/messages /app/messages
 # The demo orders --seed_demo_orders inserts (dev; prod seeds none), found beside the kb

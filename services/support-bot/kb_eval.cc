@@ -44,6 +44,9 @@ ABSL_FLAG(double, min_accuracy_at_3, 0.0, "exit 1 if accuracy@3 over all questio
 ABSL_FLAG(std::string, language, "en",
           "the articles' language: en, or de/fr/es with --articles=.../articles.<lang>.jsonl "
           "and --questions=.../eval_questions.<lang>.jsonl (Snowball stems, no synonym table)");
+ABSL_FLAG(std::string, kb_analyzer_dir, "",
+          "folder of the text analysis tables (stop words, synonyms, ...); empty = `analyzer` "
+          "in the folder of --articles (services/support-bot/kb/analyzer)");
 ABSL_FLAG(bool, list_misses, true, "list the questions whose article did not rank first");
 ABSL_FLAG(std::string, clinc150, "../shared/data/support/clinc150/data_full.json",
           "CLINC150 data_full.json: its out-of-scope utterances and the intents no shop serves "
@@ -229,6 +232,7 @@ int Run(const std::string& command) {
   options.keywords_b = absl::GetFlag(FLAGS_keywords_b);
   options.body_b = absl::GetFlag(FLAGS_body_b);
   options.language = absl::GetFlag(FLAGS_language);
+  options.analyzer_dir = absl::GetFlag(FLAGS_kb_analyzer_dir);  // empty: KnowledgeBase::Load's
 
   const std::string articles_path = absl::GetFlag(FLAGS_articles);
   absl::StatusOr<std::unique_ptr<KnowledgeBase>> kb = KnowledgeBase::Load(articles_path, options);

@@ -4,420 +4,22 @@
 #include <libstemmer.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <system_error>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "services/support-bot/porter_stemmer.h"
+#include "common/text/utf8.h"
 
 namespace shop::supportbot {
 namespace {
-
-// Function words and chat filler. Contractions appear without their apostrophe, as the
-// tokenizer writes them. "us" is here: "US" in capitals is turned into "usa" before.
-constexpr const char* kStopWords[] = {
-    "a",       "about",   "above",   "after",     "again",      "against",  "all",    "also",
-    "am",      "an",      "and",     "any",       "anyone",     "anything", "are",    "arent",
-    "as",      "at",      "be",      "because",   "been",       "before",   "being",  "below",
-    "between", "both",    "but",     "by",        "can",        "cannot",   "cant",   "could",
-    "couldnt", "did",     "didnt",   "do",        "does",       "doesnt",   "doing",  "dont",
-    "down",    "during",  "each",    "either",    "else",       "etc",      "even",   "ever",
-    "every",   "few",     "for",     "from",      "further",    "had",      "hadnt",  "has",
-    "hasnt",   "have",    "havent",  "having",    "he",         "hello",    "her",    "here",
-    "hers",    "herself", "hey",     "hi",        "him",        "himself",  "his",    "how",
-    "i",       "id",      "if",      "ill",       "im",         "in",       "into",   "is",
-    "isnt",    "it",      "its",     "itself",    "ive",        "just",     "know",   "let",
-    "lets",    "me",      "might",   "more",      "most",       "much",     "many",   "must",
-    "my",      "myself",  "need",    "needs",     "no",         "nor",      "not",    "now",
-    "of",      "off",     "ok",      "okay",      "on",         "once",     "one",    "only",
-    "or",      "other",   "our",     "ours",      "ourselves",  "out",      "over",   "own",
-    "please",  "pls",     "really",  "same",      "shall",      "she",      "should", "shouldnt",
-    "so",      "some",    "someone", "something", "still",      "such",     "than",   "thank",
-    "thanks",  "that",    "thats",   "the",       "their",      "theirs",   "them",   "themselves",
-    "then",    "there",   "theres",  "these",     "they",       "theyre",   "this",   "those",
-    "through", "thx",     "to",      "too",       "u",          "under",    "until",  "up",
-    "ur",      "us",      "very",    "want",      "wanna",      "was",      "wasnt",  "way",
-    "we",      "were",    "werent",  "what",      "whats",      "when",     "where",  "wheres",
-    "whether", "which",   "while",   "who",       "whom",       "why",      "will",   "with",
-    "wont",    "would",   "wouldnt", "yes",       "yet",        "you",      "youd",   "youll",
-    "your",    "youre",   "yours",   "yourself",  "yourselves", "youve"};
-
-// A replacement and the phrases customers use for it. Phrases are written as words; they are
-// matched on stems, so "package" also covers "packages". A replacement that repeats a word
-// of its phrase keeps it and adds the common term ("gst" -> "gst vat"): used where the
-// specific word still tells articles apart.
-struct SynonymGroup {
-  const char* replacement;
-  std::vector<const char*> phrases;
-};
-
-const std::vector<SynonymGroup>& SynonymTable() {
-  static const auto* table = new std::vector<SynonymGroup>{
-      // --- what is sent and how ---
-      {"parcel", {"package", "packet", "shipment", "consignment"}},
-      {"parcel", {"pakket", "paket", "colis"}},
-      {"shipping fee", {"postage", "shipping and handling", "delivery charge", "shipping charge"}},
-      {"fee", {"cost", "expense", "how much"}},
-      {"express",
-       {"expedited", "next day", "overnight", "fast shipping", "faster shipping", "fast delivery",
-        "faster delivery", "quick delivery", "priority shipping", "rush delivery"}},
-      {"standard delivery",
-       {"regular shipping", "normal shipping", "regular delivery", "normal delivery",
-        "economy shipping", "slow shipping"}},
-      {"business days", {"working days", "workdays", "work days"}},
-      {"cutoff", {"cut off", "order deadline"}},
-      {"time", {"how long", "how many days", "how soon"}},
-      {"estimated delivery", {"eta", "expected delivery", "arrival date", "delivery date"}},
-      {"carrier",
-       {"courier", "delivery company", "shipping company", "postal service", "mailman", "postman",
-        "delivery driver", "delivery guy", "delivery man"}},
-      {"fedex carrier", {"fedex"}},
-      {"usps carrier", {"usps"}},
-      {"royal mail carrier", {"royal mail"}},
-      {"gls carrier", {"gls"}},
-      {"dpd carrier", {"dpd"}},
-      {"tnt carrier", {"tnt"}},
-      {"hermes carrier", {"hermes", "evri"}},
-      {"pickup", {"pick up", "pick-up"}},
-      {"pickup point",
-       {"collection point", "collect point", "parcel shop", "parcelshop", "service point",
-        "access point", "parcel point"}},
-      {"missed delivery",
-       {"not home", "not at home", "wasnt home", "wasnt at home", "was not home", "nobody home",
-        "nobody was home", "no one home", "no one was home"}},
-      {"delivery attempt", {"attempted delivery", "tried to deliver", "delivery tried"}},
-
-      // --- customs and taxes ---
-      {"customs duty",
-       {"customs fee", "customs charge", "customs cost", "customs tax", "customs bill",
-        "clearance charge"}},
-      {"import duty vat", {"import tax", "import fee", "import charge", "import cost"}},
-      {"duty", {"duties and taxes"}},
-      {"tariff duty", {"tariff"}},
-      {"tariff code", {"hs code", "commodity code", "harmonized code", "harmonised code"}},
-      // Not "moms" or "btw": synonyms match stems, and those would also catch "mom" and
-      // "by the way".
-      {"vat", {"tax", "value added tax", "mwst", "ust", "iva", "tva", "dph", "alv"}},
-      {"sales vat", {"sales tax"}},
-      {"gst vat", {"gst", "goods and services tax"}},
-      {"hst vat", {"hst"}},
-      {"vat number",
-       {"vat id", "tax id", "tax number", "vat registration number", "vat reg number",
-        "tax registration number", "ust idnr", "vat no"}},
-      {"vat free",
-       {"tax free", "tax exempt", "vat exempt", "without vat", "without tax", "excluding vat",
-        "excl vat", "ex vat"}},
-      {"business",
-       {"company", "firm", "b2b", "corporate", "ltd", "gmbh", "llc", "sarl", "self employed",
-        "freelancer", "sole trader"}},
-
-      // --- places ---
-      {"usa",
-       {"united states", "united states of america", "u s", "u s a", "america", "american",
-        "the us"}},
-      {"california usa", {"california"}},
-      {"texas usa", {"texas"}},
-      {"florida usa", {"florida"}},
-      {"new york usa", {"new york"}},
-      {"canada", {"canadian"}},
-      {"ontario canada", {"ontario"}},
-      {"quebec canada", {"quebec"}},
-      {"british columbia canada", {"british columbia"}},
-      {"alberta canada", {"alberta"}},
-      {"uk", {"united kingdom", "u k", "britain", "great britain", "gb", "british"}},
-      {"england uk", {"england"}},
-      {"scotland uk", {"scotland", "scottish"}},
-      {"wales uk", {"wales", "welsh"}},
-      {"london uk", {"london"}},
-      {"northern ireland", {"northern ireland", "ni"}},
-      {"eu", {"european union", "europe", "european"}},
-      {"austria eu", {"austria", "austrian"}},
-      {"belgium eu", {"belgium", "belgian"}},
-      {"bulgaria eu", {"bulgaria", "bulgarian"}},
-      {"croatia eu", {"croatia", "croatian"}},
-      {"cyprus eu", {"cyprus"}},
-      {"czechia eu", {"czechia", "czech republic", "czech"}},
-      {"denmark eu", {"denmark", "danish"}},
-      {"estonia eu", {"estonia"}},
-      {"finland eu", {"finland"}},
-      {"france eu", {"france", "french"}},
-      {"germany eu", {"germany", "german", "deutschland"}},
-      {"greece eu", {"greece"}},
-      {"hungary eu", {"hungary", "hungarian"}},
-      {"ireland eu", {"ireland", "irish", "republic of ireland"}},
-      {"italy eu", {"italy", "italian"}},
-      {"latvia eu", {"latvia"}},
-      {"lithuania eu", {"lithuania"}},
-      {"luxembourg eu", {"luxembourg"}},
-      {"malta eu", {"malta"}},
-      {"netherlands eu", {"netherlands", "holland", "dutch"}},
-      {"poland eu", {"poland"}},
-      {"portugal eu", {"portugal", "portuguese"}},
-      {"romania eu", {"romania", "romanian"}},
-      {"slovakia eu", {"slovakia"}},
-      {"slovenia eu", {"slovenia"}},
-      {"spain eu", {"spain", "spanish"}},
-      {"sweden eu", {"sweden", "swedish"}},
-      {"switzerland", {"swiss", "schweiz", "suisse"}},
-      {"norway", {"norwegian", "norge"}},
-      {"australia", {"australian", "aussie"}},
-      {"new zealand", {"nz"}},
-      {"japan asia", {"japan", "japanese"}},
-      {"korea asia", {"korea", "south korea", "korean"}},
-      {"singapore asia", {"singapore"}},
-      {"hong kong asia", {"hong kong", "hk"}},
-      {"taiwan asia", {"taiwan", "taiwanese"}},
-      {"international",
-       {"abroad", "overseas", "worldwide", "foreign country", "another country",
-        "other countries"}},
-
-      // --- money ---
-      {"eur", {"euro", "euros"}},
-      {"usd dollar", {"dollar", "us dollar", "usa dollar"}},
-      {"cad dollar", {"canadian dollar"}},
-      {"aud dollar", {"australian dollar"}},
-      {"nzd dollar", {"nz dollar", "new zealand dollar"}},
-      {"gbp", {"pound", "sterling", "quid", "british pound"}},
-      {"chf", {"swiss franc"}},
-      {"jpy", {"yen", "japanese yen"}},
-      {"nok", {"krone", "kroner", "norwegian krone"}},
-      {"exchangerate",
-       {"exchange rate", "conversion rate", "currency rate", "fx rate", "forex rate",
-        "rate of exchange"}},
-      {"dynamic currency conversion", {"dcc"}},
-      {"foreign transaction fee",
-       {"foreign fee", "international fee", "fx fee", "cross border fee", "overseas fee"}},
-      {"refund",
-       {"money back", "my money back", "my money", "reimburse", "reimbursement", "repay",
-        "pay back", "paid back", "credit back", "credited back"}},
-      {"card", {"credit card", "debit card", "bank card"}},
-      {"visa card", {"visa"}},
-      {"mastercard card", {"mastercard", "master card"}},
-      {"amex card", {"amex", "american express"}},
-      {"paypal", {"pay pal"}},
-      {"apple pay", {"applepay"}},
-      {"google pay", {"gpay", "googlepay"}},
-      {"cash on delivery", {"cod", "pay cash"}},
-      {"bank transfer", {"wire transfer", "wire", "bank wire"}},
-      {"crypto", {"bitcoin", "cryptocurrency", "ethereum"}},
-      {"pay later", {"bnpl", "afterpay"}},
-      {"instalment", {"installment", "pay in parts", "monthly payments"}},
-      {"decline", {"reject", "denied", "deny"}},
-      {"fail",
-       {"didnt go through", "doesnt go through", "wont go through", "not go through",
-        "not going through", "did not go through", "does not go through", "bounced"}},
-      {"charged twice",
-       {"double charged", "double charge", "charged two times", "billed twice", "paid twice",
-        "charged double", "two charges"}},
-      {"3ds",
-       {"3d secure", "3 d secure", "3dsecure", "verified by visa", "securecode",
-        "mastercard identity check"}},
-      {"verification code", {"otp", "one time password", "one time code", "text code"}},
-      {"security code card", {"cvv", "cvc", "cvv2", "card security code"}},
-      {"payment methods",
-       {"payment options", "ways to pay", "payment types", "pay with", "pay by"}},
-      {"expire", {"expiry", "expiration"}},
-      {"hold", {"frozen", "blocked amount", "blocked money"}},
-      {"sms", {"text message", "text messages"}},
-      {"insufficient funds", {"not enough money", "no money on card"}},
-
-      // --- orders and problems ---
-      {"order", {"purchase"}},
-      // Not "goods": its stem is "good".
-      {"item", {"product", "merchandise", "stuff", "thing"}},
-      {"tracking number",
-       {"tracking code", "tracking id", "tracking link", "track and trace", "tracking info",
-        "tracking information"}},
-      {"delay", {"late", "overdue", "taking forever", "taking so long", "taking too long"}},
-      {"never arrive",
-       {"not received", "didnt arrive", "hasnt arrived", "not arrived", "never came", "never got",
-        "never received", "didnt receive", "didnt get", "did not arrive", "has not arrived",
-        "did not receive", "havent received", "have not received", "not arrive"}},
-      {"damaged", {"smashed", "crushed", "cracked", "dented", "shattered", "scratched"}},
-      {"wrong item", {"not what i ordered", "different item", "wrong product"}},
-      {"several parcels",
-       {"separate parcels", "separately", "multiple parcels", "several boxes", "separate boxes",
-        "partial shipment"}},
-      {"stuck", {"not moving", "hasnt moved", "has not moved", "no movement", "no progress"}},
-      {"delivered but not received",
-       {"says delivered", "shows delivered", "marked delivered", "marked as delivered",
-        "status delivered"}},
-      {"change", {"modify", "alter", "amend", "edit"}},
-      {"redirect", {"reroute", "re route", "forward"}},
-      {"photo", {"picture", "pic", "image"}},
-      {"refuse",
-       {"reject delivery", "reject parcel", "reject package", "decline delivery", "decline parcel",
-        "decline package", "not accept delivery", "send it back unopened"}},
-      {"scam",
-       {"phishing", "fraudulent", "fake text", "fake sms", "fake email", "suspicious message"}},
-      {"peak season", {"christmas", "xmas", "black friday", "holiday season", "cyber monday"}},
-      {"weekend", {"saturday", "sunday"}},
-      {"rebook", {"redeliver", "redelivery", "deliver again", "reschedule"}},
-      {"basket", {"cart", "shopping cart", "shopping bag"}},
-      {"discount", {"coupon", "promo code", "discount code", "voucher code"}},
-      {"neighbour", {"neighbor"}},
-      {"faulty",
-       {"defective", "defect", "malfunction", "doesnt work", "does not work", "not working",
-        "stopped working", "dont work", "broke", "died"}},
-      {"guarantee", {"warranty", "guaranty"}},
-      {"repair", {"fix"}},
-      {"wrong", {"incorrect"}},
-      {"missing", {"incomplete"}},
-      {"leak", {"spill"}},
-      {"cancel", {"call off", "abort", "revoke"}},
-      {"return",
-       {"send back", "send it back", "send them back", "ship back", "ship it back", "post back",
-        "mail back", "give back", "bring back", "rma"}},
-      {"exchange", {"swap"}},
-      {"return window",
-       {"return period", "return deadline", "returns period", "return time limit"}},
-      {"print", {"printer"}},
-      {"drop", {"dropoff"}},
-      {"non returnable", {"final sale", "nonreturnable", "not returnable"}},
-      {"deduction", {"restocking fee", "restocking"}},
-      {"size",
-       {"too small", "too big", "too large", "too tight", "too loose", "doesnt fit", "dont fit",
-        "does not fit"}},
-      {"colour", {"color"}},
-      {"invoice", {"receipt", "bill"}},
-
-      // --- addresses ---
-      {"postcode", {"zip", "zip code", "zipcode", "postal code", "post code", "eircode"}},
-      {"pobox", {"po box", "p o box", "post office box", "postbox", "post box", "pob"}},
-      {"apartment", {"apt", "suite"}},
-      {"apartment number", {"flat number", "unit number", "apartment no", "apt no"}},
-      {"door code", {"buzzer", "intercom", "gate code", "access code", "entry code"}},
-      {"house number", {"street number", "building number"}},
-      {"packstation locker", {"packstation", "paketstation", "dhl locker"}},
-      {"military", {"army", "army base", "military base", "navy", "air force"}},
-      {"apo military", {"apo"}},
-      {"fpo military", {"fpo"}},
-      {"dpo military", {"dpo"}},
-      {"non latin characters",
-       {"kanji", "hiragana", "katakana", "hangul", "chinese characters", "arabic script",
-        "special characters"}},
-      {"letterbox", {"mailbox", "mail slot", "letter box"}},
-      {"reception", {"concierge", "front desk", "doorman"}},
-      {"c o", {"care of"}},
-      {"characters limit",
-       {"character limit", "too many characters", "max characters", "maximum characters"}},
-      {"country code", {"dialing code", "dialling code", "area code", "international prefix"}},
-      {"latin", {"english letters", "english characters", "roman letters", "roman alphabet"}},
-      {"phone", {"mobile", "cell", "cellphone", "telephone", "tel", "mobile phone", "cell phone"}},
-
-      // --- account and privacy ---
-      {"login", {"log in", "sign in", "signin", "log on", "logon", "sign on"}},
-      {"register", {"sign up", "signup", "registration", "enroll", "enrol"}},
-      {"password", {"passwd", "pwd", "pass word", "passcode"}},
-      {"forgot", {"forgotten", "forget", "cant remember", "dont remember"}},
-      {"locked",
-       {"locked out", "lockout", "lock out", "too many attempts", "failed attempts",
-        "too many tries"}},
-      {"spam folder", {"spam folder", "junk folder", "junk mail", "junk"}},
-      {"account", {"profile", "user account", "customer account"}},
-      {"email", {"e mail", "mail address", "e mail address"}},
-      {"guest",
-       {"without account", "without an account", "without registering", "without signing up",
-        "no account"}},
-      {"confirm", {"activate", "activation", "verify email"}},
-      {"minimum age",
-       {"how old", "old enough", "underage", "under age", "under 18", "under 16", "teenager"}},
-      {"delete", {"erase", "erasure", "wipe", "remove", "deactivate", "terminate"}},
-      {"right erasure delete", {"right to be forgotten"}},
-      {"data export", {"sar", "dsar", "data request", "data you hold", "data you have"}},
-      {"cookie banner", {"cookie popup", "cookie pop up", "cookie notice"}},
-      {"personal data",
-       {"personal information", "personal info", "my info", "my information", "my details",
-        "personal details"}},
-      {"gdpr", {"dsgvo", "rgpd", "data protection"}},
-      {"unsubscribe",
-       {"opt out", "optout", "unsub", "stop emails", "stop sending", "stop texts",
-        "stop messages"}},
-      {"marketing", {"spam", "promo", "promotion", "promotional", "advertising", "ads"}},
-      {"chat", {"conversation", "chatbot", "bot"}},
-      {"chat transcript", {"transcript"}},
-
-      // --- products with restrictions ---
-      {"power bank", {"powerbank", "portable charger", "battery pack"}},
-      {"lithium", {"li ion", "lithium ion", "lipo", "li po"}},
-      {"perfume",
-       {"fragrance", "cologne", "eau de parfum", "eau de toilette", "parfum", "scent",
-        "aftershave"}},
-      {"aerosol spray", {"hairspray", "hair spray", "spray can", "deodorant"}},
-      {"nail polish", {"nail varnish", "nail lacquer"}},
-      {"nail polish remover", {"acetone"}},
-      {"cbd hemp", {"cannabis", "thc", "marijuana", "weed"}},
-      {"vape",
-       {"vaping", "e cigarette", "e cig", "ecig", "vaporizer", "juul", "electronic cigarette"}},
-      {"supplements", {"vitamin", "protein powder"}},
-      {"medicine", {"medication", "pharmaceutical", "pills", "prescription"}},
-      {"knife", {"knives", "blade", "sword", "dagger"}},
-      {"multi tool knife", {"multitool", "pocket knife", "penknife"}},
-      {"dangerous goods", {"hazardous", "hazmat"}},
-      {"nicotine", {"tobacco", "cigarette", "cigar", "snus"}},
-      {"weapons", {"gun", "firearm", "ammo", "taser", "stun gun"}},
-      {"alcoholic drinks",
-       {"wine", "beer", "spirits", "whisky", "whiskey", "vodka", "liquor", "booze"}},
-      {"wood", {"wooden"}},
-      {"rattan", {"wicker"}},
-      {"seeds plant", {"bulbs", "cuttings"}},
-      {"cosmetics",
-       {"makeup", "make up", "cosmetic", "lipstick", "mascara", "skincare", "skin care"}},
-      {"underwear hygiene", {"underwear", "lingerie"}},
-      {"swimwear hygiene", {"swimwear", "swimsuit", "bikini", "swimming costume"}},
-      {"personalised", {"customize", "customization", "custom made", "monogram", "personalized"}},
-      {"gift card", {"gift voucher", "voucher", "gift certificate", "e gift card", "egift"}},
-  };
-  return *table;
-}
-
-// Irregular forms and spelling variants, mapped to the word Porter should see.
-const std::unordered_map<std::string, std::string>& BaseForms() {
-  static const auto* forms =
-      new std::unordered_map<std::string, std::string>{{"sent", "send"},
-                                                       {"paid", "pay"},
-                                                       {"bought", "buy"},
-                                                       {"got", "get"},
-                                                       {"gotten", "get"},
-                                                       {"took", "take"},
-                                                       {"taken", "take"},
-                                                       {"gave", "give"},
-                                                       {"given", "give"},
-                                                       {"came", "come"},
-                                                       {"went", "go"},
-                                                       {"gone", "go"},
-                                                       {"made", "make"},
-                                                       {"chose", "choose"},
-                                                       {"chosen", "choose"},
-                                                       {"broken", "broken"},
-                                                       {"lost", "lose"},
-                                                       {"left", "leave"},
-                                                       {"delivery", "deliver"},
-                                                       {"deliveries", "deliver"},
-                                                       {"colour", "color"},
-                                                       {"colours", "colors"},
-                                                       {"coloured", "colored"},
-                                                       {"favourite", "favorite"},
-                                                       {"catalogue", "catalog"},
-                                                       {"jewellery", "jewelry"},
-                                                       {"centre", "center"},
-                                                       {"cheque", "check"},
-                                                       {"cancelation", "cancellation"}};
-  return *forms;
-}
-
-// Words whose Porter stem would collide with a different word: "customer" and
-// "customize" both stem to "custom", the stem of "customs"; "packaging" to "packag", the
-// stem of "package" (a synonym of parcel).
-const std::unordered_map<std::string, std::string>& ProtectedStems() {
-  static const auto* stems = new std::unordered_map<std::string, std::string>{
-      {"customer", "customer"},       {"customers", "customer"},     {"packaging", "packaging"},
-      {"packagings", "packaging"},    {"customize", "customiz"},     {"customise", "customiz"},
-      {"customized", "customiz"},     {"customised", "customiz"},    {"customizing", "customiz"},
-      {"customising", "customiz"},    {"customization", "customiz"}, {"customisation", "customiz"},
-      {"customizations", "customiz"}, {"customisations", "customiz"}};
-  return *stems;
-}
 
 // British -ise spellings to -ize, so "personalised" and "personalized" share a stem.
 std::string FoldBritishSpelling(std::string word) {
@@ -468,52 +70,6 @@ std::string ReplaceSymbols(absl::string_view text) {
   return out;
 }
 
-// Stop words of the other languages, written without accents: they are compared with the
-// folded word, so "très" and "tres" are both stop words.
-const std::unordered_map<std::string, std::unordered_set<std::string>>& ForeignStopWords() {
-  static const auto* lists = new std::unordered_map<std::string, std::unordered_set<std::string>>{
-      {"de",
-       {"aber",   "alle",   "als",    "also",  "am",   "an",     "auch",  "auf",  "aus",   "bei",
-        "bin",    "bis",    "bitte",  "da",    "dann", "das",    "dass",  "dem",  "den",   "der",
-        "des",    "die",    "dies",   "diese", "doch", "du",     "durch", "ein",  "eine",  "einem",
-        "einen",  "einer",  "eines",  "er",    "es",   "euch",   "euer",  "eure", "fur",   "hab",
-        "habe",   "haben",  "hallo",  "hat",   "hier", "ich",    "ihr",   "ihre", "ihren", "im",
-        "in",     "ist",    "ja",     "jetzt", "kann", "konnen", "konnt", "man",  "mein",  "meine",
-        "meinem", "meinen", "meiner", "mich",  "mir",  "mit",    "muss",  "nach", "nicht", "noch",
-        "nur",    "ob",     "oder",   "schon", "sein", "sie",    "sind",  "so",   "uber",  "um",
-        "und",    "uns",    "unser",  "von",   "vor",  "war",    "was",   "wenn", "wer",   "wie",
-        "wir",    "wird",   "wo",     "zu",    "zum",  "zur",    "guten", "tag",  "danke", "gibt",
-        "welche"}},
-      {"fr",
-       {"a",    "ai",   "au",    "aux",     "avec",   "avez", "avoir", "bonjour", "ce",    "cela",
-        "ces",  "cet",  "cette", "comment", "dans",   "de",   "des",   "du",      "elle",  "en",
-        "est",  "et",   "etre",  "il",      "ils",    "j",    "je",    "l",       "la",    "le",
-        "les",  "leur", "lui",   "m",       "ma",     "mais", "me",    "merci",   "mes",   "moi",
-        "mon",  "n",    "ne",    "nous",    "on",     "ou",   "par",   "pas",     "peut",  "peux",
-        "pour", "qu",   "que",   "quel",    "quelle", "qui",  "s",     "sa",      "se",    "ses",
-        "si",   "son",  "sont",  "sur",     "t",      "ta",   "te",    "tes",     "toi",   "ton",
-        "tu",   "un",   "une",   "vos",     "votre",  "vous", "y",     "svp",     "plait", "faut",
-        "puis", "ca",   "c",     "d"}},
-      {"es",
-       {"a",      "al",     "algo",  "como",    "con",      "cual",  "cuales", "de",    "del",
-        "el",     "ella",   "en",    "es",      "esta",     "este",  "esto",   "estoy", "gracias",
-        "ha",     "hay",    "he",    "hola",    "la",       "las",   "le",     "les",   "lo",
-        "los",    "me",     "mi",    "mis",     "mucho",    "muy",   "nos",    "o",     "os",
-        "para",   "pero",   "por",   "porque",  "puedo",    "puede", "que",    "se",    "si",
-        "sin",    "su",     "sus",   "te",      "tengo",    "tiene", "tu",     "tus",   "un",
-        "una",    "uno",    "usted", "ustedes", "vosotros", "y",     "ya",     "yo",    "favor",
-        "buenas", "buenos", "dias",  "quiero",  "quisiera", "hacer"}},
-  };
-  return *lists;
-}
-
-// Snowball's name of each language.
-const std::unordered_map<std::string, std::string>& SnowballNames() {
-  static const auto* names = new std::unordered_map<std::string, std::string>{
-      {"de", "german"}, {"fr", "french"}, {"es", "spanish"}};
-  return *names;
-}
-
 // The two-byte UTF-8 letters of Latin-1 (U+00C0..U+00FF) without their marks, lower case;
 // anything else is kept.
 std::string FoldToAscii(absl::string_view word) {
@@ -556,11 +112,213 @@ std::string FoldGermanDigraphs(std::string word) {
   return out;
 }
 
+// Snowball's name of each language's stemmer. English uses Porter's original algorithm
+// ("porter"), which the tables and the ranking were tuned with, not Porter2 ("english"):
+// Porter2 stems 62 of the 1,620 words of the English articles and questions differently
+// ("day" -> "day", not "dai"; "generally" -> "general", not "gener"), so the protected
+// stems, base forms and ranking settings would have to be checked again.
+const std::unordered_map<std::string, std::string>& SnowballNames() {
+  static const auto* names = new std::unordered_map<std::string, std::string>{
+      {"en", "porter"}, {"de", "german"}, {"fr", "french"}, {"es", "spanish"}};
+  return *names;
+}
+
+// The language part of the error messages: every language with tables here.
+constexpr const char kKnownLanguages[] = "en, de, fr, es";
+
+// One kind of table file, <name>.<lang>.<extension> in the analyzer folder.
+struct TableKind {
+  const char* name;
+  const char* extension;
+  const char* what;  // for messages
+  int columns;
+  const char* column_names[2];
+  bool english_only;
+};
+
+constexpr TableKind kStopWordsTable{
+    "stopwords", "txt", "stop words", 1, {"stop word", nullptr}, false,
+};
+constexpr TableKind kSynonymsTable{
+    "synonyms", "tsv", "a synonym table", 2, {"phrase", "replacement"}, true,
+};
+constexpr TableKind kBaseFormsTable{
+    "base_forms", "tsv", "base forms", 2, {"word", "base form"}, true,
+};
+constexpr TableKind kProtectedStemsTable{
+    "protected_stems", "tsv", "protected stems", 2, {"word", "stem"}, true,
+};
+constexpr const TableKind* kTableKinds[] = {&kStopWordsTable, &kSynonymsTable, &kBaseFormsTable,
+                                            &kProtectedStemsTable};
+
+// One entry of a table file: its line number and columns.
+struct TableLine {
+  int number;
+  std::vector<std::string> columns;
+};
+
+std::string TablePath(const std::string& dir, const TableKind& kind, const std::string& language) {
+  return (std::filesystem::path(dir) / absl::StrCat(kind.name, ".", language, ".", kind.extension))
+      .string();
+}
+
+// Reads a table file: UTF-8, one entry a line of `kind.columns` tab-separated columns;
+// blank lines and lines starting with '#' are skipped. The format is strict (no spaces
+// around a column, no empty one) because a stray space would make an entry that silently
+// never matches.
+absl::StatusOr<std::vector<TableLine>> ReadTable(const std::string& path, const TableKind& kind) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot read ", path, ": the knowledge base's text analysis needs its ", kind.what,
+        " (the files of services/support-bot/kb/analyzer, described in its kb/README.md)"));
+  }
+  const std::string expected =
+      kind.columns == 1 ? absl::StrCat("one ", kind.column_names[0], " a line, without tabs")
+                        : absl::StrCat(kind.columns, " columns separated by one tab (",
+                                       kind.column_names[0], ", ", kind.column_names[1], ")");
+  std::vector<TableLine> lines;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    // Tolerated because editors write them: a byte order mark and Windows line ends.
+    if (number == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = absl::StrCat(path, ":", number);
+    if (!IsValidUtf8(line)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": not valid UTF-8; save the file as UTF-8"));
+    }
+    const absl::string_view content = absl::StripAsciiWhitespace(line);
+    if (content.empty() || content.front() == '#') continue;
+    std::vector<std::string> columns = absl::StrSplit(line, '\t');
+    if (static_cast<int>(columns.size()) != kind.columns) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": expected ", expected, ", found ",
+                                                     columns.size(),
+                                                     columns.size() == 1 ? " column" : " columns"));
+    }
+    for (int c = 0; c < kind.columns; ++c) {
+      if (absl::StripAsciiWhitespace(columns[c]).empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": the ", kind.column_names[c], " is empty; expected ", expected));
+      }
+      if (absl::StripAsciiWhitespace(columns[c]) != columns[c]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": the ", kind.column_names[c], " \"", columns[c],
+                         "\" has spaces or tabs around it; remove them (expected ", expected, ")"));
+      }
+    }
+    lines.push_back({number, std::move(columns)});
+  }
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
+  if (lines.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no entries; it must list at least one ",
+                                                   kind.column_names[0],
+                                                   " (lines starting with '#' are comments)"));
+  }
+  return lines;
+}
+
+absl::Status Duplicate(const std::string& where, const char* what, const std::string& key,
+                       int first_line) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": duplicate ", what, " \"", key,
+                                                 "\" (first on line ", first_line,
+                                                 "); keep one of the two lines"));
+}
+
+// OK when `word` is one word that Tokenize leaves as it is; anything else could never
+// meet a token of a question or an article.
+absl::Status CheckOneWord(const KbTextAnalyzer& analyzer, const std::string& where,
+                          const char* what, const std::string& word) {
+  const std::vector<KbToken> tokens = analyzer.Tokenize(word);
+  if (tokens.size() == 1 && tokens.front().word == word) return absl::OkStatus();
+  std::vector<std::string> words;
+  for (const KbToken& token : tokens) words.push_back(token.word);
+  return absl::InvalidArgumentError(absl::StrCat(
+      where, ": the ", what, " \"", word,
+      "\" is not one word as the tokenizer writes it (it reads ",
+      words.empty() ? std::string("no word") : absl::StrCat("\"", absl::StrJoin(words, " "), "\""),
+      "), so it would never be used; write one word in lower case, without spaces or "
+      "punctuation"));
+}
+
+// The files of the analyzer folder that are named like a table (<kind>.<lang>.<ext>) but
+// would never be read: an unknown language, a wrong extension, an English-only table in
+// another language. Caught here because a misnamed file otherwise goes unnoticed.
+absl::Status CheckFolder(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("knowledge-base analyzer folder ", dir,
+                     " not found: it holds the text analysis tables (stop words, synonyms; "
+                     "services/support-bot/kb/analyzer in the repository)"));
+  }
+  std::vector<std::filesystem::path> files;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    files.push_back(it->path());
+  }
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot list ", dir, ": ", ec.message()));
+  std::sort(files.begin(), files.end());  // the same error first on every file system
+  for (const std::filesystem::path& file : files) {
+    const std::vector<std::string> parts = absl::StrSplit(file.filename().string(), '.');
+    if (parts.size() != 3) continue;
+    const auto kind = std::find_if(std::begin(kTableKinds), std::end(kTableKinds),
+                                   [&](const TableKind* k) { return parts[0] == k->name; });
+    if (kind == std::end(kTableKinds)) continue;  // README.md and the like
+    const std::string& language = parts[1];
+    if (SnowballNames().count(language) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.string(), ": unknown language \"", language, "\"; the analyzer has tables for ",
+          kKnownLanguages, " (rename the file or remove it)"));
+    }
+    if (parts[2] != (*kind)->extension) {
+      return absl::InvalidArgumentError(absl::StrCat(file.string(),
+                                                     ": wrong extension; the file must be named ",
+                                                     TablePath("", **kind, language)));
+    }
+    if ((*kind)->english_only && language != "en") {
+      return absl::InvalidArgumentError(absl::StrCat(file.string(), ": only English has ",
+                                                     (*kind)->what,
+                                                     "; this file would be ignored (remove it)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
+// A sb_stemmer keeps state between calls, so no two threads may share one. Rather than
+// serialize every search on one stemmer, each stemming thread borrows one from this pool
+// (made on demand, so there are as many as threads ever stemmed at once) and stems without
+// holding the lock.
 struct KbTextAnalyzer::Snowball {
-  absl::Mutex mu;  // a sb_stemmer keeps state between calls
-  sb_stemmer* stemmer ABSL_GUARDED_BY(mu) = nullptr;
+  explicit Snowball(std::string algorithm) : algorithm(std::move(algorithm)) {}
+  ~Snowball() {
+    absl::MutexLock lock(&mu);
+    for (sb_stemmer* s : idle) sb_stemmer_delete(s);
+  }
+
+  // An idle stemmer or a new one; nullptr when libstemmer cannot make one.
+  sb_stemmer* Borrow() ABSL_LOCKS_EXCLUDED(mu) {
+    {
+      absl::MutexLock lock(&mu);
+      if (!idle.empty()) {
+        sb_stemmer* s = idle.back();
+        idle.pop_back();
+        return s;
+      }
+    }
+    return sb_stemmer_new(algorithm.c_str(), "UTF_8");
+  }
+  void Return(sb_stemmer* s) ABSL_LOCKS_EXCLUDED(mu) {
+    absl::MutexLock lock(&mu);
+    idle.push_back(s);
+  }
+
+  const std::string algorithm;
+  absl::Mutex mu;
+  std::vector<sb_stemmer*> idle ABSL_GUARDED_BY(mu);
 };
 
 const std::vector<std::string>& KbTextAnalyzer::SupportedKbLanguages() {
@@ -568,83 +326,174 @@ const std::vector<std::string>& KbTextAnalyzer::SupportedKbLanguages() {
   return *languages;
 }
 
-KbTextAnalyzer::~KbTextAnalyzer() {
-  if (snowball_ != nullptr && snowball_->stemmer != nullptr) sb_stemmer_delete(snowball_->stemmer);
-}
-
-std::string KbTextAnalyzer::Stem(absl::string_view word) const {
-  if (snowball_ == nullptr) return KbStem(word);
-  std::string stem;
-  {
-    absl::MutexLock lock(&snowball_->mu);
-    const sb_symbol* out =
-        sb_stemmer_stem(snowball_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
-                        static_cast<int>(word.size()));
-    if (out == nullptr) return std::string(word);  // out of memory: the word itself
-    stem.assign(reinterpret_cast<const char*>(out), sb_stemmer_length(snowball_->stemmer));
+absl::StatusOr<std::unique_ptr<KbTextAnalyzer>> KbTextAnalyzer::Load(const std::string& dir,
+                                                                     bool synonyms,
+                                                                     const std::string& language) {
+  const auto name = SnowballNames().find(language);
+  if (name == SnowballNames().end()) {
+    return absl::InvalidArgumentError(absl::StrCat("no text analysis for language \"", language,
+                                                   "\"; the analyzer has tables for ",
+                                                   kKnownLanguages));
   }
-  stem = FoldToAscii(stem);
-  return language_ == "de" ? FoldGermanDigraphs(std::move(stem)) : stem;
-}
-
-std::string KbStem(absl::string_view word) {
-  const std::string key(word);
-  const auto& protected_stems = ProtectedStems();
-  if (auto it = protected_stems.find(key); it != protected_stems.end()) return it->second;
-  const auto& base_forms = BaseForms();
-  if (auto it = base_forms.find(key); it != base_forms.end()) return PorterStem(it->second);
-  return PorterStem(FoldBritishSpelling(key));
+  std::unique_ptr<KbTextAnalyzer> analyzer(new KbTextAnalyzer(synonyms, language));
+  analyzer->snowball_ = std::make_unique<Snowball>(name->second);
+  sb_stemmer* first = analyzer->snowball_->Borrow();  // fail here, not on the first search
+  if (first == nullptr) {
+    return absl::InternalError(absl::StrCat("libstemmer has no \"", name->second,
+                                            "\" stemmer for UTF-8 (Debian: libstemmer0d)"));
+  }
+  analyzer->snowball_->Return(first);
+  if (absl::Status s = CheckFolder(dir); !s.ok()) return s;
+  if (absl::Status s = analyzer->LoadTables(dir); !s.ok()) return s;
+  return analyzer;
 }
 
 KbTextAnalyzer::KbTextAnalyzer(bool synonyms, std::string language)
-    : synonyms_(synonyms), language_(std::move(language)) {
-  if (language_ != "en") {
-    // No synonym table in these languages; an unknown language falls back to English
-    // rules only through the caller's mistake, so it is refused loudly in KnowledgeBase.
-    synonyms_ = false;
-    const auto name = SnowballNames().find(language_);
-    if (name != SnowballNames().end()) {
-      snowball_ = std::make_unique<Snowball>();
-      absl::MutexLock lock(&snowball_->mu);
-      snowball_->stemmer = sb_stemmer_new(name->second.c_str(), "UTF_8");
-      if (snowball_->stemmer == nullptr) snowball_.reset();
+    : synonyms_(synonyms && language == "en"),  // no synonym table in other languages
+      language_(std::move(language)) {}
+
+KbTextAnalyzer::~KbTextAnalyzer() = default;
+
+absl::Status KbTextAnalyzer::LoadTables(const std::string& dir) {
+  const std::string stop_path = TablePath(dir, kStopWordsTable, language_);
+  absl::StatusOr<std::vector<TableLine>> stop_lines = ReadTable(stop_path, kStopWordsTable);
+  if (!stop_lines.ok()) return stop_lines.status();
+  std::unordered_map<std::string, int> first_line;
+  for (const TableLine& line : *stop_lines) {
+    const std::string where = absl::StrCat(stop_path, ":", line.number);
+    const std::string& word = line.columns[0];
+    if (absl::Status s = CheckOneWord(*this, where, "stop word", word); !s.ok()) return s;
+    // Outside English IsStopWord looks up the word folded to ASCII letters.
+    if (language_ != "en" && FoldToAscii(word) != word) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the stop word \"", word,
+                       "\" is compared with words folded to ASCII letters; write it as \"",
+                       FoldToAscii(word), "\""));
     }
-    return;
+    auto [it, inserted] = first_line.emplace(word, line.number);
+    if (!inserted) return Duplicate(where, "stop word", word, it->second);
+    stop_words_.insert(word);
   }
-  std::unordered_set<std::string> seen_words;
-  for (const SynonymGroup& group : SynonymTable()) {
-    std::vector<std::string> replacement;
-    for (const KbToken& token : Tokenize(group.replacement)) {
-      if (!IsStopWord(token.word)) replacement.push_back(KbStem(token.word));
-    }
-    for (const char* phrase : group.phrases) {
-      Rule rule;
-      for (const KbToken& token : Tokenize(phrase)) {
-        rule.stems.push_back(KbStem(token.word));
-        if (seen_words.insert(token.word).second) synonym_words_.push_back(token.word);
+  if (language_ != "en") return absl::OkStatus();
+
+  // Word -> stem and word -> base form; the protected stems first, since Stem() looks there
+  // first and a word in both tables would never use its base form.
+  struct WordTable {
+    const TableKind* kind;
+    std::unordered_map<std::string, std::string>* table;
+  };
+  std::string protected_path;
+  std::unordered_map<std::string, int> protected_lines;
+  for (const WordTable& t :
+       {WordTable{&kProtectedStemsTable, &protected_stems_}, {&kBaseFormsTable, &base_forms_}}) {
+    const std::string path = TablePath(dir, *t.kind, language_);
+    absl::StatusOr<std::vector<TableLine>> lines = ReadTable(path, *t.kind);
+    if (!lines.ok()) return lines.status();
+    std::unordered_map<std::string, int> lines_by_word;
+    for (const TableLine& line : *lines) {
+      const std::string where = absl::StrCat(path, ":", line.number);
+      const std::string& word = line.columns[0];
+      for (int c = 0; c < 2; ++c) {
+        absl::Status s = CheckOneWord(*this, where, t.kind->column_names[c], line.columns[c]);
+        if (!s.ok()) return s;
       }
-      if (rule.stems.empty()) continue;
-      rule.replacement = replacement;
-      rules_[rule.stems.front()].push_back(std::move(rule));
+      auto [it, inserted] = lines_by_word.emplace(word, line.number);
+      if (!inserted) return Duplicate(where, "word", word, it->second);
+      if (auto p = protected_lines.find(word);
+          t.table == &base_forms_ && p != protected_lines.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": \"", word, "\" is also in ", protected_path, " (line ", p->second,
+            "), which comes first: this line would never be used; keep one of the two"));
+      }
+      t.table->emplace(word, line.columns[1]);
+    }
+    if (t.table == &protected_stems_) {
+      protected_path = path;
+      protected_lines = std::move(lines_by_word);
     }
   }
+  return LoadSynonyms(TablePath(dir, kSynonymsTable, language_));
+}
+
+absl::Status KbTextAnalyzer::LoadSynonyms(const std::string& path) {
+  absl::StatusOr<std::vector<TableLine>> lines = ReadTable(path, kSynonymsTable);
+  if (!lines.ok()) return lines.status();
+  std::unordered_map<std::string, int> first_line;
+  std::unordered_set<std::string> seen_words;
+  for (const TableLine& line : *lines) {
+    const std::string where = absl::StrCat(path, ":", line.number);
+    const std::string& phrase = line.columns[0];
+    // As written: "pick up" and "pick-up" are different lines with the same words.
+    auto [it, inserted] = first_line.emplace(phrase, line.number);
+    if (!inserted) return Duplicate(where, "phrase", phrase, it->second);
+    const std::vector<KbToken> phrase_tokens = Tokenize(phrase);
+    const std::vector<KbToken> replacement_tokens = Tokenize(line.columns[1]);
+    for (const auto& [tokens, column] : {std::pair{&phrase_tokens, 0}, {&replacement_tokens, 1}}) {
+      if (tokens->empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": the ", kSynonymsTable.column_names[column], " \"",
+                         line.columns[column], "\" has no words (letters or digits)"));
+      }
+    }
+    Rule rule;
+    for (const KbToken& token : replacement_tokens) {
+      if (!IsStopWord(token.word)) rule.replacement.push_back(Stem(token.word));
+    }
+    for (const KbToken& token : phrase_tokens) {
+      rule.stems.push_back(Stem(token.word));
+      if (seen_words.insert(token.word).second) synonym_words_.push_back(token.word);
+    }
+    rules_[rule.stems.front()].push_back(std::move(rule));
+  }
+  // Stable: among phrases of one length the earlier line wins.
   for (auto& [first, rules] : rules_) {
     std::stable_sort(rules.begin(), rules.end(),
                      [](const Rule& a, const Rule& b) { return a.stems.size() > b.stems.size(); });
   }
+  return absl::OkStatus();
+}
+
+std::optional<std::string> KbTextAnalyzer::SnowballStem(absl::string_view word) const {
+  sb_stemmer* stemmer = snowball_->Borrow();
+  if (stemmer == nullptr) return std::nullopt;  // out of memory
+  std::optional<std::string> stem;
+  const sb_symbol* out = sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+                                         static_cast<int>(word.size()));
+  if (out != nullptr) {  // else out of memory
+    stem.emplace(reinterpret_cast<const char*>(out), sb_stemmer_length(stemmer));
+  }
+  snowball_->Return(stemmer);
+  return stem;
+}
+
+std::string KbTextAnalyzer::PorterStem(absl::string_view word) const {
+  // Porter's reference implementation, which the tables were written against, leaves
+  // words of one or two letters and words with anything but a-z alone; Snowball's would
+  // strip "as" to "a", "hs" to "h" and "3ds" to "3d", merging them with other words.
+  if (word.size() <= 2 ||
+      !std::all_of(word.begin(), word.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; })) {
+    return std::string(word);
+  }
+  std::optional<std::string> stem = SnowballStem(word);
+  return stem.has_value() ? *std::move(stem) : std::string(word);
+}
+
+std::string KbTextAnalyzer::Stem(absl::string_view word) const {
+  if (language_ == "en") {
+    const std::string key(word);
+    if (auto it = protected_stems_.find(key); it != protected_stems_.end()) return it->second;
+    if (auto it = base_forms_.find(key); it != base_forms_.end()) return PorterStem(it->second);
+    return PorterStem(FoldBritishSpelling(key));
+  }
+  std::optional<std::string> snowball = SnowballStem(word);
+  if (!snowball.has_value()) return std::string(word);  // out of memory: the word itself
+  std::string stem = FoldToAscii(*snowball);
+  return language_ == "de" ? FoldGermanDigraphs(std::move(stem)) : stem;
 }
 
 bool KbTextAnalyzer::IsStopWord(absl::string_view word) const {
-  if (language_ != "en") {
-    const auto list = ForeignStopWords().find(language_);
-    return list != ForeignStopWords().end() && list->second.count(FoldToAscii(word)) > 0;
-  }
-  static const auto* stop_words = [] {
-    auto* set = new std::unordered_set<std::string>();
-    for (const char* word : kStopWords) set->insert(word);
-    return set;
-  }();
-  return stop_words->count(std::string(word)) > 0;
+  if (language_ != "en") return stop_words_.count(FoldToAscii(word)) > 0;
+  return stop_words_.count(std::string(word)) > 0;
 }
 
 std::vector<KbToken> KbTextAnalyzer::Tokenize(absl::string_view text) const {

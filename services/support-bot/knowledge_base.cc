@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <utility>
@@ -118,6 +119,10 @@ bool IsLowerAlpha(const std::string& word) {
 
 }  // namespace
 
+std::string KbAnalyzerDirBeside(const std::string& articles_jsonl) {
+  return (std::filesystem::path(articles_jsonl).parent_path() / "analyzer").string();
+}
+
 absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Load(
     const std::string& articles_jsonl, const KnowledgeBaseOptions& options) {
   std::ifstream in(articles_jsonl);
@@ -144,6 +149,13 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Load(
   if (articles.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(articles_jsonl, ": no articles"));
   }
+  if (options.analyzer_dir.empty()) {
+    // Kept in options() resolved, so indexes built from this one (ArticleTranslations) find
+    // the same tables.
+    KnowledgeBaseOptions beside = options;
+    beside.analyzer_dir = KbAnalyzerDirBeside(articles_jsonl);
+    return Create(std::move(articles), beside);
+  }
   return Create(std::move(articles), options);
 }
 
@@ -163,15 +175,23 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(
       return absl::InvalidArgumentError(absl::StrCat("duplicate article id \"", article.id, "\""));
     }
   }
-  std::unique_ptr<KnowledgeBase> kb(new KnowledgeBase(std::move(articles), options));
+  if (options.analyzer_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "KnowledgeBaseOptions::analyzer_dir is empty: set it to the folder of the text analysis "
+        "tables (services/support-bot/kb/analyzer)");
+  }
+  absl::StatusOr<std::unique_ptr<KbTextAnalyzer>> analyzer =
+      KbTextAnalyzer::Load(options.analyzer_dir, options.synonyms, options.language);
+  if (!analyzer.ok()) return analyzer.status();
+  std::unique_ptr<KnowledgeBase> kb(
+      new KnowledgeBase(std::move(articles), options, *std::move(analyzer)));
   kb->Index();
   return kb;
 }
 
-KnowledgeBase::KnowledgeBase(std::vector<Article> articles, const KnowledgeBaseOptions& options)
-    : options_(options),
-      analyzer_(options.synonyms, options.language),
-      articles_(std::move(articles)) {
+KnowledgeBase::KnowledgeBase(std::vector<Article> articles, const KnowledgeBaseOptions& options,
+                             std::unique_ptr<KbTextAnalyzer> analyzer)
+    : options_(options), analyzer_(std::move(analyzer)), articles_(std::move(articles)) {
   for (int i = 0; i < static_cast<int>(articles_.size()); ++i) by_id_[articles_[i].id] = i;
 }
 
@@ -183,13 +203,13 @@ void KnowledgeBase::Index() {
   for (int d = 0; d < n; ++d) {
     const Article& article = articles_[d];
     std::array<std::vector<KbTerm>, kFields> fields;
-    fields[kTitle] = analyzer_.Analyze(article.title);
+    fields[kTitle] = analyzer_->Analyze(article.title);
     for (const std::string& keyword : article.keywords) {
       // One keyword at a time: a synonym phrase must not span two keywords.
-      std::vector<KbTerm> terms = analyzer_.Analyze(keyword);
+      std::vector<KbTerm> terms = analyzer_->Analyze(keyword);
       fields[kKeywords].insert(fields[kKeywords].end(), terms.begin(), terms.end());
     }
-    fields[kBody] = analyzer_.Analyze(StripCitedTitles(article.body, articles_, article.id));
+    fields[kBody] = analyzer_->Analyze(StripCitedTitles(article.body, articles_, article.id));
 
     std::map<std::string, std::array<float, kFields>> counts;
     for (int f = 0; f < kFields; ++f) {
@@ -199,10 +219,10 @@ void KnowledgeBase::Index() {
     for (const auto& [stem, tf] : counts) postings[stem].push_back({d, tf});
 
     for (const std::string& text : {article.title, article.body}) {
-      for (const KbToken& token : analyzer_.Tokenize(text)) ++word_counts_[token.word];
+      for (const KbToken& token : analyzer_->Tokenize(text)) ++word_counts_[token.word];
     }
     for (const std::string& keyword : article.keywords) {
-      for (const KbToken& token : analyzer_.Tokenize(keyword)) ++word_counts_[token.word];
+      for (const KbToken& token : analyzer_->Tokenize(keyword)) ++word_counts_[token.word];
     }
   }
   for (int f = 0; f < kFields; ++f) {
@@ -220,8 +240,8 @@ void KnowledgeBase::Index() {
   unknown_idf_ = std::log(1.0 + (n + 0.5) / 0.5);
 
   if (options_.synonyms) {
-    for (const std::string& word : analyzer_.synonym_words()) {
-      known_stems_.insert(analyzer_.Stem(word));
+    for (const std::string& word : analyzer_->synonym_words()) {
+      known_stems_.insert(analyzer_->Stem(word));
       word_counts_.emplace(word, 0);
     }
   }
@@ -232,8 +252,8 @@ void KnowledgeBase::Index() {
 }
 
 bool KnowledgeBase::IsKnownWord(const std::string& word) const {
-  return analyzer_.IsStopWord(word) || word_counts_.count(word) > 0 ||
-         known_stems_.count(analyzer_.Stem(word)) > 0;
+  return analyzer_->IsStopWord(word) || word_counts_.count(word) > 0 ||
+         known_stems_.count(analyzer_->Stem(word)) > 0;
 }
 
 std::optional<std::vector<std::string>> KnowledgeBase::CorrectWord(const std::string& word) const {
@@ -260,7 +280,7 @@ std::optional<std::vector<std::string>> KnowledgeBase::CorrectWord(const std::st
   for (size_t split = 3; split + 3 <= word.size(); ++split) {
     const std::string left = word.substr(0, split);
     const std::string right = word.substr(split);
-    if (!analyzer_.IsStopWord(left) && !analyzer_.IsStopWord(right) &&
+    if (!analyzer_->IsStopWord(left) && !analyzer_->IsStopWord(right) &&
         word_counts_.count(left) > 0 && word_counts_.count(right) > 0) {
       return std::vector<std::string>{left, right};
     }
@@ -270,7 +290,7 @@ std::optional<std::vector<std::string>> KnowledgeBase::CorrectWord(const std::st
 
 std::vector<KbTerm> KnowledgeBase::AnalyzeQuestion(absl::string_view question) const {
   std::vector<KbToken> tokens;
-  for (KbToken& token : analyzer_.Tokenize(question)) {
+  for (KbToken& token : analyzer_->Tokenize(question)) {
     std::optional<std::vector<std::string>> corrected = CorrectWord(token.word);
     if (!corrected.has_value()) {
       tokens.push_back(std::move(token));
@@ -280,7 +300,7 @@ std::vector<KbTerm> KnowledgeBase::AnalyzeQuestion(absl::string_view question) c
       tokens.push_back({std::move(word), token.weight * kCorrectedWordWeight});
     }
   }
-  return analyzer_.Terms(tokens);
+  return analyzer_->Terms(tokens);
 }
 
 std::vector<std::string> KnowledgeBase::QueryTerms(absl::string_view question) const {

@@ -17,7 +17,8 @@
 // threshold (min_score) is compared against it.
 //
 // Questions and articles go through the same analysis (KbTextAnalyzer: lower case, stop
-// words, Porter stems, a table of customer phrasings). The titles of other articles that a
+// words, Porter stems, a table of customer phrasings; its tables are the files of
+// kb/analyzer). The titles of other articles that a
 // body cites ("see Changing the delivery address") are left out of that body's terms. Question
 // words that are neither in the knowledge base nor in that table are corrected to the nearest known
 // word (edit distance 1, or 2 for words of 8 letters or more) or split into two known words
@@ -69,21 +70,31 @@ struct KnowledgeBaseOptions {
   // one of KbTextAnalyzer::SupportedKbLanguages() for kb/articles.<lang>.jsonl (Snowball
   // stems, no synonym table). The ranking settings were tuned in English only.
   std::string language = "en";
+  // The folder of the text analysis tables (services/support-bot/kb/analyzer: stop words,
+  // synonyms, ...; KbTextAnalyzer::Load). Empty: Load() takes KbAnalyzerDirBeside() of its
+  // articles file; Create() needs it set.
+  std::string analyzer_dir;
   // BestMatch() answers nothing below this score: the bot says it does not know. At 0.06,
   // 7 of the 182 evaluation questions fall below it, and off-topic chat mostly does.
   double min_score = 0.06;
 };
+
+// The analysis tables' folder where the repository and the image keep it: `analyzer` in
+// the folder of the articles file (kb/articles.jsonl -> kb/analyzer).
+std::string KbAnalyzerDirBeside(const std::string& articles_jsonl);
 
 // Immutable once built: Search and the other const methods are safe from many threads.
 class KnowledgeBase {
  public:
   // Reads one JSON object per line: {"id", "title", "category", "keywords": [...], "body"}.
   // Blank lines are skipped. A malformed line, a missing or empty field, or a repeated id
-  // is InvalidArgument naming the file and line; an unreadable file is NotFound.
+  // is InvalidArgument naming the file and line; an unreadable file is NotFound. Then as
+  // Create(), with options.analyzer_dir defaulting to KbAnalyzerDirBeside(articles_jsonl).
   static absl::StatusOr<std::unique_ptr<KnowledgeBase>> Load(
       const std::string& articles_jsonl, const KnowledgeBaseOptions& options = {});
 
-  // Indexes articles already in memory. Ids must be non-empty and unique.
+  // Indexes articles already in memory. Ids must be non-empty and unique. The analysis
+  // tables are read from options.analyzer_dir; their errors are KbTextAnalyzer::Load's.
   static absl::StatusOr<std::unique_ptr<KnowledgeBase>> Create(
       std::vector<Article> articles, const KnowledgeBaseOptions& options = {});
 
@@ -118,7 +129,8 @@ class KnowledgeBase {
     std::array<float, kFields> tf;
   };
 
-  KnowledgeBase(std::vector<Article> articles, const KnowledgeBaseOptions& options);
+  KnowledgeBase(std::vector<Article> articles, const KnowledgeBaseOptions& options,
+                std::unique_ptr<KbTextAnalyzer> analyzer);
   void Index();
   std::vector<KbTerm> AnalyzeQuestion(absl::string_view question) const;
   // A replacement for an unknown question word, or nullopt when there is none.
@@ -126,7 +138,7 @@ class KnowledgeBase {
   bool IsKnownWord(const std::string& word) const;
 
   KnowledgeBaseOptions options_;
-  KbTextAnalyzer analyzer_;
+  std::unique_ptr<const KbTextAnalyzer> analyzer_;
   std::vector<Article> articles_;
   std::unordered_map<std::string, int> by_id_;
 

@@ -20,6 +20,7 @@
 #include "common/server/serving_bootstrap.h"
 #include "common/server/tls.h"
 #include "services/support-bot/demo_orders.h"
+#include "services/support-bot/knowledge_base.h"
 #include "services/support-bot/memory_session_store.h"
 #include "services/support-bot/postgres_order_store.h"
 #include "services/support-bot/redis_session_store.h"
@@ -49,6 +50,10 @@ ABSL_FLAG(double, min_translation_confidence, 0.5,
           "A message whose translation into English has a lower confidence (translator's "
           "calibrated score) is not acted on: the bot says it did not understand.");
 ABSL_FLAG(std::string, kb, "services/support-bot/kb/articles.jsonl", "Knowledge-base articles.");
+ABSL_FLAG(std::string, kb_analyzer_dir, "",
+          "Folder of the knowledge base's text analysis tables (stop words, synonyms, base "
+          "forms, protected stems; checked at start). Default: `analyzer` in the knowledge "
+          "base's folder (kb/analyzer), where the repository and the image keep it.");
 ABSL_FLAG(std::string, translator_address, "",
           "host:port of the translator; empty = English only (other languages degrade).");
 ABSL_FLAG(std::string, translator_tls_ca_file, "",
@@ -175,8 +180,14 @@ int main(int argc, char** argv) {
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");
   const std::string kb_path = shop::DataPath(absl::GetFlag(FLAGS_kb));
   const std::string messages_dir = DataPathOrBesideKb(absl::GetFlag(FLAGS_messages), "messages");
+  const std::string kb_analyzer_dir = absl::GetFlag(FLAGS_kb_analyzer_dir).empty()
+                                          ? shop::supportbot::KbAnalyzerDirBeside(kb_path)
+                                          : shop::DataPath(absl::GetFlag(FLAGS_kb_analyzer_dir));
   for (const absl::Status& s :
        {shop::CheckModelRoot(), shop::CheckDataPath("kb", absl::GetFlag(FLAGS_kb)),
+        absl::GetFlag(FLAGS_kb_analyzer_dir).empty()
+            ? absl::OkStatus()
+            : shop::CheckDataPath("kb_analyzer_dir", absl::GetFlag(FLAGS_kb_analyzer_dir)),
         absl::GetFlag(FLAGS_seed_demo_orders) && !absl::GetFlag(FLAGS_demo_orders).empty()
             ? shop::CheckDataPath("demo_orders", absl::GetFlag(FLAGS_demo_orders))
             : absl::OkStatus(),
@@ -190,7 +201,9 @@ int main(int argc, char** argv) {
   if (!sessions.ok()) return shop::StartupFailed(sessions.status());
   auto orders = MakeOrderStore();
   if (!orders.ok()) return shop::StartupFailed(orders.status());
-  auto kb = shop::supportbot::KnowledgeBase::Load(kb_path);
+  shop::supportbot::KnowledgeBaseOptions kb_options;
+  kb_options.analyzer_dir = kb_analyzer_dir;
+  auto kb = shop::supportbot::KnowledgeBase::Load(kb_path, kb_options);
   if (!kb.ok()) return shop::StartupFailed(kb.status());
   const std::vector<std::string> languages = absl::GetFlag(FLAGS_languages);
   auto messages = shop::supportbot::MessageCatalog::Load(messages_dir, languages);

@@ -1,113 +1,87 @@
-"""TF-IDF + linear baseline (what scikit-learn's TfidfVectorizer + LogisticRegression would
-do, written with numpy/torch because python3-sklearn is not installed).
+"""TF-IDF + logistic regression baseline, with scikit-learn (python3-sklearn).
 
-Features: word 1-2-grams (lower-cased, tokens = runs of 2+ word characters, the
-TfidfVectorizer default) and char_wb 2-5-grams (n-grams inside " word "), each block
-with sublinear tf (1 + ln tf), smooth idf (ln((1 + N) / (1 + df)) + 1), min_df 2 and L2
-normalisation; the two blocks are concatenated and scaled by 1/sqrt(2).  Classifier:
-multinomial logistic regression (softmax + cross-entropy, weight decay), trained with Adam.
+Features: a FeatureUnion of two TfidfVectorizers, each with sublinear tf (1 + ln tf),
+smooth idf, min_df 2 and L2 normalisation:
+- word 1-2-grams (lower-cased, the default token pattern: runs of 2+ word characters);
+- char_wb 2-5-grams (character n-grams inside " word ").
+Each block is weighted 1/sqrt(2), so a row has unit length.  With an unpenalised intercept
+this weight only moves the best C along the grid.
+
+Classifier: multinomial logistic regression (lbfgs, L2, random_state 0, which lbfgs does
+not use: it is deterministic).  C is chosen on the validation split (accuracy without
+rejection, the smaller C on a tie) from TfidfLinear.C_GRID, and that model, trained on the
+training split only, is kept.  The test split is never seen.
+
+Used by evaluate.py; about 13 CPU-minutes on CLINC150 (15,000 utterances, 150 intents,
+33,180 features, the seven C values), well under one on bitext-intent.
 """
+import copy
 import math
-import re
-from collections import Counter
 
 import numpy as np
-import torch
-
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_WORD_CHARS = re.compile(r"\S+")
-
-
-def word_ngrams(text):
-    toks = _TOKEN.findall(text.lower())
-    return toks + [a + " " + b for a, b in zip(toks, toks[1:])]
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 
-def char_wb_ngrams(text, lo=2, hi=5):
-    out = []
-    for w in _WORD_CHARS.findall(text.lower()):
-        w = " " + w + " "
-        for n in range(lo, hi + 1):
-            if len(w) < n:
-                break
-            out += [w[i:i + n] for i in range(len(w) - n + 1)]
-    return out
+def _multinomial():
+    # lbfgs fits a multinomial model for 3+ classes in every version; multi_class says so
+    # explicitly where it is not deprecated (scikit-learn < 1.5; Debian 12 ships 1.2.1).
+    major, minor = (int(x) for x in sklearn.__version__.split(".")[:2])
+    return {"multi_class": "multinomial"} if (major, minor) < (1, 5) else {}
 
 
-class TfidfBlock:
-    def __init__(self, analyzer, min_df=2):
-        self.analyzer, self.min_df = analyzer, min_df
-
-    def fit(self, texts):
-        df = Counter()
-        for t in texts:
-            df.update(set(self.analyzer(t)))
-        terms = sorted(k for k, c in df.items() if c >= self.min_df)
-        self.index = {k: i for i, k in enumerate(terms)}
-        n = len(texts)
-        self.idf = np.array([math.log((1 + n) / (1 + df[k])) + 1 for k in terms], np.float32)
-        return self
-
-    def transform(self, texts):
-        """[(indices, values)] per text, L2-normalised."""
-        rows = []
-        for t in texts:
-            tf = Counter(i for i in (self.index.get(g) for g in self.analyzer(t)) if i is not None)
-            idx = np.fromiter(tf.keys(), np.int64, len(tf))
-            val = np.array([(1 + math.log(c)) for c in tf.values()], np.float32) * self.idf[idx]
-            norm = float(np.linalg.norm(val))
-            rows.append((idx, val / norm if norm > 0 else val))
-        return rows
+def features():
+    w = 1 / math.sqrt(2)
+    return FeatureUnion(
+        [("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=2,
+                                   dtype=np.float32)),
+         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                   dtype=np.float32))],
+        transformer_weights={"words": w, "chars": w})
 
 
 class TfidfLinear:
-    def __init__(self, epochs=30, batch_size=128, lr=5e-3, weight_decay=1e-4, seed=0):
-        self.epochs, self.batch_size, self.lr, self.wd, self.seed = epochs, batch_size, lr, weight_decay, seed
+    """fit(train texts, train labels, number of classes, validation texts, validation labels)
+    then predict_proba(texts) -> [n, num_classes] array.  C_: the chosen C; val_acc: {C:
+    validation accuracy}."""
 
-    def _features(self, texts):
-        w, c = self.words.transform(texts), self.chars.transform(texts)
-        s = 1 / math.sqrt(2)
-        off = len(self.words.index)
-        return [(np.concatenate([wi, ci + off]), np.concatenate([wv, cv]) * s)
-                for (wi, wv), (ci, cv) in zip(w, c)]
+    C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 
-    @staticmethod
-    def _bag(rows):
-        idx = torch.from_numpy(np.concatenate([r[0] for r in rows]))
-        val = torch.from_numpy(np.concatenate([r[1] for r in rows]))
-        offsets = torch.tensor([0] + [len(r[0]) for r in rows[:-1]]).cumsum(0)
-        return idx, offsets, val
+    def __init__(self, C_grid=None, max_iter=2000, random_state=0):
+        self.C_grid = tuple(C_grid or self.C_GRID)
+        self.max_iter, self.random_state = max_iter, random_state
 
-    def fit(self, texts, labels, num_classes):
-        self.words = TfidfBlock(word_ngrams).fit(texts)
-        self.chars = TfidfBlock(char_wb_ngrams).fit(texts)
-        rows = self._features(texts)
-        nfeat = len(self.words.index) + len(self.chars.index)
-        torch.manual_seed(self.seed)
-        self.weight = torch.nn.EmbeddingBag(nfeat, num_classes, mode="sum")
-        torch.nn.init.zeros_(self.weight.weight)
-        self.bias = torch.nn.Parameter(torch.zeros(num_classes))
-        opt = torch.optim.AdamW(list(self.weight.parameters()) + [self.bias], lr=self.lr,
-                                weight_decay=self.wd)
-        y = torch.tensor(labels)
-        gen = torch.Generator().manual_seed(self.seed)
-        for _ in range(self.epochs):
-            perm = torch.randperm(len(rows), generator=gen).tolist()
-            for s in range(0, len(perm), self.batch_size):
-                b = perm[s:s + self.batch_size]
-                idx, off, val = self._bag([rows[i] for i in b])
-                logits = self.weight(idx, off, per_sample_weights=val) + self.bias
-                loss = torch.nn.functional.cross_entropy(logits, y[b])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+    def fit(self, texts, labels, num_classes, val_texts=None, val_labels=None):
+        self.num_classes = num_classes
+        if len(self.C_grid) > 1 and val_texts is None:
+            raise ValueError("choosing C needs the validation split (val_texts, val_labels)")
+        # The features do not depend on C: fit them once, then one classifier per C in
+        # ascending order, each starting from the previous solution (warm_start; the
+        # objective is strictly convex, so only the number of iterations changes).
+        feats = features().fit(texts)
+        x_tr = feats.transform(texts)
+        x_va = feats.transform(val_texts) if val_texts is not None else None
+        lr = LogisticRegression(solver="lbfgs", max_iter=self.max_iter, warm_start=True,
+                                random_state=self.random_state, **_multinomial())
+        best, self.val_acc, self.n_iter = None, {}, {}
+        for C in sorted(self.C_grid):
+            lr.set_params(C=C).fit(x_tr, labels)
+            self.n_iter[C] = int(lr.n_iter_.max())
+            if x_va is None:
+                best = copy.deepcopy(lr)
+                break
+            self.val_acc[C] = float(np.mean(lr.predict(x_va) == np.asarray(val_labels)))
+            if best is None or self.val_acc[C] > self.val_acc[best.C]:  # a tie keeps the smaller C
+                best = copy.deepcopy(lr)
+        best.set_params(warm_start=False)
+        self.C_ = best.C
+        self.pipeline = Pipeline([("tfidf", feats), ("lr", best)])
         return self
 
-    @torch.no_grad()
     def predict_proba(self, texts):
-        rows = self._features(texts)
-        out = []
-        for s in range(0, len(rows), 1024):
-            idx, off, val = self._bag(rows[s:s + 1024])
-            out.append(torch.softmax(self.weight(idx, off, per_sample_weights=val) + self.bias, -1))
-        return torch.cat(out).numpy()
+        p = self.pipeline.predict_proba(texts)
+        out = np.zeros((len(texts), self.num_classes), np.float32)
+        out[:, self.pipeline.classes_] = p  # a class absent from training keeps probability 0
+        return out
