@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <cstdio>
-#include <mutex>
 
+#include "absl/base/attributes.h"
+#include "absl/base/const_init.h"
 #include "absl/strings/ascii.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/stubs/logging.h"
 
 namespace shop {
@@ -13,6 +15,10 @@ namespace {
 
 std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
 std::atomic<bool> g_log_payloads{false};
+// Held for each line's write to stderr. What it guards lies outside the program, so no
+// member carries ABSL_GUARDED_BY; constant-initialised, so a log line from another static's
+// initialiser finds it ready.
+ABSL_CONST_INIT absl::Mutex g_stderr_mu(absl::kConstInit);
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -130,8 +136,7 @@ void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField
   line.push_back('\n');
   // One fwrite per line: stderr is unbuffered, so a single call keeps lines from
   // interleaving across threads.
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
+  absl::MutexLock lock(&g_stderr_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -42,6 +42,8 @@ PACKAGES=(
   # recommends it, and recommends are not installed) and llvm-symbolizer (llvm) for
   # sanitizer stack traces with file and line
   clang libclang-rt-dev llvm
+  # the thread-safety preset's clang build: clang's OpenMP (faiss links OpenMP::OpenMP_CXX)
+  libomp-dev
 )
 
 # Node.js/npm (pinned validators for the Envoy and Kubernetes configs) and kubectl (kustomize)

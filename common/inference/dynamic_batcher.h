@@ -21,21 +21,22 @@
 #ifndef SHOP_COMMON_INFERENCE_DYNAMIC_BATCHER_H_
 #define SHOP_COMMON_INFERENCE_DYNAMIC_BATCHER_H_
 
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/inference/inference_metrics.h"
@@ -96,10 +97,10 @@ class DynamicBatcher {
 
   ~DynamicBatcher() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     for (std::thread& t : workers_) t.join();
   }
 
@@ -107,36 +108,35 @@ class DynamicBatcher {
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;
 
   // Queues `input`; `done` runs on a worker thread, or inline when rejected at once.
-  void Submit(In input, RequestContext context, DoneFn done) {
+  void Submit(In input, RequestContext context, DoneFn done) ABSL_LOCKS_EXCLUDED(mu_) {
     Enqueue(std::move(input), std::move(context), std::move(done));
   }
 
   // Blocking form of Submit. Returns DEADLINE_EXCEEDED or CANCELLED as soon as the
   // deadline passes or the caller cancels while the request is still queued; once its
   // batch has started it waits for the result.
-  absl::StatusOr<Out> Run(In input, RequestContext context) {
+  absl::StatusOr<Out> Run(In input, RequestContext context) ABSL_LOCKS_EXCLUDED(mu_) {
     struct Waiter {
-      std::mutex mu;
-      std::condition_variable cv;
-      bool ready = false;
-      absl::StatusOr<Out> result = absl::UnknownError("no result");
+      absl::Mutex mu;
+      bool ready ABSL_GUARDED_BY(mu) = false;
+      absl::StatusOr<Out> result ABSL_GUARDED_BY(mu) = absl::UnknownError("no result");
     };
     auto waiter = std::make_shared<Waiter>();
     const absl::Time deadline = context.deadline;
     std::function<bool()> is_cancelled = context.is_cancelled;
     std::shared_ptr<Task> task =
         Enqueue(std::move(input), std::move(context), [waiter](absl::StatusOr<Out> r) {
-          std::lock_guard<std::mutex> lock(waiter->mu);
+          // Unlocking wakes the waiter below: the Mutex re-checks its Condition on release.
+          absl::MutexLock lock(&waiter->mu);
           waiter->result = std::move(r);
           waiter->ready = true;
-          waiter->cv.notify_all();
         });
-    std::unique_lock<std::mutex> lock(waiter->mu);
+    absl::MutexLock lock(&waiter->mu);
     while (!waiter->ready) {
       // Wake periodically to notice a cancelled caller; a queued request then leaves the
       // queue at once instead of holding a handler thread until its turn.
       const absl::Time wake = std::min(deadline, absl::Now() + kCancelPollInterval);
-      waiter->cv.wait_until(lock, absl::ToChronoTime(wake), [&] { return waiter->ready; });
+      waiter->mu.AwaitWithDeadline(absl::Condition(&waiter->ready), wake);
       if (waiter->ready || task == nullptr) break;
       const bool expired = absl::Now() >= deadline;
       const bool cancelled = !expired && is_cancelled && is_cancelled();
@@ -150,8 +150,8 @@ class DynamicBatcher {
     return std::move(waiter->result);
   }
 
-  int64_t queue_depth() const {
-    std::lock_guard<std::mutex> lock(mu_);
+  int64_t queue_depth() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     return static_cast<int64_t>(queue_.size());
   }
   const BatcherOptions& options() const { return options_; }
@@ -192,7 +192,8 @@ class DynamicBatcher {
   }
 
   // Returns the queued task, or nullptr when it was rejected (done already called).
-  std::shared_ptr<Task> Enqueue(In input, RequestContext context, DoneFn done) {
+  std::shared_ptr<Task> Enqueue(In input, RequestContext context, DoneFn done)
+      ABSL_LOCKS_EXCLUDED(mu_) {
     auto task = std::make_shared<Task>();
     task->input = std::move(input);
     task->context = std::move(context);
@@ -201,7 +202,7 @@ class DynamicBatcher {
     absl::Status rejection;
     size_t depth = 0;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (stopping_) {
         rejection = WithReason(absl::UnavailableError(absl::StrCat(
                                    options_.name, " is shutting down; retry on another replica")),
@@ -224,21 +225,21 @@ class DynamicBatcher {
     }
     if (metrics_) metrics_->SetQueueDepth(static_cast<int64_t>(depth));
     if (static_cast<int>(depth) >= options_.max_batch_size) {
-      cv_.notify_all();
+      cv_.SignalAll();
     } else {
-      cv_.notify_one();
+      cv_.Signal();
     }
     return task;
   }
 
-  void WorkerLoop() {
+  void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_) {
     while (true) {
       std::vector<std::shared_ptr<Task>> batch;
       std::vector<std::pair<std::shared_ptr<Task>, absl::Status>> dropped;
       bool more_queued = false;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        absl::MutexLock lock(&mu_);
+        while (!stopping_ && queue_.empty()) cv_.Wait(&mu_);
         if (queue_.empty()) return;  // stopping and drained
         // While another batch runs, let this one fill until it is full, the oldest request
         // has waited long enough or the running batch ends; with nothing running, run at
@@ -247,7 +248,7 @@ class DynamicBatcher {
                static_cast<int>(queue_.size()) < options_.max_batch_size) {
           const absl::Time flush_at = queue_.front()->enqueued + options_.max_queue_delay;
           if (absl::Now() >= flush_at) break;
-          cv_.wait_until(lock, absl::ToChronoTime(flush_at));
+          cv_.WaitWithDeadline(&mu_, flush_at);
         }
         const absl::Time now = absl::Now();
         while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch_size) {
@@ -266,7 +267,7 @@ class DynamicBatcher {
         if (!batch.empty()) ++running_;
         if (metrics_) metrics_->SetQueueDepth(static_cast<int64_t>(queue_.size()));
       }
-      if (more_queued) cv_.notify_one();
+      if (more_queued) cv_.Signal();
       for (auto& [task, status] : dropped) {
         if (metrics_) {
           metrics_->RecordOutcome(absl::IsDeadlineExceeded(status) ? RequestOutcome::kExpired
@@ -277,15 +278,16 @@ class DynamicBatcher {
       if (batch.empty()) continue;
       RunBatch(batch);
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        absl::MutexLock lock(&mu_);
         --running_;
       }
       // A worker waiting for its batch to fill stops waiting when nothing runs any more.
-      cv_.notify_all();
+      cv_.SignalAll();
     }
   }
 
-  void RunBatch(std::vector<std::shared_ptr<Task>>& batch) {
+  // Runs the batch function and the callbacks, neither of which may hold mu_.
+  void RunBatch(std::vector<std::shared_ptr<Task>>& batch) ABSL_LOCKS_EXCLUDED(mu_) {
     const absl::Time start = absl::Now();
     std::vector<In> inputs;
     inputs.reserve(batch.size());
@@ -323,12 +325,15 @@ class DynamicBatcher {
   const BatchFn batch_fn_;
   InferenceMetrics* const metrics_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::shared_ptr<Task>> queue_;
-  bool stopping_ = false;
-  int running_ = 0;  // batches being computed now
-  std::vector<std::thread> workers_;
+  mutable absl::Mutex mu_;
+  // Signalled when work is queued, a batch ends or the batcher stops. A CondVar rather than
+  // Mutex::Await so that one queued request wakes one idle worker (Signal) and only a full
+  // batch, the end of a batch or shutdown wakes them all (SignalAll).
+  absl::CondVar cv_;
+  std::deque<std::shared_ptr<Task>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;  // batches being computed now
+  std::vector<std::thread> workers_;      // filled by Create, joined by the destructor
 };
 
 }  // namespace shop

@@ -59,7 +59,7 @@ absl::StatusOr<std::shared_ptr<const TorchModel>> ModelRepository::LoadVersion(i
                      " but sits in directory ", version));
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (model.ok() && current_ != nullptr &&
         !current_->metadata().SameSignature((*model)->metadata())) {
       model = absl::FailedPreconditionError(absl::StrCat(
@@ -100,16 +100,24 @@ absl::StatusOr<std::unique_ptr<ModelRepository>> ModelRepository::Create(
     return absl::NotFoundError(absl::StrCat("no version directories under ", model_dir));
   }
   absl::Status last_error;
-  for (int64_t v : candidates) {
-    auto model = repo->LoadVersion(v);
-    if (model.ok()) {
-      repo->current_ = *std::move(model);
-      if (metrics) metrics->RecordLoad(true, v);
-      break;
+  bool loaded = false;
+  {
+    // Nobody else can reach the repository yet, so this lock is never contended; it is
+    // taken because LoadVersion records failures under it.
+    ModelRepository* const raw = repo.get();
+    absl::MutexLock poll_lock(&raw->poll_mu_);
+    for (int64_t v : candidates) {
+      auto model = raw->LoadVersion(v);
+      if (model.ok()) {
+        raw->SetCurrent(*std::move(model));
+        if (metrics) metrics->RecordLoad(true, v);
+        loaded = true;
+        break;
+      }
+      last_error = model.status();
     }
-    last_error = model.status();
   }
-  if (repo->current_ == nullptr) return last_error;
+  if (!loaded) return last_error;
   if (repo->options_.poll_interval > absl::ZeroDuration()) {
     repo->poller_ = std::thread([raw = repo.get()] { raw->PollLoop(); });
   }
@@ -122,12 +130,17 @@ ModelRepository::~ModelRepository() {
 }
 
 std::shared_ptr<const TorchModel> ModelRepository::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return current_;
 }
 
+void ModelRepository::SetCurrent(std::shared_ptr<const TorchModel> model) {
+  absl::MutexLock lock(&mu_);
+  current_ = std::move(model);
+}
+
 absl::Status ModelRepository::Poll() {
-  std::lock_guard<std::mutex> poll_lock(poll_mu_);
+  absl::MutexLock poll_lock(&poll_mu_);
   const std::string model_dir = absl::StrCat(options_.root, "/", options_.name);
   absl::StatusOr<std::vector<int64_t>> versions = ListVersions(model_dir);
   if (!versions.ok()) return versions.status();
@@ -149,10 +162,7 @@ absl::Status ModelRepository::Poll() {
 
   auto model = LoadVersion(target);
   if (!model.ok()) return model.status();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    current_ = *std::move(model);
-  }
+  SetCurrent(*std::move(model));
   if (metrics_) metrics_->RecordLoad(true, target);
   Log(LogLevel::kInfo, "model_swapped",
       {{"model", options_.name}, {"from_version", serving}, {"to_version", target}});

@@ -20,12 +20,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/inference/inference_metrics.h"
@@ -55,11 +56,11 @@ class ModelRepository {
   ~ModelRepository();
 
   // The version serving now; never null. Hold the pointer for the whole of one batch.
-  std::shared_ptr<const TorchModel> Current() const;
+  std::shared_ptr<const TorchModel> Current() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Checks the directory once and swaps in a different target version if it loads.
   // Returns an error when the target version failed to load (the old one keeps serving).
-  absl::Status Poll();
+  absl::Status Poll() ABSL_LOCKS_EXCLUDED(poll_mu_, mu_);
 
   // Version directories present, ascending.
   static absl::StatusOr<std::vector<int64_t>> ListVersions(const std::string& model_dir);
@@ -72,18 +73,22 @@ class ModelRepository {
   std::string VersionDir(int64_t version) const;
   // Identifies the files of a version as they are now, to notice a fixed re-upload.
   std::string Fingerprint(int64_t version) const;
-  absl::StatusOr<std::shared_ptr<const TorchModel>> LoadVersion(int64_t version);
-  void PollLoop();
+  // Loads and checks `version` (signature against the serving one); records a failure in
+  // failed_, which is why it runs under poll_mu_ (Create takes it too).
+  absl::StatusOr<std::shared_ptr<const TorchModel>> LoadVersion(int64_t version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(poll_mu_) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetCurrent(std::shared_ptr<const TorchModel> model) ABSL_LOCKS_EXCLUDED(mu_);
+  void PollLoop() ABSL_LOCKS_EXCLUDED(poll_mu_, mu_);
 
   const ModelRepositoryOptions options_;
   InferenceMetrics* const metrics_;
 
-  mutable std::mutex mu_;
-  std::shared_ptr<const TorchModel> current_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const TorchModel> current_ ABSL_GUARDED_BY(mu_);
   // Serialises Poll() calls (poll thread vs. explicit calls); never held while serving.
-  std::mutex poll_mu_;
+  absl::Mutex poll_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // version -> fingerprint of files that failed to load.
-  std::map<int64_t, std::string> failed_;
+  std::map<int64_t, std::string> failed_ ABSL_GUARDED_BY(poll_mu_);
 
   absl::Notification stop_;
   std::thread poller_;

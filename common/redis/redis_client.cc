@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(bo
   while (!fresh) {
     std::unique_ptr<Connection> c;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (idle_.empty()) break;
       c = std::move(idle_.back());
       idle_.pop_back();
@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<RedisClient::Connection>> RedisClient::Acquire(bo
 
 void RedisClient::Release(std::unique_ptr<Connection> connection) {
   if (connection->broken) return;  // dropped; the next Acquire dials a fresh one
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (static_cast<int>(idle_.size()) < options_.pool_size) idle_.push_back(std::move(connection));
 }
 

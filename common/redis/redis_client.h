@@ -11,12 +11,13 @@
 #define SHOP_COMMON_REDIS_REDIS_CLIENT_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 struct redisContext;
@@ -67,7 +68,8 @@ class RedisClient {
   // Redis restart costs no call; a kSafe call whose reply is lost is sent once more on a
   // fresh connection.
   absl::StatusOr<RedisReplyPtr> Execute(const std::vector<std::vector<std::string>>& commands,
-                                        bool transaction, Replay replay, absl::string_view what);
+                                        bool transaction, Replay replay, absl::string_view what)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   const RedisOptions& options() const { return options_; }
 
@@ -75,12 +77,14 @@ class RedisClient {
   class Connection;
   explicit RedisClient(RedisOptions options);
   // A pooled connection that is still open, or a new one when `fresh` or none is.
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire(bool fresh = false);
-  void Release(std::unique_ptr<Connection> connection);
+  // Both take mu_ only to move a connection in or out of idle_: dialling, AUTH and the
+  // liveness check run unlocked.
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(bool fresh = false) ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(std::unique_ptr<Connection> connection) ABSL_LOCKS_EXCLUDED(mu_);
 
   const RedisOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace shop

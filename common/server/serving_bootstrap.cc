@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/server/grpc_metrics.h"
 #include "common/server/parse_error_interceptor.h"
@@ -47,6 +48,13 @@ absl::StatusOr<std::unique_ptr<ServingBootstrap>> ServingBootstrap::Start(
   SetMinLogLevel(level);
   SetLogPayloads(options.log_payloads);
   RouteProtobufLogs();
+  // Debian's abseil is built without NDEBUG, so every absl::Mutex acquisition also updates
+  // a process-wide lock-order graph (under one global lock) and aborts on an order it has
+  // not seen before, even one that never deadlocks. A serving process must not pay that on
+  // every request nor abort on it. The unit tests, which never call Start, keep the
+  // detector; which lock guards what is checked by the thread-safety preset
+  // (common/README.md#locking).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("--port=", options.port, " out of range"));
   }

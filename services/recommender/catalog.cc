@@ -52,7 +52,7 @@ const CatalogItem* Catalog::ItemAt(int64_t index) const {
 }
 
 torch::Tensor Catalog::EligibleMask(const std::string& country) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = eligible_cache_.find(country);
   if (it != eligible_cache_.end()) return it->second;
   torch::Tensor mask = torch::zeros({num_items_ + 1}, torch::kBool);
@@ -72,7 +72,7 @@ torch::Tensor Catalog::EligibleMask(const std::string& country) const {
 }
 
 torch::Tensor Catalog::CategoryMask(const std::string& category) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = category_cache_.find(category);
   if (it != category_cache_.end()) return it->second;
   torch::Tensor mask = torch::zeros({num_items_ + 1}, torch::kBool);

@@ -12,14 +12,15 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "services/recommender/catalog_file.h"
 #include "torch/types.h"
 
@@ -42,9 +43,9 @@ class Catalog {
 
   // Masks over indices 0..num_items (bool tensors); index 0 and missing items are false.
   // Eligible = in the catalog, in stock and, when `country` is non-empty, shipping there.
-  torch::Tensor EligibleMask(const std::string& country) const;
+  torch::Tensor EligibleMask(const std::string& country) const ABSL_LOCKS_EXCLUDED(mu_);
   // Items carrying `category`; all false for an unknown category.
-  torch::Tensor CategoryMask(const std::string& category) const;
+  torch::Tensor CategoryMask(const std::string& category) const ABSL_LOCKS_EXCLUDED(mu_);
   // Popularity counts as float [num_items + 1] (for fallback ranking).
   const torch::Tensor& popularity() const { return popularity_; }
 
@@ -55,9 +56,10 @@ class Catalog {
   std::vector<std::optional<CatalogItem>> items_;  // by index
   std::unordered_map<std::string, int64_t> index_;
   torch::Tensor popularity_;
-  mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, torch::Tensor> eligible_cache_;
-  mutable std::unordered_map<std::string, torch::Tensor> category_cache_;
+  // Only the mask caches change after loading; everything above is read-only.
+  mutable absl::Mutex mu_;
+  mutable std::unordered_map<std::string, torch::Tensor> eligible_cache_ ABSL_GUARDED_BY(mu_);
+  mutable std::unordered_map<std::string, torch::Tensor> category_cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace shop::recommender

@@ -14,7 +14,7 @@ constexpr int64_t kEntryOverhead = 160;
 }  // namespace
 
 absl::StatusOr<std::vector<HistoryEvent>> MemoryHistoryStore::Get(const std::string& user_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const Entry* entry = users_.Find(user_id);
   if (entry == nullptr) return std::vector<HistoryEvent>{};
   return std::vector<HistoryEvent>(entry->events.begin(), entry->events.end());
@@ -22,7 +22,7 @@ absl::StatusOr<std::vector<HistoryEvent>> MemoryHistoryStore::Get(const std::str
 
 absl::StatusOr<AppendResult> MemoryHistoryStore::Record(const std::string& user_id,
                                                         const HistoryEvent& event) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto [found, created] = users_.FindOrInsert(user_id);
   Entry& entry = *found;
   if (created) {
@@ -66,7 +66,7 @@ void MemoryHistoryStore::EvictIfNeeded() {
 }
 
 absl::StatusOr<int64_t> MemoryHistoryStore::Delete(const std::string& user_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const Entry* entry = users_.Peek(user_id);
   if (entry == nullptr) return 0;
   const int64_t n = static_cast<int64_t>(entry->events.size());
@@ -76,17 +76,17 @@ absl::StatusOr<int64_t> MemoryHistoryStore::Delete(const std::string& user_id) {
 }
 
 absl::StatusOr<int64_t> MemoryHistoryStore::UserCount() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(users_.size());
 }
 
 int64_t MemoryHistoryStore::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return bytes_;
 }
 
 int64_t MemoryHistoryStore::evictions() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return evictions_;
 }
 

@@ -7,9 +7,10 @@
 #define SHOP_SERVICES_RECOMMENDER_MEMORY_HISTORY_STORE_H_
 
 #include <deque>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/container/lru_map.h"
 #include "services/recommender/history_store.h"
 
@@ -26,14 +27,15 @@ class MemoryHistoryStore : public HistoryStore {
   // max_events_per_user below 1 is treated as 1.
   explicit MemoryHistoryStore(MemoryHistoryStoreOptions options) : options_(Sanitize(options)) {}
 
-  absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override;
+  absl::StatusOr<std::vector<HistoryEvent>> Get(const std::string& user_id) override
+      ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<AppendResult> Record(const std::string& user_id,
-                                      const HistoryEvent& event) override;
-  absl::StatusOr<int64_t> Delete(const std::string& user_id) override;
-  absl::StatusOr<int64_t> UserCount() override;
+                                      const HistoryEvent& event) override ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<int64_t> Delete(const std::string& user_id) override ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<int64_t> UserCount() override ABSL_LOCKS_EXCLUDED(mu_);
 
-  int64_t bytes() const;
-  int64_t evictions() const;
+  int64_t bytes() const ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t evictions() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Entry {
@@ -46,13 +48,13 @@ class MemoryHistoryStore : public HistoryStore {
     if (o.max_events_per_user < 1) o.max_events_per_user = 1;
     return o;
   }
-  void EvictIfNeeded();  // requires mu_
+  void EvictIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const MemoryHistoryStoreOptions options_;
-  mutable std::mutex mu_;
-  LruMap<Entry> users_;  // least recently used last
-  int64_t bytes_ = 0;
-  int64_t evictions_ = 0;
+  mutable absl::Mutex mu_;
+  LruMap<Entry> users_ ABSL_GUARDED_BY(mu_);  // least recently used last
+  int64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shop::recommender

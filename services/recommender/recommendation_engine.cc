@@ -154,7 +154,7 @@ absl::StatusOr<std::unique_ptr<RecommendationEngine>> RecommendationEngine::Crea
 
 absl::StatusOr<std::shared_ptr<const RecommendationEngine::Snapshot>>
 RecommendationEngine::SnapshotFor(std::shared_ptr<const TorchModel> model) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (snapshot_ != nullptr && snapshot_->version == model->version()) return snapshot_;
   ASSIGN_OR_RETURN(torch::Tensor embeddings, model->Attribute("item_embeddings"));
   if (embeddings.dim() != 2 || embeddings.size(0) != catalog_->num_items() + 1) {
@@ -212,7 +212,7 @@ EngineResult RecommendationEngine::Popular(const torch::Tensor& eligible,
   std::vector<float> scores(base, base + items + 1);
   {
     // RecordPopularity adds to the country's counts in place.
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = country_popularity_.find(country);
     if (it != country_popularity_.end()) {
       const float* extra = it->second.data_ptr<float>();
@@ -435,14 +435,16 @@ void RecommendationEngine::RecordPopularity(const std::string& item_id, const st
                                             float weight) {
   std::optional<int64_t> index = catalog_->IndexOf(item_id);
   if (!index) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto add = [&](const std::string& key) {
-    auto [it, inserted] = country_popularity_.try_emplace(key);
-    if (inserted) it->second = torch::zeros({catalog_->num_items() + 1}, torch::kFloat32);
-    it->second[*index] += weight;
-  };
-  if (!country.empty()) add(country);
-  add("");  // overall: ranks cold starts that name no country
+  absl::MutexLock lock(&mu_);
+  if (!country.empty()) AddPopularityLocked(country, *index, weight);
+  AddPopularityLocked("", *index, weight);  // overall: ranks cold starts that name no country
+}
+
+void RecommendationEngine::AddPopularityLocked(const std::string& key, int64_t index,
+                                               float weight) {
+  auto [it, inserted] = country_popularity_.try_emplace(key);
+  if (inserted) it->second = torch::zeros({catalog_->num_items() + 1}, torch::kFloat32);
+  it->second[index] += weight;
 }
 
 }  // namespace shop::recommender

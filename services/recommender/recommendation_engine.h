@@ -12,12 +12,13 @@
 #define SHOP_SERVICES_RECOMMENDER_RECOMMENDATION_ENGINE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/inference/batched_model.h"
 #include "services/recommender/catalog.h"
 #include "services/recommender/item_index.h"
@@ -79,7 +80,8 @@ class RecommendationEngine {
                                             const std::string& country, const std::string& category,
                                             int k);
   // Counts a purchase or cart event toward popularity in `country` (cold-start ranking).
-  void RecordPopularity(const std::string& item_id, const std::string& country, float weight);
+  void RecordPopularity(const std::string& item_id, const std::string& country, float weight)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t max_len() const { return max_len_; }
   // "fp32" or "bf16": the resolved EngineOptions::scoring_precision.
@@ -116,12 +118,16 @@ class RecommendationEngine {
       : model_(model), catalog_(catalog), options_(std::move(options)) {}
   std::vector<absl::StatusOr<ScoreResult>> ScoreBatch(std::vector<ScoreRequest>& requests);
   absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
-      std::shared_ptr<const TorchModel> model);
+      std::shared_ptr<const TorchModel> model) ABSL_LOCKS_EXCLUDED(mu_);
   torch::Tensor FilterMask(const std::vector<std::string>& excluded, const std::string& country,
                            const std::string& category) const;
   // The k most popular eligible items (catalog counts plus those recorded for `country`),
   // and in filtered_out how many of the k most popular overall the filters removed.
-  EngineResult Popular(const torch::Tensor& eligible, const std::string& country, int k) const;
+  EngineResult Popular(const torch::Tensor& eligible, const std::string& country, int k) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Adds `weight` to item `index` in the counts recorded under `key` (a country or "").
+  void AddPopularityLocked(const std::string& key, int64_t index, float weight)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Exact index: scores of every item for the batch's user vectors [b, d] -> [b, N + 1]
   // (bf16 scoring: approximate; ScoreBatch re-scores the kept ones in fp32).
   torch::Tensor ScoreAll(const Snapshot& snapshot, const torch::Tensor& users) const;
@@ -130,12 +136,15 @@ class RecommendationEngine {
   const Catalog* const catalog_;
   const EngineOptions options_;
   int64_t max_len_ = 50;
-  bool bf16_scoring_ = false;              // EngineOptions::scoring_precision, "auto" resolved
-  std::unique_ptr<ScoreBatcher> batcher_;  // declared last: stopped first
+  bool bf16_scoring_ = false;  // EngineOptions::scoring_precision, "auto" resolved
 
-  mutable std::mutex mu_;
-  std::shared_ptr<const Snapshot> snapshot_;
-  std::unordered_map<std::string, torch::Tensor> country_popularity_;  // guarded by mu_
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, torch::Tensor> country_popularity_ ABSL_GUARDED_BY(mu_);
+
+  // Declared last: stopped first, so the batches it drains on destruction still find mu_
+  // and the snapshot.
+  std::unique_ptr<ScoreBatcher> batcher_;
 };
 
 }  // namespace shop::recommender

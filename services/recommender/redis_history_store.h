@@ -10,7 +10,6 @@
 #define SHOP_SERVICES_RECOMMENDER_REDIS_HISTORY_STORE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 

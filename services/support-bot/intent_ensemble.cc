@@ -1,6 +1,7 @@
 // Copyright 2026 The shop-ai authors. SPDX-License-Identifier: Apache-2.0
 #include "services/support-bot/intent_ensemble.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -49,8 +50,12 @@ std::vector<float> Floats(const torch::Tensor& t) {
 // The loops below have an AVX2/FMA/F16C twin, picked at run time: the build targets
 // baseline x86-64, where a float16 converts in software (bit twiddling per value), and
 // those conversions were most of a message's time.
-const bool kAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                   __builtin_cpu_supports("f16c");
+// F16C from CPUID (leaf 1, ECX bit 29): clang 14's __builtin_cpu_supports has no "f16c".
+bool CpuHasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+}
+const bool kAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && CpuHasF16c();
 
 __attribute__((target("avx2,fma,f16c"))) void AddHalfRowAvx2(const c10::Half* r, int width,
                                                              float scale, float* acc) {

@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<IntentModel>> IntentModel::Load(const InferenceOp
 
 absl::StatusOr<std::shared_ptr<const IntentClassifier>> IntentModel::Current() {
   std::shared_ptr<const TorchModel> serving = served_->repository()->Current();
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (classifier_ == nullptr || classifier_->version() != serving->version()) {
     // The repository verified and loaded the network; its vocabulary and labels are read
     // once per version (a few milliseconds), by whichever call first sees it.

@@ -16,11 +16,12 @@
 #define SHOP_SERVICES_SUPPORT_BOT_INTENT_MODEL_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/inference/dynamic_batcher.h"
 #include "common/inference/inference_options.h"
 #include "common/inference/served_model.h"
@@ -37,12 +38,13 @@ class IntentModel {
                                                            prometheus::Registry& registry);
 
   // The classifier of the version serving now (labels, languages, featurizer).
-  absl::StatusOr<std::shared_ptr<const IntentClassifier>> Current();
+  absl::StatusOr<std::shared_ptr<const IntentClassifier>> Current() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Classifies `text` in a batch with other callers' messages. RESOURCE_EXHAUSTED when the
   // queue is full, DEADLINE_EXCEEDED or CANCELLED when the caller's deadline passes or it
   // goes away while queued.
-  absl::StatusOr<IntentPrediction> Classify(absl::string_view text, RequestContext context);
+  absl::StatusOr<IntentPrediction> Classify(absl::string_view text, RequestContext context)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   ModelRepository* repository() { return served_->repository(); }
 
@@ -50,8 +52,8 @@ class IntentModel {
   explicit IntentModel(std::unique_ptr<ServedModel> served) : served_(std::move(served)) {}
 
   std::unique_ptr<ServedModel> served_;
-  std::mutex mu_;
-  std::shared_ptr<const IntentClassifier> classifier_;  // of the last version seen
+  absl::Mutex mu_;
+  std::shared_ptr<const IntentClassifier> classifier_ ABSL_GUARDED_BY(mu_);  // last version seen
 };
 
 }  // namespace shop::supportbot

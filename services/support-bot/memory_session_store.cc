@@ -8,7 +8,7 @@ absl::Status MemorySessionStore::Update(const std::string& session_id, const Mut
   SessionRecord working;
   bool created = true;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     const absl::Time now = options_.now();
     EvictLocked(now);
     if (const Entry* entry = sessions_.Peek(session_id)) {
@@ -21,7 +21,7 @@ absl::Status MemorySessionStore::Update(const std::string& session_id, const Mut
   // keeps other messages of this session out meanwhile.
   absl::Status status = fn(working, created);
   if (!status.ok()) return status;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const absl::Time now = options_.now();
   Entry* entry = sessions_.FindOrInsert(session_id).first;
   entry->record = std::move(working);
@@ -32,7 +32,7 @@ absl::Status MemorySessionStore::Update(const std::string& session_id, const Mut
 
 absl::StatusOr<std::optional<SessionRecord>> MemorySessionStore::Get(
     const std::string& session_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   EvictLocked(options_.now());
   // A read is not activity: it does not keep a session alive.
   const Entry* entry = sessions_.Peek(session_id);
@@ -43,12 +43,12 @@ absl::StatusOr<std::optional<SessionRecord>> MemorySessionStore::Get(
 absl::StatusOr<bool> MemorySessionStore::Delete(const std::string& session_id) {
   // Waits for a turn in progress, so a deletion is not undone by its save.
   SessionLocks::Guard guard = locks_.Acquire(session_id);
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return sessions_.Erase(session_id);
 }
 
 absl::StatusOr<int64_t> MemorySessionStore::Size() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   EvictLocked(options_.now());
   return static_cast<int64_t>(sessions_.size());
 }

@@ -6,9 +6,10 @@
 #ifndef SHOP_SERVICES_SUPPORT_BOT_MEMORY_SESSION_STORE_H_
 #define SHOP_SERVICES_SUPPORT_BOT_MEMORY_SESSION_STORE_H_
 
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/container/lru_map.h"
@@ -28,23 +29,25 @@ class MemorySessionStore : public SessionStore {
   explicit MemorySessionStore(MemorySessionStoreOptions options = {})
       : options_(std::move(options)) {}
 
-  absl::Status Update(const std::string& session_id, const Mutator& fn) override;
-  absl::StatusOr<std::optional<SessionRecord>> Get(const std::string& session_id) override;
-  absl::StatusOr<bool> Delete(const std::string& session_id) override;
-  absl::StatusOr<int64_t> Size() override;
+  absl::Status Update(const std::string& session_id, const Mutator& fn) override
+      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<std::optional<SessionRecord>> Get(const std::string& session_id) override
+      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<bool> Delete(const std::string& session_id) override ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<int64_t> Size() override ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Entry {
     SessionRecord record;
     absl::Time last_active;
   };
-  // Drops expired sessions and, beyond the cap, the least recently active. Holds mu_.
-  void EvictLocked(absl::Time now);
+  // Drops expired sessions and, beyond the cap, the least recently active.
+  void EvictLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const MemorySessionStoreOptions options_;
   SessionLocks locks_;
-  std::mutex mu_;
-  LruMap<Entry> sessions_;  // least recently active last
+  absl::Mutex mu_;
+  LruMap<Entry> sessions_ ABSL_GUARDED_BY(mu_);  // least recently active last
 };
 
 }  // namespace shop::supportbot

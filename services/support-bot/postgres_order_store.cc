@@ -237,7 +237,7 @@ class PostgresOrderStore::Pool {
         size_(std::max(1, size)),
         wait_(wait) {}
 
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Take() {
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Take() ABSL_LOCKS_EXCLUDED(mu_) {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -268,7 +268,7 @@ class PostgresOrderStore::Pool {
 
   // A connection back; `healthy` false drops it, and with it the idle ones, which a server
   // restart has broken as well.
-  void Give(std::unique_ptr<pqxx::connection> c, bool healthy) {
+  void Give(std::unique_ptr<pqxx::connection> c, bool healthy) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     if (healthy) {
       idle_.push_back(std::move(c));

@@ -4,23 +4,23 @@
 namespace shop::supportbot {
 
 SessionLocks::Guard SessionLocks::Acquire(const std::string& id) {
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   // unordered_map nodes are stable, so `e` survives other sessions' inserts and erases.
   Entry& e = entries_[id];
   const uint64_t ticket = e.next_ticket++;
-  e.cv.wait(lock, [&] { return e.serving == ticket; });
+  while (e.serving != ticket) e.cv.Wait(&mu_);
   return Guard(this, id);
 }
 
 void SessionLocks::Release(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = entries_.find(id);
   Entry& e = it->second;
   ++e.serving;
   if (e.serving == e.next_ticket) {
     entries_.erase(it);  // nobody waiting
   } else {
-    e.cv.notify_all();
+    e.cv.SignalAll();
   }
 }
 

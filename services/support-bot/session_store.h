@@ -11,15 +11,15 @@
 #ifndef SHOP_SERVICES_SUPPORT_BOT_SESSION_STORE_H_
 #define SHOP_SERVICES_SUPPORT_BOT_SESSION_STORE_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "shop/supportbot/internal/session.pb.h"
 
 namespace shop::supportbot {
@@ -68,18 +68,20 @@ class SessionLocks {
   };
 
   // Blocks until every earlier Acquire of `id` has been released.
-  Guard Acquire(const std::string& id);
+  Guard Acquire(const std::string& id) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // Only reached through entries_, so under mu_ too (an annotation here cannot name the
+  // enclosing object's mutex).
   struct Entry {
     uint64_t next_ticket = 0;
     uint64_t serving = 0;
-    std::condition_variable cv;
+    absl::CondVar cv;  // one per session: a release wakes only that session's waiters
   };
-  void Release(const std::string& id);
+  void Release(const std::string& id) ABSL_LOCKS_EXCLUDED(mu_);
 
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
+  absl::Mutex mu_;
+  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace shop::supportbot

@@ -66,14 +66,16 @@ class SqliteOrderStore : public TransactionalOrderStore {
   // demo's default). Idempotent: orders that exist already, including demo orders changed
   // since, are left as they are (INSERT OR IGNORE), so re-seeding on every start keeps
   // earlier changes and their dates.
-  absl::Status SeedDemoData(const std::string& path, absl::CivilDay today);
+  absl::Status SeedDemoData(const std::string& path, absl::CivilDay today) ABSL_LOCKS_EXCLUDED(mu_);
   // The same with today's date in UTC.
-  absl::Status SeedDemoData(const std::string& path);
+  absl::Status SeedDemoData(const std::string& path) ABSL_LOCKS_EXCLUDED(mu_);
 
-  absl::StatusOr<Order> GetOrder(absl::string_view order_id) override;
-  absl::StatusOr<std::vector<OrderEvent>> History(absl::string_view order_id) override;
+  absl::StatusOr<Order> GetOrder(absl::string_view order_id) override ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<std::vector<OrderEvent>> History(absl::string_view order_id) override
+      ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<std::vector<Order>> ListCustomerOrders(absl::string_view customer_id,
-                                                        int limit) override;
+                                                        int limit) override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   SqliteOrderStore(sqlite3* db, OrderIdFormat order_ids) : db_(db), order_ids_(order_ids) {}
@@ -81,7 +83,8 @@ class SqliteOrderStore : public TransactionalOrderStore {
   // write the update and the audit row.
   absl::StatusOr<ChangeResult> ApplyChange(absl::string_view order_id, const Requester& requester,
                                            absl::string_view session_ref,
-                                           const PendingChange& change) override;
+                                           const PendingChange& change) override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Status InitSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertOrder(const Order& order) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

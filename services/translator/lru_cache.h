@@ -9,12 +9,13 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/container/lru_map.h"
 
 namespace shop::translator {
@@ -32,7 +33,7 @@ class BasicLruCache {
   std::optional<Value> Get(const std::string& key) {
     if (shards_.empty()) return std::nullopt;
     Shard& s = ShardFor(key);
-    std::lock_guard<std::mutex> lock(s.mu);
+    absl::MutexLock lock(&s.mu);
     const Value* v = s.map.Find(key);
     if (v == nullptr) return std::nullopt;
     return *v;
@@ -43,7 +44,7 @@ class BasicLruCache {
     const size_t cost = Cost(key, value);
     if (cost > shard_capacity_) return;  // would evict everything for one entry
     Shard& s = ShardFor(key);
-    std::lock_guard<std::mutex> lock(s.mu);
+    absl::MutexLock lock(&s.mu);
     auto [slot, inserted] = s.map.FindOrInsert(key);
     if (!inserted) s.bytes -= Cost(key, *slot);
     *slot = std::move(value);
@@ -59,7 +60,7 @@ class BasicLruCache {
   std::pair<size_t, size_t> Size() const {
     size_t n = 0, bytes = 0;
     for (const Shard& s : shards_) {
-      std::lock_guard<std::mutex> lock(s.mu);
+      absl::MutexLock lock(&s.mu);
       n += s.map.size();
       bytes += s.bytes;
     }
@@ -68,9 +69,9 @@ class BasicLruCache {
 
  private:
   struct Shard {
-    mutable std::mutex mu;
-    LruMap<Value> map;
-    size_t bytes = 0;
+    mutable absl::Mutex mu;
+    LruMap<Value> map ABSL_GUARDED_BY(mu);
+    size_t bytes ABSL_GUARDED_BY(mu) = 0;
   };
   // Strings plus a rough per-entry overhead (list node, hash node, two headers).
   static size_t Cost(const std::string& k, const Value& v) {

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <set>
@@ -12,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/server/error_details.h"
 #include "common/status_macros.h"
@@ -24,10 +24,11 @@ constexpr char kPivot[] = "en";
 
 // Waits for the results of jobs submitted to the batcher, or for the caller's deadline.
 struct PendingBatch {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t remaining = 0;
-  std::vector<absl::StatusOr<DecodeOutput>> results;
+  absl::Mutex mu;
+  size_t remaining ABSL_GUARDED_BY(mu) = 0;
+  std::vector<absl::StatusOr<DecodeOutput>> results ABSL_GUARDED_BY(mu);
+
+  bool Done() const ABSL_SHARED_LOCKS_REQUIRED(mu) { return remaining == 0; }
 };
 
 // A caller's cancellation check that stays safe after the caller returned: jobs can
@@ -37,19 +38,20 @@ class CallerLiveness {
  public:
   explicit CallerLiveness(std::function<bool()> is_cancelled)
       : is_cancelled_(std::move(is_cancelled)) {}
-  bool IsCancelled() {
-    std::lock_guard<std::mutex> lock(mu_);
+  bool IsCancelled() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     return !alive_ || (is_cancelled_ && is_cancelled_());
   }
-  void CallerLeft() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void CallerLeft() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     alive_ = false;
   }
 
  private:
-  std::mutex mu_;
-  bool alive_ = true;
-  std::function<bool()> is_cancelled_;
+  absl::Mutex mu_;
+  bool alive_ ABSL_GUARDED_BY(mu_) = true;
+  // Called under mu_, so that CallerLeft waits out a check that is reading the context.
+  const std::function<bool()> is_cancelled_;
 };
 
 // Cuts a sentence that is too long for the model at word boundaries into parts of at
@@ -156,7 +158,7 @@ absl::StatusOr<std::unique_ptr<TranslationEngine>> TranslationEngine::Create(
 
 absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationEngine::CurrentModel() {
   std::shared_ptr<const TorchModel> current = repository_->Current();
-  std::lock_guard<std::mutex> lock(model_mu_);
+  absl::MutexLock lock(&model_mu_);
   if (current != model_source_) {
     ASSIGN_OR_RETURN(std::shared_ptr<const TranslationModel> model,
                      TranslationModel::Create(current));
@@ -170,7 +172,7 @@ absl::StatusOr<std::shared_ptr<const TranslationModel>> TranslationEngine::Curre
 }
 
 LanguageDetector::Detection TranslationEngine::Detect(absl::string_view text) const {
-  std::lock_guard<std::mutex> lock(model_mu_);
+  absl::MutexLock lock(&model_mu_);
   LanguageDetector::Detection d = detector_->Detect(text);
   if (d.confidence < options_.min_detection_confidence) return {"und", d.confidence};
   return d;
@@ -179,7 +181,7 @@ LanguageDetector::Detection TranslationEngine::Detect(absl::string_view text) co
 std::vector<std::pair<std::string, std::string>> TranslationEngine::SupportedPairs() const {
   std::shared_ptr<const TranslationModel> model;
   {
-    std::lock_guard<std::mutex> lock(model_mu_);
+    absl::MutexLock lock(&model_mu_);
     model = model_;
   }
   std::set<std::pair<std::string, std::string>> pairs(model->pairs().begin(), model->pairs().end());
@@ -202,7 +204,7 @@ bool TranslationEngine::Supports(const std::string& source, const std::string& t
 }
 
 std::string TranslationEngine::ModelVersion() const {
-  std::lock_guard<std::mutex> lock(model_mu_);
+  absl::MutexLock lock(&model_mu_);
   return absl::StrCat("translator-", model_->version(),
                       repository_->options().variant.empty() ? "" : "-",
                       repository_->options().variant);
@@ -303,8 +305,12 @@ absl::StatusOr<std::vector<SentenceTranslation>> TranslationEngine::TranslateSen
   job_context.deadline = context.deadline;
   job_context.is_cancelled = [liveness] { return liveness->IsCancelled(); };
   auto pending = std::make_shared<PendingBatch>();
-  pending->remaining = parts.size();
-  pending->results.assign(parts.size(), absl::UnknownError("not decoded"));
+  {
+    // Not shared yet; locked because the fields are guarded.
+    absl::MutexLock lock(&pending->mu);
+    pending->remaining = parts.size();
+    pending->results.assign(parts.size(), absl::UnknownError("not decoded"));
+  }
   for (size_t i = 0; i < parts.size(); ++i) {
     DecodeJob job;
     job.model = model;
@@ -322,21 +328,25 @@ absl::StatusOr<std::vector<SentenceTranslation>> TranslationEngine::TranslateSen
     job.deadline = job_context.deadline;
     job.is_cancelled = job_context.is_cancelled;
     batcher_->Submit(std::move(job), job_context, [pending, i](absl::StatusOr<DecodeOutput> r) {
-      std::lock_guard<std::mutex> lock(pending->mu);
+      // The last result wakes the wait below: the Mutex re-checks Done() on release.
+      absl::MutexLock lock(&pending->mu);
       pending->results[i] = std::move(r);
-      if (--pending->remaining == 0) pending->cv.notify_all();
+      --pending->remaining;
     });
   }
+  std::vector<absl::StatusOr<DecodeOutput>> results;
   {
-    std::unique_lock<std::mutex> lock(pending->mu);
-    const bool done = pending->cv.wait_until(lock, absl::ToChronoTime(context.deadline),
-                                             [&] { return pending->remaining == 0; });
+    absl::MutexLock lock(&pending->mu);
+    const bool done = pending->mu.AwaitWithDeadline(
+        absl::Condition(pending.get(), &PendingBatch::Done), context.deadline);
     // Late results land in `pending`, which the callbacks keep alive.
     if (!done) return absl::DeadlineExceededError("deadline passed while translating");
+    // Every callback has run: nothing writes the results any more.
+    results = std::move(pending->results);
   }
   std::map<const std::string*, SentenceTranslation> joined;
   for (size_t i = 0; i < parts.size(); ++i) {
-    const absl::StatusOr<DecodeOutput>& r = pending->results[i];
+    const absl::StatusOr<DecodeOutput>& r = results[i];
     if (!r.ok()) return r.status();
     SentenceTranslation& j = joined[parts[i].first];
     const DecodeOutput* chosen = nullptr;

@@ -9,12 +9,13 @@
 #define SHOP_SERVICES_TRANSLATOR_TRANSLATION_ENGINE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/inference/dynamic_batcher.h"
 #include "common/inference/model_repository.h"
 #include "prometheus/counter.h"
@@ -108,12 +109,14 @@ class TranslationEngine {
                                                     const TextOptions& options,
                                                     const RequestContext& context);
 
-  LanguageDetector::Detection Detect(absl::string_view text) const;
+  LanguageDetector::Detection Detect(absl::string_view text) const ABSL_LOCKS_EXCLUDED(model_mu_);
 
   // Direct and pivot pairs, sorted.
-  std::vector<std::pair<std::string, std::string>> SupportedPairs() const;
-  bool Supports(const std::string& source, const std::string& target) const;
-  std::string ModelVersion() const;
+  std::vector<std::pair<std::string, std::string>> SupportedPairs() const
+      ABSL_LOCKS_EXCLUDED(model_mu_);
+  bool Supports(const std::string& source, const std::string& target) const
+      ABSL_LOCKS_EXCLUDED(model_mu_);
+  std::string ModelVersion() const ABSL_LOCKS_EXCLUDED(model_mu_);
   const EngineOptions& options() const { return options_; }
 
  private:
@@ -121,7 +124,8 @@ class TranslationEngine {
                     prometheus::Registry& registry);
 
   // The model of the version serving now (re-created after a hot reload).
-  absl::StatusOr<std::shared_ptr<const TranslationModel>> CurrentModel();
+  absl::StatusOr<std::shared_ptr<const TranslationModel>> CurrentModel()
+      ABSL_LOCKS_EXCLUDED(model_mu_);
 
   // Translates placeholder-bearing sentences from `source` to `target` (a direct pair).
   absl::StatusOr<std::vector<SentenceTranslation>> TranslateSentences(
@@ -148,10 +152,11 @@ class TranslationEngine {
   BasicLruCache<SentenceTranslation> cache_;
   std::unique_ptr<DynamicBatcher<DecodeJob, DecodeOutput>> batcher_;
 
-  mutable std::mutex model_mu_;
-  std::shared_ptr<const TorchModel> model_source_;  // what model_ was built from
-  std::shared_ptr<const TranslationModel> model_;
-  std::unique_ptr<LanguageDetector> detector_;
+  // The model built for the version serving now; replaced together after a hot reload.
+  mutable absl::Mutex model_mu_;
+  std::shared_ptr<const TorchModel> model_source_ ABSL_GUARDED_BY(model_mu_);  // model_'s source
+  std::shared_ptr<const TranslationModel> model_ ABSL_GUARDED_BY(model_mu_);
+  std::unique_ptr<LanguageDetector> detector_ ABSL_GUARDED_BY(model_mu_);
 
   prometheus::Counter* cache_hits_;
   prometheus::Counter* cache_misses_;
