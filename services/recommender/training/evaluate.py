@@ -12,6 +12,7 @@ Examples:
   /usr/bin/python3 services/recommender/training/evaluate.py --model models/recommender/1/model.pt
 """
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -28,7 +29,10 @@ from data import (REPO_ROOT, Split, TransitionCounts, default_data_path,  # noqa
 from model import SASRec  # noqa: E402
 
 # Reported numbers on the same Beauty.txt / protocol (test split, full ranking).
-# Not reproduced here; quoted for reference only.
+# Not reproduced here; quoted for reference only, and printed only when --data is that
+# file (by content: the SHA-256 of S3Rec's data/Beauty.txt, ../shared/data/README.md), so
+# another shop's log is never shown beside Beauty's figures.
+PUBLISHED_DATA_SHA256 = "226cce9c3105299ca0db9615d7d3fb32b3175e90da43100ae352599f0f0107b8"
 PUBLISHED = [
     ("published: SASRec (BCE, 1 negative)", {"HR@10": 0.0605, "NDCG@10": 0.0318}),
     ("published: transition-count baseline (approx.)", {"HR@10": 0.067, "NDCG@10": 0.044}),
@@ -38,10 +42,19 @@ PUBLISHED = [
 ]
 
 
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def load_checkpoint_model(path: str):
     ck = torch.load(path, map_location="cpu")
     c = ck["config"]
-    model = SASRec(ck["num_items"], c["d"], c["layers"], c["heads"], c["dropout"], c["max_len"])
+    model = SASRec(ck["num_items"], c["d"], c["layers"], c["heads"], c["dropout"], c["max_len"],
+                   c.get("freq_alpha", 0.0), c.get("freq_window", 3))
     model.load_state_dict(ck["model"])
     model.eval()
     return model, ck
@@ -100,9 +113,13 @@ def main(argv=None):
     print(markdown_table(results["valid"]))
     print("\n### Test (target items[-1], input items[:-1])\n")
     rows = list(results["test"])
-    if not args.no_published:
+    published = not args.no_published and file_sha256(args.data) == PUBLISHED_DATA_SHA256
+    if published:
         rows += PUBLISHED
     print(markdown_table(rows))
+    if not args.no_published and not published:
+        print("\n(no published figures: they belong to Amazon Beauty's Beauty.txt, and --data "
+              "is another file)")
     print(f"\nfull ranking over all {num_items} items; items in the user's history before the target "
           f"are excluded (target never); exact ties broken by item id. ({time.time() - t0:.0f}s)")
     return results

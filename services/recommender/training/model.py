@@ -7,6 +7,11 @@
 * pre-LN transformer blocks with causal self-attention, final LayerNorm
 * trained with full softmax cross-entropy over all items at every non-pad
   position (logits only computed where target != 0)
+* optionally (freq_alpha > 0) each block mixes its attention with a causal filter, the
+  inductive bias of BSARec (Shin et al., AAAI 2024) made causal so that training at every
+  position cannot see the future: low = mean of the last freq_window items' states,
+  filter = low + beta * (x - low) with a learned per-dimension beta (beta > 1 boosts the
+  high frequencies), output = alpha * filter + (1 - alpha) * attention
 
 The module is TorchScript-scriptable (see export.py).
 """
@@ -39,8 +44,30 @@ class CausalSelfAttention(nn.Module):
         return self.out(y)
 
 
+class CausalFilter(nn.Module):
+    """low + beta * (x - low), low = mean of the states of the current and the previous
+    window - 1 real items (padding excluded, so left padding never changes a result)."""
+
+    def __init__(self, d: int, window: int):
+        super().__init__()
+        self.window = window
+        # BSARec's parameterisation: beta = sqrt_beta ** 2 >= 0, one per dimension.
+        self.sqrt_beta = nn.Parameter(torch.randn(1, 1, d))
+
+    def forward(self, x: torch.Tensor, nonpad: torch.Tensor) -> torch.Tensor:
+        m = nonpad.unsqueeze(-1).to(x.dtype)                 # [B, L, 1]
+        sums = (x * m).cumsum(1)
+        counts = m.cumsum(1)
+        w = self.window
+        sums = sums - F.pad(sums, (0, 0, w, 0))[:, :sums.shape[1]]
+        counts = counts - F.pad(counts, (0, 0, w, 0))[:, :counts.shape[1]]
+        low = sums / counts.clamp(min=1.0)
+        return low + self.sqrt_beta * self.sqrt_beta * (x - low)
+
+
 class Block(nn.Module):
-    def __init__(self, d: int, heads: int, dropout: float):
+    def __init__(self, d: int, heads: int, dropout: float, freq_alpha: float = 0.0,
+                 freq_window: int = 3):
         super().__init__()
         self.ln1 = nn.LayerNorm(d)
         self.attn = CausalSelfAttention(d, heads, dropout)
@@ -48,23 +75,33 @@ class Block(nn.Module):
         self.ff1 = nn.Linear(d, 4 * d)
         self.ff2 = nn.Linear(4 * d, d)
         self.drop = nn.Dropout(dropout)
+        self.freq_alpha = freq_alpha
+        # Empty without the filter, so that models without it keep their exact parameters
+        # (and v1's checkpoint loads); a ModuleList because TorchScript iterates it.
+        self.filters = nn.ModuleList([CausalFilter(d, freq_window)] if freq_alpha > 0 else [])
 
-    def forward(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
-        x = x + self.drop(self.attn(self.ln1(x), allowed))
+    def forward(self, x: torch.Tensor, allowed: torch.Tensor, nonpad: torch.Tensor) -> torch.Tensor:
+        h = self.ln1(x)
+        y = self.attn(h, allowed)
+        for f in self.filters:
+            y = self.freq_alpha * f(h, nonpad) + (1.0 - self.freq_alpha) * y
+        x = x + self.drop(y)
         x = x + self.drop(self.ff2(self.drop(F.gelu(self.ff1(self.ln2(x))))))
         return x
 
 
 class SASRec(nn.Module):
     def __init__(self, num_items: int, d: int = 64, layers: int = 2, heads: int = 1,
-                 dropout: float = 0.3, max_len: int = 50):
+                 dropout: float = 0.3, max_len: int = 50, freq_alpha: float = 0.0,
+                 freq_window: int = 3):
         super().__init__()
         self.num_items = num_items
         self.max_len = max_len
         self.item_emb = nn.Embedding(num_items + 1, d, padding_idx=0)
         self.pos_emb = nn.Embedding(max_len, d)
         self.emb_drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList([Block(d, heads, dropout) for _ in range(layers)])
+        self.blocks = nn.ModuleList([Block(d, heads, dropout, freq_alpha, freq_window)
+                                     for _ in range(layers)])
         self.ln_f = nn.LayerNorm(d)
         self.register_buffer("causal", torch.tril(torch.ones(max_len, max_len, dtype=torch.bool)),
                              persistent=False)
@@ -95,7 +132,7 @@ class SASRec(nn.Module):
         allowed = causal[None, :, :] & (nonpad[:, None, :] | eye[None, :, :])
         allowed = allowed[:, None, :, :]
         for blk in self.blocks:
-            x = blk(x, allowed)
+            x = blk(x, allowed, nonpad)
         return self.ln_f(x)
 
     def user_repr(self, items: torch.Tensor) -> torch.Tensor:
