@@ -74,11 +74,8 @@ std::vector<std::string> CutLongSentence(const Tokenizer& tok, const std::string
 }  // namespace
 
 TranslationEngine::TranslationEngine(ModelRepository* repository, EngineOptions options,
-                                     InferenceMetrics* metrics, prometheus::Registry& registry)
-    : repository_(repository),
-      options_(std::move(options)),
-      metrics_(metrics),
-      cache_(options_.cache_bytes) {
+                                     prometheus::Registry& registry)
+    : repository_(repository), options_(std::move(options)), cache_(options_.cache_bytes) {
   auto& lookups = prometheus::BuildCounter()
                       .Name("shop_translator_cache_lookups_total")
                       .Help("Sentence cache lookups by result (hit, miss).")
@@ -144,7 +141,7 @@ absl::StatusOr<std::unique_ptr<TranslationEngine>> TranslationEngine::Create(
         absl::StrCat("min_detection_confidence ", confidence, " must be in [0, 1]"));
   }
   std::unique_ptr<TranslationEngine> engine(
-      new TranslationEngine(repository, std::move(options), metrics, registry));
+      new TranslationEngine(repository, std::move(options), registry));
   RETURN_IF_ERROR(engine->CurrentModel().status());
   BatcherOptions bo = engine->options_.batcher;
   bo.name = "translator";

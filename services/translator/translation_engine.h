@@ -120,7 +120,7 @@ class TranslationEngine {
   const EngineOptions& options() const { return options_; }
 
  private:
-  TranslationEngine(ModelRepository* repository, EngineOptions options, InferenceMetrics* metrics,
+  TranslationEngine(ModelRepository* repository, EngineOptions options,
                     prometheus::Registry& registry);
 
   // The model of the version serving now (re-created after a hot reload).
@@ -148,7 +148,6 @@ class TranslationEngine {
 
   ModelRepository* const repository_;
   const EngineOptions options_;
-  InferenceMetrics* const metrics_;
   BasicLruCache<SentenceTranslation> cache_;
   std::unique_ptr<DynamicBatcher<DecodeJob, DecodeOutput>> batcher_;
 
