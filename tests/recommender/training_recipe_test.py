@@ -154,7 +154,7 @@ class PublishedRowsTest(unittest.TestCase):
             _, out = run_quiet(evaluate.main, ["--data", data, "--no_model"])
             self.assertNotIn("published:", out)
             self.assertIn("no published figures", out)
-            self.assertNotEqual(evaluate.file_sha256(data), evaluate.PUBLISHED_DATA_SHA256)
+            self.assertNotEqual(evaluate.sha256_file(data), evaluate.PUBLISHED_DATA_SHA256)
             _, out = run_quiet(evaluate.main, ["--data", data, "--no_model", "--no_published"])
             self.assertNotIn("no published figures", out)
 

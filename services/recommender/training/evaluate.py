@@ -12,7 +12,6 @@ Examples:
   /usr/bin/python3 services/recommender/training/evaluate.py --model models/recommender/1/model.pt
 """
 import argparse
-import hashlib
 import os
 import sys
 import time
@@ -28,6 +27,10 @@ from data import (REPO_ROOT, Split, TransitionCounts, default_data_path,  # noqa
                   popularity_counts, popularity_score_fn, transition_score_fn)
 from model import SASRec  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "common", "inference"))
+from model_checksums import sha256_file  # noqa: E402
+
 # Reported numbers on the same Beauty.txt / protocol (test split, full ranking).
 # Not reproduced here; quoted for reference only, and printed only when --data is that
 # file (by content: the SHA-256 of S3Rec's data/Beauty.txt, ../shared/data/README.md), so
@@ -40,14 +43,6 @@ PUBLISHED = [
      {"HR@10": 0.085, "NDCG@10": 0.043}),
     ("published: BSARec (best reported)", {"HR@10": 0.1008, "NDCG@10": 0.0611}),
 ]
-
-
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_checkpoint_model(path: str):
@@ -113,7 +108,7 @@ def main(argv=None):
     print(markdown_table(results["valid"]))
     print("\n### Test (target items[-1], input items[:-1])\n")
     rows = list(results["test"])
-    published = not args.no_published and file_sha256(args.data) == PUBLISHED_DATA_SHA256
+    published = not args.no_published and sha256_file(args.data) == PUBLISHED_DATA_SHA256
     if published:
         rows += PUBLISHED
     print(markdown_table(rows))

@@ -68,7 +68,6 @@ the inputs below, then re-record their checksums):
   /usr/bin/python3 common/inference/model_checksums.py models/translator/7
 """
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -79,6 +78,10 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from langid_train import LanguageIdentifier  # noqa: E402
 from translate import Translator  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "common", "inference"))
+from model_checksums import sha256_file  # noqa: E402
 
 FORMAT = 1
 GOLDEN_FILE = "golden.json"
@@ -135,14 +138,6 @@ DECODER_CANDIDATES = [
     ("de", "en", "Ich möchte meine Lieferadresse ändern."),
     ("en", "fr", "Thank you for your order."),
 ]
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def langid_golden(path: str) -> dict:
@@ -244,7 +239,7 @@ def golden(model_dir: str) -> dict:
         "format": FORMAT,
         "generator": "services/translator/training/golden.py",
         "version": meta["version"],
-        "computed_from": {name: _sha256(os.path.join(model_dir, name)) for name in used},
+        "computed_from": {name: sha256_file(os.path.join(model_dir, name)) for name in used},
         "langid": langid_golden(langid),
         "tokenizer": {"cases": [{"text": text, "ids": sp.encode(text)}
                                 for text in TEXTS + TOKENIZER_ONLY]},
