@@ -180,8 +180,9 @@ int main(int argc, char** argv) {
   const shop::InferenceOptions inference = shop::InferenceOptions::FromFlags("support-bot");
   const std::string kb_path = shop::DataPath(absl::GetFlag(FLAGS_kb));
   const std::string messages_dir = DataPathOrBesideKb(absl::GetFlag(FLAGS_messages), "messages");
+  // Empty: KnowledgeBase::Load takes the tables beside the articles (KbAnalyzerDirBeside).
   const std::string kb_analyzer_dir = absl::GetFlag(FLAGS_kb_analyzer_dir).empty()
-                                          ? shop::supportbot::KbAnalyzerDirBeside(kb_path)
+                                          ? std::string()
                                           : shop::DataPath(absl::GetFlag(FLAGS_kb_analyzer_dir));
   for (const absl::Status& s :
        {shop::CheckModelRoot(), shop::CheckDataPath("kb", absl::GetFlag(FLAGS_kb)),
